@@ -1,0 +1,76 @@
+"""The contract between the constructs (synth time) and the provider (run time).
+
+Custom resource properties mirror the Bedrock API request: the members of ``CreateModelCustomizationJob`` /
+``CreateCustomModel`` appear as camelCase top-level properties with the API's own nesting, so the JSON a user already
+passes to ``aws bedrock ... --cli-input-json`` is the resource's property block. Next to them stand a few provider
+keys in PascalCase, which never reach Bedrock.
+
+Both sides import these names, so a rename breaks loudly instead of drifting.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- resource types --------------------------------------------------------------------------------------------------
+JOB_RESOURCE_TYPE: Final = "Custom::BedrockModelCustomizationJob"
+MODEL_RESOURCE_TYPE: Final = "Custom::BedrockCustomModel"
+
+# --- provider keys (PascalCase; never sent to Bedrock) ---------------------------------------------------------------
+SERVICE_TOKEN: Final = "ServiceToken"
+#: CloudFormation's own custom-resource wait limit in seconds (1..3600); the provider fails clearly just before it.
+SERVICE_TIMEOUT: Final = "ServiceTimeout"
+#: What Delete does with the custom model: one of :data:`REMOVAL_POLICIES`.
+REMOVAL_POLICY: Final = "RemovalPolicy"
+REMOVAL_POLICY_DESTROY: Final = "Destroy"
+REMOVAL_POLICY_RETAIN: Final = "Retain"
+REMOVAL_POLICIES: Final = frozenset({REMOVAL_POLICY_DESTROY, REMOVAL_POLICY_RETAIN})
+PROVIDER_KEYS: Final = frozenset({SERVICE_TOKEN, SERVICE_TIMEOUT, REMOVAL_POLICY})
+
+#: ServiceTimeout bounds, set by CloudFormation for custom resources.
+MAX_SERVICE_TIMEOUT_SECONDS: Final = 3600
+MIN_SERVICE_TIMEOUT_SECONDS: Final = 1
+
+# --- API members that change in place (everything else replaces the resource) ---------------------------------------
+JOB_TAG_MEMBERS: Final = frozenset({"jobTags", "customModelTags"})
+MODEL_TAG_MEMBERS: Final = frozenset({"modelTags"})
+
+# --- attributes (Fn::GetAtt names) -----------------------------------------------------------------------------------
+ATTR_JOB_ARN: Final = "JobArn"
+ATTR_JOB_NAME: Final = "JobName"
+ATTR_CUSTOM_MODEL_ARN: Final = "CustomModelArn"
+ATTR_CUSTOM_MODEL_NAME: Final = "CustomModelName"
+ATTR_STATUS: Final = "Status"
+ATTR_TRAINING_LOSS: Final = "TrainingLoss"
+ATTR_VALIDATION_LOSS: Final = "ValidationLoss"
+ATTR_OUTPUT_S3_URI: Final = "OutputS3Uri"
+JOB_ATTRIBUTES: Final = (
+    ATTR_JOB_ARN,
+    ATTR_JOB_NAME,
+    ATTR_CUSTOM_MODEL_ARN,
+    ATTR_CUSTOM_MODEL_NAME,
+    ATTR_STATUS,
+    ATTR_TRAINING_LOSS,
+    ATTR_VALIDATION_LOSS,
+    ATTR_OUTPUT_S3_URI,
+)
+
+ATTR_MODEL_ARN: Final = "ModelArn"
+ATTR_MODEL_NAME: Final = "ModelName"
+ATTR_CUSTOMIZATION_TYPE: Final = "CustomizationType"
+MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CUSTOMIZATION_TYPE)
+
+# --- physical ids ----------------------------------------------------------------------------------------------------
+#: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.
+FAILED_CREATE_PHYSICAL_ID: Final = "BedrockCustomization::CREATE_FAILED"
+
+# --- the provider function -------------------------------------------------------------------------------------------
+#: Handler path inside the asset.
+HANDLER: Final = "bedrock_customization_provider.handler.main"
+#: Folder inside the asset holding Bedrock's botocore service model; AWS_DATA_PATH points at it so an older
+#: runtime boto3 still knows the newest Bedrock operations and fields.
+BOTOCORE_DATA_DIR: Final = "botocore-data"
+#: Environment variable: minutes between crhelper's scheduled polls (EventBridge rate, at least 1).
+ENV_POLL_INTERVAL_MINUTES: Final = "POLL_INTERVAL_MINUTES"
+#: Prefix of every EventBridge rule the provider creates; its IAM policy is scoped to it (names are <= 64 chars).
+POLL_RULE_PREFIX: Final = "bedrock-cr-poll-"
