@@ -74,3 +74,9 @@ BOTOCORE_DATA_DIR: Final = "botocore-data"
 ENV_POLL_INTERVAL_MINUTES: Final = "POLL_INTERVAL_MINUTES"
 #: Prefix of every EventBridge rule the provider creates; its IAM policy is scoped to it (names are <= 64 chars).
 POLL_RULE_PREFIX: Final = "bedrock-cr-poll-"
+#: Environment variable: a CA bundle file that verifies the HTTPS response URL (crhelper's ssl_verify). Unset in AWS;
+#: the local CloudFormation driver serves the response URL with a self-signed certificate and sets it.
+ENV_RESPONSE_CA_BUNDLE: Final = "CFN_RESPONSE_CA_BUNDLE"
+#: Environment variable: first backoff delay in seconds for retried Bedrock calls (default 1; tests and the local
+#: driver shorten it). Retries are always bounded by the Lambda's remaining time.
+ENV_RETRY_BASE_DELAY_SECONDS: Final = "RETRY_BASE_DELAY_SECONDS"
