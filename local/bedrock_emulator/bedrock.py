@@ -1,0 +1,458 @@
+"""Bedrock's model-customization operations, with the service's semantics rather than moto's.
+
+Each handler takes validated params (see :mod:`validation`) and returns ``(http_status, body)`` or raises
+:class:`BedrockError`. The rules worth knowing, because providers trip over them:
+
+- Idempotency comes first: a Create whose ``clientRequestToken`` was seen before (same operation, same region)
+  answers the original ARN and creates nothing; Bedrock's API reference says it "ignores the request, but does not
+  return an error", so a reused token with other parameters also gets the original ARN (the call log marks it).
+- Job names are unique forever (jobs cannot be deleted): ValidationException "The provided job name is currently in
+  use.". A custom model name is taken by an existing model or by a job still running that will create it.
+- GetModelCustomizationJob / StopModelCustomizationJob / GetCustomModel / DeleteCustomModel take a name or an ARN.
+- ``outputModelArn`` and metrics appear only once the job completes; stopped and failed jobs create no model.
+- DeleteCustomModel of a model in use (a provisioned throughput, set through the control API) is a ConflictException.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import BedrockError, conflict, not_found, validation
+from .faults import FaultInjector
+from .lifecycle import ACTIVE_JOB_STATUSES, status_details
+from .scenarios import ScenarioBook
+from .state import ACCOUNT_ID, JobRecord, ModelRecord, Store
+
+_FOUNDATION_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(?P<id>.+)")
+_CUSTOM_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/.+")
+_FOUNDATION_ID = re.compile(r"[a-z0-9-]{1,63}[.][a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}")
+MAX_TAGS = 200
+DEFAULT_PAGE = 100
+
+
+@dataclass
+class CallNote:
+    """What a handler tells the call log beyond status and error."""
+
+    target: str | None = None
+    replayed: bool = False
+    fault: str | None = None
+
+
+class BedrockService:
+    def __init__(
+        self, store: Store, now: Callable[[], datetime], scenarios: ScenarioBook, faults: FaultInjector
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.scenarios = scenarios
+        self.faults = faults
+        self.handlers: dict[str, Callable[[dict, str, CallNote], tuple[int, dict]]] = {
+            "CreateModelCustomizationJob": self.create_job,
+            "GetModelCustomizationJob": self.get_job,
+            "ListModelCustomizationJobs": self.list_jobs,
+            "StopModelCustomizationJob": self.stop_job,
+            "CreateCustomModel": self.create_model,
+            "GetCustomModel": self.get_model,
+            "ListCustomModels": self.list_models,
+            "DeleteCustomModel": self.delete_model,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsForResource": self.list_tags,
+        }
+
+    def handle(self, operation: str, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        handler = self.handlers.get(operation)
+        if handler is None:
+            raise BedrockError(
+                "UnknownOperationException", f"The Bedrock emulator does not implement {operation}.", status=501
+            )
+        with self.store.lock:
+            self.store.settle(self.now())
+            return handler(params, region, note)
+
+    # --- shared ------------------------------------------------------------------------------------------------------
+    def _replay(self, region: str, operation: str, params: dict, note: CallNote) -> str | None:
+        token = params.get("clientRequestToken")
+        if not token:
+            return None
+        arn = self.store.tokens.get((region, operation, token))
+        if arn:
+            note.replayed = True
+            note.target = arn
+        return arn
+
+    def _remember(self, region: str, operation: str, params: dict, arn: str) -> None:
+        token = params.get("clientRequestToken")
+        if token:
+            self.store.tokens[(region, operation, token)] = arn
+
+    def _role_check(self, operation: str, note: CallNote) -> None:
+        for fault in self.faults.decide(operation, "role"):
+            note.fault = fault.kind
+            if fault.error is not None:
+                raise fault.error
+
+    def _job(self, identifier: str, region: str) -> JobRecord:
+        job = self.store.jobs.get(identifier) if identifier.startswith("arn:") else None
+        if job is None and not identifier.startswith("arn:"):
+            job = self.store.job_by_name(region, identifier)
+        if job is None:
+            raise not_found(f"Could not find a model customization job with identifier {identifier}.")
+        return job
+
+    def _model(self, identifier: str, region: str) -> ModelRecord:
+        model = self.store.models.get(identifier) if identifier.startswith("arn:") else None
+        if model is None and not identifier.startswith("arn:"):
+            model = self.store.model_by_name(region, identifier)
+        if model is None:
+            raise not_found(f"Could not find a custom model with identifier {identifier}.")
+        return model
+
+    def _base_model(self, identifier: str, region: str) -> tuple[str, str]:
+        """(base model id, base model ARN) for a foundation model id/ARN or an existing custom model name/ARN."""
+        match = _FOUNDATION_ARN.fullmatch(identifier)
+        if match:
+            return match.group("id"), identifier
+        if _FOUNDATION_ID.fullmatch(identifier):
+            return identifier, f"arn:aws:bedrock:{region}::foundation-model/{identifier}"
+        if _CUSTOM_ARN.fullmatch(identifier) or not identifier.startswith("arn:"):
+            model = self.store.models.get(identifier) or self.store.model_by_name(region, identifier)
+            if model is None or model.job is None:
+                raise validation(f"The provided base model identifier {identifier} is not valid.")
+            return model.job.base_model_id, model.arn
+        raise validation(f"The provided base model identifier {identifier} is not valid.")
+
+    # --- customization jobs ------------------------------------------------------------------------------------------
+    def create_job(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        operation = "CreateModelCustomizationJob"
+        note.target = params["jobName"]
+        existing = self._replay(region, operation, params, note)
+        if existing:
+            return 201, {"jobArn": existing}
+        self._role_check(operation, note)
+        now = self.now()
+        if self.store.job_by_name(region, params["jobName"]):
+            raise validation("The provided job name is currently in use.")
+        model_name = params["customModelName"]
+        if self.store.model_by_name(region, model_name) or self.store.pending_model_name(region, model_name, now):
+            raise validation("The provided custom model name is currently in use.")
+        base_id, base_arn = self._base_model(params["baseModelIdentifier"], region)
+        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
+        request = {k: v for k, v in params.items() if k != "clientRequestToken"}
+        job = JobRecord(
+            arn=arn,
+            name=params["jobName"],
+            region=region,
+            request=request,
+            token=params.get("clientRequestToken"),
+            created=now,
+            scenario=self.scenarios.pick_job(params["jobName"], model_name),
+            base_model_id=base_id,
+            base_model_arn=base_arn,
+        )
+        self.store.jobs[arn] = job
+        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("jobTags", [])}
+        self._remember(region, operation, params, arn)
+        note.target = arn
+        return 201, {"jobArn": arn}
+
+    def _job_body(self, job: JobRecord, now: datetime) -> dict[str, Any]:
+        view = job.view(now)
+        request = job.request
+        body: dict[str, Any] = {
+            "jobArn": job.arn,
+            "jobName": job.name,
+            "outputModelName": request["customModelName"],
+            "roleArn": request["roleArn"],
+            "status": view.status,
+            "statusDetails": status_details(job.created, view),
+            "creationTime": job.created,
+            "lastModifiedTime": view.last_modified,
+            "baseModelArn": job.base_model_arn,
+            "hyperParameters": request.get("hyperParameters", {}),
+            "trainingDataConfig": request["trainingDataConfig"],
+            "validationDataConfig": request.get("validationDataConfig", {"validators": []}),
+            "outputDataConfig": request["outputDataConfig"],
+            "customizationType": request.get("customizationType", "FINE_TUNING"),
+        }
+        if job.token:
+            body["clientRequestToken"] = job.token
+        if view.end_time:
+            body["endTime"] = view.end_time
+        if view.failure_message:
+            body["failureMessage"] = view.failure_message
+        if job.output_model_arn:
+            body["outputModelArn"] = job.output_model_arn
+        if view.status == "Completed":
+            body.update(self._metrics(job))
+        if "customModelKmsKeyId" in request:
+            body["outputModelKmsKeyArn"] = self._kms_arn(request["customModelKmsKeyId"], job.region)
+        for member in ("vpcConfig", "customizationConfig"):
+            if member in request:
+                body[member] = request[member]
+        return body
+
+    @staticmethod
+    def _metrics(job: JobRecord) -> dict[str, Any]:
+        validators = job.request.get("validationDataConfig", {}).get("validators", [])
+        return {
+            "trainingMetrics": {"trainingLoss": job.scenario.training_loss},
+            "validationMetrics": [{"validationLoss": job.scenario.validation_loss} for _ in validators],
+        }
+
+    @staticmethod
+    def _kms_arn(key: str, region: str) -> str:
+        if key.startswith("arn:"):
+            return key
+        if key.startswith("alias/"):
+            return f"arn:aws:kms:{region}:{ACCOUNT_ID}:{key}"
+        return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key}"
+
+    def get_job(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["jobIdentifier"]
+        job = self._job(params["jobIdentifier"], region)
+        return 200, self._job_body(job, self.now())
+
+    def list_jobs(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        now = self.now()
+        rows = []
+        for job in self.store.jobs.values():
+            if job.region != region:
+                continue
+            view = job.view(now)
+            if "statusEquals" in params and view.status != params["statusEquals"]:
+                continue
+            if "nameContains" in params and params["nameContains"] not in job.name:
+                continue
+            if not _in_window(job.created, params):
+                continue
+            summary: dict[str, Any] = {
+                "jobArn": job.arn,
+                "baseModelArn": job.base_model_arn,
+                "jobName": job.name,
+                "status": view.status,
+                "statusDetails": status_details(job.created, view),
+                "lastModifiedTime": view.last_modified,
+                "creationTime": job.created,
+                "customModelName": job.request["customModelName"],
+                "customizationType": job.request.get("customizationType", "FINE_TUNING"),
+            }
+            if view.end_time:
+                summary["endTime"] = view.end_time
+            if job.output_model_arn:
+                summary["customModelArn"] = job.output_model_arn
+            rows.append(summary)
+        page, token = _paginate(rows, params, "creationTime")
+        body: dict[str, Any] = {"modelCustomizationJobSummaries": page}
+        if token:
+            body["nextToken"] = token
+        return 200, body
+
+    def stop_job(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["jobIdentifier"]
+        job = self._job(params["jobIdentifier"], region)
+        now = self.now()
+        status = job.view(now).status
+        if status != "InProgress":
+            raise validation(f"Job {job.name} is in status {status} and cannot be stopped.")
+        job.stop_at = now
+        return 200, {}
+
+    # --- custom models -----------------------------------------------------------------------------------------------
+    def create_model(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        operation = "CreateCustomModel"
+        note.target = params["modelName"]
+        existing = self._replay(region, operation, params, note)
+        if existing:
+            return 202, {"modelArn": existing}
+        if "modelSourceConfig" not in params and "customModelDataSource" not in params:
+            raise validation("Either modelSourceConfig or customModelDataSource must be provided.")
+        self._role_check(operation, note)
+        now = self.now()
+        name = params["modelName"]
+        if self.store.model_by_name(region, name) or self.store.pending_model_name(region, name, now):
+            raise conflict(f"A custom model with the name {name} already exists.")
+        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:custom-model/imported/{self.store.new_id()}"
+        self.store.models[arn] = ModelRecord(
+            arn=arn,
+            name=name,
+            region=region,
+            created=now,
+            request={k: v for k, v in params.items() if k != "clientRequestToken"},
+            token=params.get("clientRequestToken"),
+            scenario=self.scenarios.pick_model(name),
+        )
+        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("modelTags", [])}
+        self._remember(region, operation, params, arn)
+        note.target = arn
+        return 202, {"modelArn": arn}
+
+    def _model_body(self, model: ModelRecord, now: datetime) -> dict[str, Any]:
+        view = model.view(now)
+        body: dict[str, Any] = {
+            "modelArn": model.arn,
+            "modelName": model.name,
+            "creationTime": model.created,
+            "modelStatus": view.status,
+            "customizationType": model.customization_type,
+        }
+        if view.failure_message:
+            body["failureMessage"] = view.failure_message
+        job = model.job
+        if job is not None:
+            request = job.request
+            body.update(
+                {
+                    "jobName": job.name,
+                    "jobArn": job.arn,
+                    "baseModelArn": job.base_model_arn,
+                    "hyperParameters": request.get("hyperParameters", {}),
+                    "trainingDataConfig": request["trainingDataConfig"],
+                    "validationDataConfig": request.get("validationDataConfig", {"validators": []}),
+                    "outputDataConfig": request["outputDataConfig"],
+                    **self._metrics(job),
+                }
+            )
+            if "customModelKmsKeyId" in request:
+                body["modelKmsKeyArn"] = self._kms_arn(request["customModelKmsKeyId"], job.region)
+            if "customizationConfig" in request:
+                body["customizationConfig"] = request["customizationConfig"]
+        elif "modelKmsKeyArn" in model.request:
+            body["modelKmsKeyArn"] = model.request["modelKmsKeyArn"]
+        return body
+
+    def get_model(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["modelIdentifier"]
+        model = self._model(params["modelIdentifier"], region)
+        return 200, self._model_body(model, self.now())
+
+    def list_models(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        now = self.now()
+        rows = []
+        for model in self.store.models.values():
+            if model.region != region:
+                continue
+            view = model.view(now)
+            base_arn = model.job.base_model_arn if model.job else None
+            if "modelStatus" in params and view.status != params["modelStatus"]:
+                continue
+            if "nameContains" in params and params["nameContains"] not in model.name:
+                continue
+            if "baseModelArnEquals" in params and base_arn != params["baseModelArnEquals"]:
+                continue
+            if "foundationModelArnEquals" in params and base_arn != params["foundationModelArnEquals"]:
+                continue
+            if not _in_window(model.created, params):
+                continue
+            summary: dict[str, Any] = {
+                "modelArn": model.arn,
+                "modelName": model.name,
+                "creationTime": model.created,
+                "customizationType": model.customization_type,
+                "ownerAccountId": ACCOUNT_ID,
+                "modelStatus": view.status,
+            }
+            if base_arn:
+                summary["baseModelArn"] = base_arn
+                summary["baseModelName"] = base_arn.rsplit("/", 1)[-1] if "foundation-model" in base_arn else ""
+            rows.append(summary)
+        page, token = _paginate(rows, params, "creationTime")
+        body: dict[str, Any] = {"modelSummaries": page}
+        if token:
+            body["nextToken"] = token
+        return 200, body
+
+    def delete_model(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["modelIdentifier"]
+        model = self._model(params["modelIdentifier"], region)
+        note.target = model.arn
+        if model.in_use_by:
+            raise conflict(
+                f"The model {model.name} is in use by {', '.join(model.in_use_by)}. Delete the resources that use it "
+                "before deleting the model."
+            )
+        if model.view(self.now()).status == "Creating":
+            raise conflict(f"The model {model.name} is being created and cannot be deleted until creation ends.")
+        del self.store.models[model.arn]
+        self.store.tags.pop(model.arn, None)
+        return 200, {}
+
+    # --- tags --------------------------------------------------------------------------------------------------------
+    def _taggable(self, arn: str) -> dict[str, str]:
+        if arn in self.store.jobs or arn in self.store.models:
+            return self.store.tags.setdefault(arn, {})
+        raise not_found(f"Could not find the resource {arn}.")
+
+    def tag_resource(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["resourceARN"]
+        tags = self._taggable(params["resourceARN"])
+        merged = dict(tags)
+        merged.update({t["key"]: t["value"] for t in params["tags"]})
+        if len(merged) > MAX_TAGS:
+            raise BedrockError(
+                "TooManyTagsException",
+                f"The request exceeds the limit of {MAX_TAGS} tags for the resource.",
+                extra={"resourceName": params["resourceARN"]},
+            )
+        tags.clear()
+        tags.update(merged)
+        return 200, {}
+
+    def untag_resource(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["resourceARN"]
+        tags = self._taggable(params["resourceARN"])
+        for key in params["tagKeys"]:
+            tags.pop(key, None)
+        return 200, {}
+
+    def list_tags(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        note.target = params["resourceARN"]
+        tags = self._taggable(params["resourceARN"])
+        return 200, {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
+
+    # --- control-side helpers ----------------------------------------------------------------------------------------
+    def set_model_in_use(self, identifier: str, in_use: bool, by: str | None, region: str) -> dict[str, Any]:
+        with self.store.lock:
+            self.store.settle(self.now())
+            model = self._model(identifier, region)
+            user = by or f"arn:aws:bedrock:{model.region}:{ACCOUNT_ID}:provisioned-model/{self.store.new_id()}"
+            if in_use:
+                if user not in model.in_use_by:
+                    model.in_use_by.append(user)
+            elif by is None:
+                model.in_use_by.clear()
+            elif by in model.in_use_by:
+                model.in_use_by.remove(by)
+            return {"modelArn": model.arn, "inUseBy": list(model.in_use_by)}
+
+    def active_jobs(self) -> list[str]:
+        with self.store.lock:
+            now = self.now()
+            return [job.arn for job in self.store.jobs.values() if job.view(now).status in ACTIVE_JOB_STATUSES]
+
+
+def _in_window(created: datetime, params: dict) -> bool:
+    if "creationTimeAfter" in params and not created > params["creationTimeAfter"]:
+        return False
+    return not ("creationTimeBefore" in params and not created < params["creationTimeBefore"])
+
+
+def _paginate(rows: list[dict], params: dict, sort_key: str) -> tuple[list[dict], str | None]:
+    rows.sort(key=lambda row: row[sort_key], reverse=params.get("sortOrder", "Descending") == "Descending")
+    start = 0
+    if params.get("nextToken"):
+        try:
+            start = int(base64.urlsafe_b64decode(params["nextToken"].encode()).decode())
+        except ValueError as exc:
+            raise validation("The provided pagination token is not valid.") from exc
+    size = params.get("maxResults", DEFAULT_PAGE)
+    page = rows[start : start + size]
+    following = start + size
+    token = base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(rows) else None
+    return page, token

@@ -1,0 +1,187 @@
+"""What happens to a job or model after it is created: decided by the test or the demo, not by the emulator.
+
+A scenario fixes the phase durations (in virtual seconds) and the outcome. Rules pick a scenario for each new resource:
+a "next" rule is used once by the next resource created (first in, first out), a prefix rule by every resource whose
+name starts with the prefix (the newest matching rule wins), and the default covers the rest. Durations are virtual
+time, so a six-hour default job completes in 21.6 wall seconds at speed 1000, or at once after ``advance(6 * 3600)``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+JobOutcome = Literal["complete", "fail", "run_forever"]
+JobPhase = Literal["validation", "data_processing", "training"]
+ModelOutcome = Literal["active", "fail", "stay_creating"]
+
+JOB_PHASES: tuple[JobPhase, ...] = ("validation", "data_processing", "training")
+
+
+@dataclass(frozen=True)
+class JobScenario:
+    """Lifecycle of one customization job.
+
+    The job spends ``validation_seconds`` validating its data, then ``data_processing_seconds`` processing it, then
+    ``training_seconds`` training; ``complete`` ends Completed with a custom model and the given losses, ``fail``
+    ends Failed with ``failure_message`` at the end of ``fail_phase``, ``run_forever`` trains until stopped.
+    A stop request moves it to Stopping and, ``stop_seconds`` later, to Stopped.
+    """
+
+    validation_seconds: float = 10 * 60
+    data_processing_seconds: float = 20 * 60
+    training_seconds: float = 5.5 * 3600
+    outcome: JobOutcome = "complete"
+    fail_phase: JobPhase = "training"
+    failure_message: str = "Training failed: an internal error occurred while training the model."
+    training_loss: float = 0.2015
+    validation_loss: float = 0.2437
+    stop_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.outcome not in ("complete", "fail", "run_forever"):
+            raise ValueError(f"outcome must be complete, fail or run_forever (got {self.outcome!r})")
+        if self.fail_phase not in JOB_PHASES:
+            raise ValueError(f"fail_phase must be one of {JOB_PHASES} (got {self.fail_phase!r})")
+        for name in ("validation_seconds", "data_processing_seconds", "training_seconds", "stop_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+
+    @classmethod
+    def lasting(cls, seconds: float, **overrides: Any) -> JobScenario:
+        """A job of ``seconds`` in all: 1/36 validation, 2/36 data processing, 33/36 training (6 h: 10/20/330 min)."""
+        return cls(
+            validation_seconds=seconds / 36,
+            data_processing_seconds=seconds * 2 / 36,
+            training_seconds=seconds * 33 / 36,
+            **overrides,
+        )
+
+    def phase_seconds(self, phase: JobPhase) -> float:
+        if phase == "training" and self.outcome == "run_forever":
+            return math.inf
+        return {
+            "validation": self.validation_seconds,
+            "data_processing": self.data_processing_seconds,
+            "training": self.training_seconds,
+        }[phase]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobScenario:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class ModelScenario:
+    """Lifecycle of one model from CreateCustomModel: Creating for ``creating_seconds``, then Active or Failed."""
+
+    creating_seconds: float = 15 * 60
+    outcome: ModelOutcome = "active"
+    failure_message: str = "Model import failed: the model artifacts could not be read from the source location."
+
+    def __post_init__(self) -> None:
+        if self.outcome not in ("active", "fail", "stay_creating"):
+            raise ValueError(f"outcome must be active, fail or stay_creating (got {self.outcome!r})")
+        if self.creating_seconds < 0:
+            raise ValueError("creating_seconds must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelScenario:
+        return _from_dict(cls, data)
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:
+    known = {field.name for field in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)} (known: {sorted(known)})")
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: Literal["job", "model"]
+    scenario: JobScenario | ModelScenario
+    prefix: str | None
+    once: bool
+
+
+class ScenarioBook:
+    """Thread-safe rule list that chooses the scenario for each new job or model."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[_Rule] = []
+        self.default_job = JobScenario()
+        self.default_model = ModelScenario()
+
+    def add(
+        self,
+        scenario: JobScenario | ModelScenario,
+        *,
+        prefix: str | None = None,
+        once: bool = False,
+    ) -> None:
+        """``prefix`` matches names that start with it; ``once`` uses the rule for one resource only.
+
+        Neither: the rule becomes the new default for its kind. ``once`` without ``prefix``: the next one created.
+        """
+        kind: Literal["job", "model"] = "job" if isinstance(scenario, JobScenario) else "model"
+        with self._lock:
+            if prefix is None and not once:
+                if kind == "job":
+                    self.default_job = scenario  # type: ignore[assignment]
+                else:
+                    self.default_model = scenario  # type: ignore[assignment]
+                return
+            self._rules.append(_Rule(kind, scenario, prefix, once))
+
+    def pick_job(self, *names: str) -> JobScenario:
+        return self._pick("job", names) or self.default_job  # type: ignore[return-value]
+
+    def pick_model(self, *names: str) -> ModelScenario:
+        return self._pick("model", names) or self.default_model  # type: ignore[return-value]
+
+    def _pick(self, kind: str, names: tuple[str, ...]) -> JobScenario | ModelScenario | None:
+        with self._lock:
+            # "next" rules first, oldest first; then prefix rules, newest first.
+            ordered = [r for r in self._rules if r.once and r.prefix is None] + [
+                r for r in reversed(self._rules) if r.prefix is not None
+            ]
+            for rule in ordered:
+                if rule.kind != kind:
+                    continue
+                if rule.prefix is not None and not any(name and name.startswith(rule.prefix) for name in names):
+                    continue
+                if rule.once:
+                    self._rules.remove(rule)
+                return rule.scenario
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self.default_job = JobScenario()
+            self.default_model = ModelScenario()
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "default_job": self.default_job.to_dict(),
+                "default_model": self.default_model.to_dict(),
+                "rules": [
+                    {"kind": r.kind, "prefix": r.prefix, "once": r.once, "scenario": r.scenario.to_dict()}
+                    for r in self._rules
+                ],
+            }
+
+
+__all__ = ["JOB_PHASES", "JobScenario", "ModelScenario", "ScenarioBook"]

@@ -1,0 +1,213 @@
+"""The emulator's Bedrock account: jobs, custom models, tags, idempotency tokens and the call log.
+
+One re-entrant lock guards everything, and every operation runs inside it, so concurrent requests see a consistent
+account. :meth:`Store.settle` turns derived lifecycle facts into records: when a job is seen Completed for the first
+time its custom model comes into being (creationTime = the job's endTime), so ListCustomModels and GetCustomModel
+agree with GetModelCustomizationJob whatever order a client asks in.
+
+Jobs are never deleted (Bedrock has no DeleteModelCustomizationJob), which is why a job name stays "in use" forever.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .clock import iso
+from .lifecycle import ModelView, imported_model_view, job_view, status_details
+from .scenarios import JobScenario, ModelScenario
+
+ACCOUNT_ID = "123456789012"
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+@dataclass
+class JobRecord:
+    arn: str
+    name: str
+    region: str
+    request: dict[str, Any]
+    token: str | None
+    created: datetime
+    scenario: JobScenario
+    base_model_id: str
+    base_model_arn: str
+    stop_at: datetime | None = None
+    output_model_arn: str | None = None
+    settled: bool = False
+
+    def view(self, now: datetime):
+        return job_view(self.created, self.scenario, self.stop_at, now)
+
+
+@dataclass
+class ModelRecord:
+    arn: str
+    name: str
+    region: str
+    created: datetime
+    request: dict[str, Any]
+    token: str | None
+    job: JobRecord | None = None
+    scenario: ModelScenario | None = None
+    in_use_by: list[str] = field(default_factory=list)
+
+    def view(self, now: datetime) -> ModelView:
+        if self.scenario is None:
+            return ModelView("Active")
+        return imported_model_view(self.created, self.scenario, now)
+
+    @property
+    def customization_type(self) -> str:
+        if self.job is None:
+            return "IMPORTED"
+        return self.job.request.get("customizationType", "FINE_TUNING")
+
+
+@dataclass
+class CallRecord:
+    seq: int
+    time: datetime
+    operation: str
+    region: str
+    status: int
+    error: str | None
+    client_request_token: str | None
+    target: str | None
+    replayed: bool = False
+    fault: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": iso(self.time),
+            "operation": self.operation,
+            "region": self.region,
+            "status": self.status,
+            "error": self.error,
+            "clientRequestToken": self.client_request_token,
+            "target": self.target,
+            "replayed": self.replayed,
+            "fault": self.fault,
+        }
+
+
+class Store:
+    def __init__(self, seed: int = 0) -> None:
+        self.lock = threading.RLock()
+        self._seed = seed
+        self.reset(seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        with self.lock:
+            if seed is not None:
+                self._seed = seed
+            self._ids = random.Random(self._seed)
+            self.jobs: dict[str, JobRecord] = {}  # arn -> job, in creation order
+            self.models: dict[str, ModelRecord] = {}  # arn -> model, in creation order
+            self.tags: dict[str, dict[str, str]] = {}  # arn -> key -> value
+            self.tokens: dict[tuple[str, str, str], str] = {}  # (region, operation, token) -> arn
+            self.calls: list[CallRecord] = []
+
+    def new_id(self) -> str:
+        """Bedrock's 12-character lowercase alphanumeric resource id (seeded: runs repeat exactly)."""
+        with self.lock:
+            return "".join(self._ids.choice(_ID_ALPHABET) for _ in range(12))
+
+    # --- lookups -----------------------------------------------------------------------------------------------------
+    def job_by_name(self, region: str, name: str) -> JobRecord | None:
+        return next((j for j in self.jobs.values() if j.region == region and j.name == name), None)
+
+    def model_by_name(self, region: str, name: str) -> ModelRecord | None:
+        return next((m for m in self.models.values() if m.region == region and m.name == name), None)
+
+    def pending_model_name(self, region: str, name: str, now: datetime) -> JobRecord | None:
+        """An unfinished job that will create a model of this name (its name is reserved until the job ends)."""
+        for job in self.jobs.values():
+            if job.region == region and job.request.get("customModelName") == name and not job.view(now).terminal:
+                return job
+        return None
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------------
+    def settle(self, now: datetime) -> None:
+        """Create the custom model of every job that has completed by ``now`` (once)."""
+        with self.lock:
+            for job in list(self.jobs.values()):
+                if job.settled:
+                    continue
+                view = job.view(now)
+                if not view.terminal:
+                    continue
+                job.settled = True
+                if view.status != "Completed":
+                    continue
+                prefix = f"arn:aws:bedrock:{job.region}:{ACCOUNT_ID}:custom-model"
+                model_arn = f"{prefix}/{job.base_model_id}/{self.new_id()}"
+                job.output_model_arn = model_arn
+                assert view.end_time is not None
+                self.models[model_arn] = ModelRecord(
+                    arn=model_arn,
+                    name=job.request["customModelName"],
+                    region=job.region,
+                    created=view.end_time,
+                    request={},
+                    token=None,
+                    job=job,
+                )
+                self.tags[model_arn] = {t["key"]: t["value"] for t in job.request.get("customModelTags", [])}
+
+    # --- records for tests -------------------------------------------------------------------------------------------
+    def dump(self, now: datetime) -> dict[str, Any]:
+        with self.lock:
+            self.settle(now)
+            jobs = []
+            for job in self.jobs.values():
+                view = job.view(now)
+                details = status_details(job.created, view)
+                jobs.append(
+                    {
+                        "jobArn": job.arn,
+                        "jobName": job.name,
+                        "region": job.region,
+                        "status": view.status,
+                        "statusDetails": {
+                            key: {"status": value["status"], "lastModifiedTime": iso(value["lastModifiedTime"])}
+                            for key, value in details.items()
+                        },
+                        "clientRequestToken": job.token,
+                        "customModelName": job.request.get("customModelName"),
+                        "outputModelArn": job.output_model_arn,
+                        "creationTime": iso(job.created),
+                        "endTime": iso(view.end_time) if view.end_time else None,
+                        "failureMessage": view.failure_message,
+                        "tags": dict(self.tags.get(job.arn, {})),
+                        "scenario": job.scenario.to_dict(),
+                    }
+                )
+            models = []
+            for model in self.models.values():
+                view = model.view(now)
+                models.append(
+                    {
+                        "modelArn": model.arn,
+                        "modelName": model.name,
+                        "region": model.region,
+                        "modelStatus": view.status,
+                        "customizationType": model.customization_type,
+                        "jobArn": model.job.arn if model.job else None,
+                        "clientRequestToken": model.token,
+                        "creationTime": iso(model.created),
+                        "failureMessage": view.failure_message,
+                        "inUseBy": list(model.in_use_by),
+                        "tags": dict(self.tags.get(model.arn, {})),
+                    }
+                )
+            calls = [call.to_dict() for call in self.calls]
+            by_operation: dict[str, int] = {}
+            for call in self.calls:
+                by_operation[call.operation] = by_operation.get(call.operation, 0) + 1
+            return {"now": iso(now), "jobs": jobs, "models": models, "calls": calls, "callCounts": by_operation}
