@@ -1,0 +1,162 @@
+"""The parts of a template the driver acts on: custom resources, their dependency order, their provider function.
+
+Why a graph over *all* resources: a custom resource can depend on another one only through a resource the driver
+does not create (a policy that names a job's model, say). Ordering runs over the whole template and then keeps the
+custom resources, so such chains are honoured even though only custom resources get events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .assembly import StackArtifact
+from .errors import DriverError, IntrinsicError
+from .intrinsics import Resolver, StackEnv, function_name, is_custom_type, references
+
+#: CloudFormation's limit when a custom resource sets no ServiceTimeout.
+DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function as the driver runs it: the handler from the template, the code from the asset."""
+
+    logical_id: str
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    timeout_seconds: int
+    memory_mb: int
+    environment: Mapping[str, str]
+    code_dir: Path
+    role_arn: str
+
+
+class StackTemplate:
+    """A template plus the stack's pseudo parameters; read-only (updates come as a new StackTemplate)."""
+
+    def __init__(self, template: Mapping[str, Any], env: StackEnv) -> None:
+        self.template = template
+        self.env = env
+        resolver = Resolver(template, env, {})
+        self.resources: dict[str, Mapping[str, Any]] = {
+            logical_id: resource
+            for logical_id, resource in template.get("Resources", {}).items()
+            if "Condition" not in resource or resolver.condition(resource["Condition"])
+        }
+
+    # --- the graph ----------------------------------------------------------------------------------------------
+    def custom_ids(self) -> list[str]:
+        return [lid for lid, res in self.resources.items() if is_custom_type(res.get("Type", ""))]
+
+    def resource_type(self, logical_id: str) -> str:
+        return self.resources[logical_id]["Type"]
+
+    def properties(self, logical_id: str) -> Mapping[str, Any]:
+        return self.resources[logical_id].get("Properties") or {}
+
+    def direct_dependencies(self, logical_id: str) -> set[str]:
+        resource = self.resources[logical_id]
+        depends_on = resource.get("DependsOn", [])
+        deps = {depends_on} if isinstance(depends_on, str) else set(depends_on)
+        deps |= references(resource.get("Properties") or {})
+        return {dep for dep in deps if dep in self.resources and dep != logical_id}
+
+    def custom_dependencies(self, logical_id: str) -> set[str]:
+        """Custom resources that must exist before ``logical_id`` (through any chain of resources)."""
+        found: set[str] = set()
+        seen: set[str] = set()
+        stack = list(self.direct_dependencies(logical_id))
+        while stack:
+            dep = stack.pop()
+            if dep in seen:
+                continue
+            seen.add(dep)
+            if is_custom_type(self.resource_type(dep)):
+                found.add(dep)
+            stack.extend(self.direct_dependencies(dep))
+        return found
+
+    def creation_order(self) -> list[str]:
+        """Custom resources, dependencies first; ties keep template order (what a reader expects to see)."""
+        customs = self.custom_ids()
+        deps = {lid: self.custom_dependencies(lid) for lid in customs}
+        order: list[str] = []
+        placed: set[str] = set()
+        while len(order) < len(customs):
+            ready = [lid for lid in customs if lid not in placed and deps[lid] <= placed]
+            if not ready:
+                cycle = sorted(set(customs) - placed)
+                raise DriverError(f"circular dependency between custom resources: {', '.join(cycle)}")
+            order.extend(ready)
+            placed.update(ready)
+        return order
+
+    # --- custom resource details --------------------------------------------------------------------------------
+    def service_timeout(self, logical_id: str) -> int:
+        value = self.properties(logical_id).get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_SECONDS)
+        try:
+            return int(value)
+        except (TypeError, ValueError) as exc:
+            raise DriverError(f"{logical_id}: ServiceTimeout must be a number of seconds, got {value!r}") from exc
+
+    def provider_function_id(self, logical_id: str) -> str:
+        """The AWS::Lambda::Function behind a custom resource's ServiceToken (``Fn::GetAtt [Fn, Arn]``)."""
+        token = self.properties(logical_id).get("ServiceToken")
+        target = None
+        if isinstance(token, dict) and "Fn::GetAtt" in token:
+            arg = token["Fn::GetAtt"]
+            target, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
+            if attribute != "Arn":
+                target = None
+        if target is None or self.resources.get(target, {}).get("Type") != "AWS::Lambda::Function":
+            raise DriverError(
+                f"{logical_id}: ServiceToken must be Fn::GetAtt [<Lambda function>, Arn] of this stack; got {token!r}"
+            )
+        return target
+
+    def function_spec(self, function_id: str, stack: StackArtifact) -> FunctionSpec:
+        resource = self.resources[function_id]
+        props = resource.get("Properties") or {}
+        resolver = Resolver(self.template, self.env, {})
+        where = f"{function_id}.Properties"
+        try:
+            variables = resolver.resolve((props.get("Environment") or {}).get("Variables") or {}, f"{where}.Env")
+            role_arn = resolver.resolve(props.get("Role"), f"{where}.Role")
+        except IntrinsicError as exc:
+            raise DriverError(f"{function_id}: cannot resolve the function's configuration: {exc}") from exc
+        handler = props.get("Handler")
+        if not isinstance(handler, str) or "." not in handler:
+            raise DriverError(f"{function_id}: Handler must be 'module.function', got {handler!r}")
+        name = function_name(function_id, resource, resolver)
+        return FunctionSpec(
+            logical_id=function_id,
+            name=name,
+            arn=f"arn:{self.env.partition}:lambda:{self.env.region}:{self.env.account}:function:{name}",
+            handler=handler,
+            runtime=str(props.get("Runtime", "python3.11")),
+            timeout_seconds=int(props.get("Timeout", 3)),
+            memory_mb=int(props.get("MemorySize", 128)),
+            environment={k: _env_text(v) for k, v in variables.items()},
+            code_dir=stack.asset_dir(dict(self.template), function_id),
+            role_arn=str(role_arn),
+        )
+
+    def outputs(self, resolver: Resolver) -> dict[str, Any]:
+        """The Outputs section resolved (outputs whose Condition is false are left out)."""
+        out = {}
+        for name, output in (self.template.get("Outputs") or {}).items():
+            if "Condition" in output and not resolver.condition(output["Condition"]):
+                continue
+            out[name] = resolver.resolve(output.get("Value"), f"Outputs.{name}")
+        return out
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
