@@ -1,0 +1,83 @@
+"""The provider function's code, staged at synth time without Docker and without network access.
+
+The asset holds exactly three things:
+
+* the ``bedrock_customization_provider`` package (found through importlib, so this works from a source checkout and
+  from an installed wheel alike),
+* the installed ``crhelper`` package (the provider's one third-party dependency, pinned in pyproject.toml),
+* Bedrock's botocore service model under ``<contract.BOTOCORE_DATA_DIR>/bedrock/<api-version>/``; the function sets
+  ``AWS_DATA_PATH`` to it, so the runtime's older boto3 knows the newest Bedrock operations and fields.
+
+boto3/botocore themselves are not copied: the Lambda runtime provides them. Files are copied in sorted order with
+their bytes unchanged and caches skipped, so the same inputs always give the same asset hash.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import shutil
+import tempfile
+from pathlib import Path
+
+import botocore
+import botocore.loaders
+from aws_cdk import aws_lambda as lambda_
+from bedrock_customization_provider import contract
+
+PROVIDER_PACKAGE = "bedrock_customization_provider"
+THIRD_PARTY_PACKAGES = ("crhelper",)
+#: Files of Bedrock's botocore model the provider needs: the API itself and its endpoint rules.
+BOTOCORE_MODEL_FILES = ("service-2.json.gz", "endpoint-rule-set-1.json.gz")
+_SKIPPED_DIRS = frozenset({"__pycache__"})
+_SKIPPED_SUFFIXES = (".pyc", ".pyo")
+
+
+def package_dir(name: str) -> Path:
+    """Where an importable package lives, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{name} is not installed as a package; run `pip install -e '.[dev]'`")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bedrock_model_dir() -> Path:
+    """The folder of the newest Bedrock API version in the installed botocore."""
+    loader = botocore.loaders.Loader()
+    api_version = loader.determine_latest_version("bedrock", "service-2")
+    return Path(botocore.__file__).parent / "data" / "bedrock" / api_version
+
+
+def build_asset(target: Path) -> Path:
+    """Stage the asset into the empty folder ``target`` and return it."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (PROVIDER_PACKAGE, *THIRD_PARTY_PACKAGES):
+        _copy_tree(package_dir(name), target / name)
+    model_dir = bedrock_model_dir()
+    dest = target / contract.BOTOCORE_DATA_DIR / "bedrock" / model_dir.name
+    dest.mkdir(parents=True, exist_ok=True)
+    for file_name in BOTOCORE_MODEL_FILES:
+        shutil.copyfile(model_dir / file_name, dest / file_name)
+    return target
+
+
+@functools.cache
+def staged_asset_dir() -> Path:
+    """The asset staged once per process (every stack of an app shares it; CDK copies it into cdk.out)."""
+    return build_asset(Path(tempfile.mkdtemp(prefix="bedrock-customization-asset-")))
+
+
+def provider_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(str(staged_asset_dir()))
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if _SKIPPED_DIRS.intersection(relative.parts) or path.suffix in _SKIPPED_SUFFIXES:
+            continue
+        if path.is_dir():
+            (dest / relative).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / relative)

@@ -1,0 +1,28 @@
+"""Every exception the construct library raises, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class BedrockCustomizationError(Exception):
+    """Base class of the library's errors."""
+
+
+class InvalidPropsError(BedrockCustomizationError, ValueError):
+    """A construct was given props that Bedrock (or the construct) would reject.
+
+    Raised once per construct with every problem found, so a user fixes them all in one round instead of one synth
+    per mistake (the way aws-cdk's ``Bucket`` reports an invalid bucket name)::
+
+        Invalid CustomizationJob (MyStack/Deep/Job):
+          - jobName must match pattern [a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])* (argument job_name)
+          - training_data and invocation_logs are mutually exclusive: set exactly one
+    """
+
+    def __init__(self, kind: str, path: str, problems: Sequence[str]) -> None:
+        self.kind = kind
+        self.path = path
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"Invalid {kind} ({path}):\n{lines}")

@@ -1,0 +1,145 @@
+"""The one provider function per stack behind every customization job and custom model of that stack.
+
+Constructs call :meth:`BedrockCustomizationProvider.of` and get the stack's single instance, created on first use,
+then ask it for the permissions their resource needs (pass a role, use a key). Its own role is least privilege:
+Bedrock actions on this account's (and region's) jobs and custom models, EventBridge actions on the rules crhelper
+creates to poll (all named with :data:`contract.POLL_RULE_PREFIX`), and Add/RemovePermission on itself only.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from bedrock_customization_provider import contract
+
+from constructs import Construct, IConstruct
+
+from .asset import provider_code
+from .references import ResolvedKey, bedrock_arn
+from .service_role import key_use_statement
+
+#: Construct id of the provider under its stack; one per stack.
+PROVIDER_ID = "BedrockCustomizationProvider"
+#: Minutes between crhelper's scheduled polls while a job runs.
+POLL_INTERVAL_MINUTES = 1
+#: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
+FUNCTION_TIMEOUT = Duration.minutes(5)
+
+
+class BedrockCustomizationProvider(Construct):
+    """The stack's provider function (use :meth:`of`, not the constructor).
+
+    Example::
+
+        provider = BedrockCustomizationProvider.of(stack)
+        provider.service_token  # the function ARN custom resources point at
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        self._passed_roles: set[str] = set()
+        self._keys: set[str] = set()
+
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Bedrock customization custom resource provider",
+        )
+        job_arns = bedrock_arn(self, "model-customization-job")
+        model_arns = bedrock_arn(self, "custom-model")
+        foundation_models = bedrock_arn(self, "foundation-model", account="")
+        self._allow(
+            # CreateModelCustomizationJob is authorized against the job, the resulting model and the base model.
+            ["bedrock:CreateModelCustomizationJob"],
+            [job_arns, model_arns, foundation_models],
+        )
+        self._allow(["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"], [job_arns])
+        self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
+        self._allow(
+            ["bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"], [job_arns, model_arns]
+        )
+        rules = stack.format_arn(service="events", resource="rule", resource_name=f"{contract.POLL_RULE_PREFIX}*")
+        self._allow(["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"], [rules])
+        self._allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="CloudFormation provider for Amazon Bedrock customization jobs and custom models",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=contract.HANDLER,
+            code=provider_code(),
+            role=self.role,
+            timeout=FUNCTION_TIMEOUT,
+            memory_size=256,
+            log_group=self.log_group,
+            environment={
+                "AWS_DATA_PATH": f"/var/task/{contract.BOTOCORE_DATA_DIR}",
+                contract.ENV_POLL_INTERVAL_MINUTES: str(POLL_INTERVAL_MINUTES),
+            },
+        )
+        # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in
+        # the role's default policy (the function depends on that policy: a cycle), so it gets its own policy.
+        self.self_permissions = iam.Policy(
+            self,
+            "SelfPermissions",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["lambda:AddPermission", "lambda:RemovePermission"],
+                    resources=[self.function.function_arn],
+                )
+            ],
+        )
+
+    @classmethod
+    def of(cls, scope: IConstruct) -> BedrockCustomizationProvider:
+        """The provider of ``scope``'s stack, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if existing is not None:
+            return existing  # type: ignore[return-value]
+        return cls(stack, PROVIDER_ID)
+
+    @property
+    def service_token(self) -> str:
+        return self.function.function_arn
+
+    def bind(self, resource: IConstruct) -> None:
+        """Make ``resource`` wait for every permission the provider has (incl. its self-permissions)."""
+        resource.node.add_dependency(self.self_permissions)
+        resource.node.add_dependency(self.role)
+
+    def grant_pass_role(self, role_arn: str) -> None:
+        """Let the provider hand ``role_arn`` to Bedrock (and to nothing else)."""
+        if role_arn in self._passed_roles:
+            return
+        self._passed_roles.add(role_arn)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+            )
+        )
+
+    def grant_key_use(self, key: ResolvedKey) -> None:
+        """Bedrock checks the caller's access to a customer-managed key when a job or model names it."""
+        if key.resource_arn in self._keys:
+            return
+        self._keys.add(key.resource_arn)
+        self.role.add_to_principal_policy(key_use_statement(self, key))
+
+    def grant(self, statement: iam.PolicyStatement) -> None:
+        self.role.add_to_principal_policy(statement)
+
+    def _allow(self, actions: list[str], resources: list[str]) -> None:
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))

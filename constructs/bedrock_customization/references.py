@@ -1,0 +1,125 @@
+"""Turn the ecosystem's types (IKey, IRole, IFunction, IModel, subnets, security groups) or plain strings into the
+strings the Bedrock API takes, plus what IAM needs to scope a grant to them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+
+from constructs import IConstruct
+
+from .validation import is_unresolved
+
+_KEY_ID = re.compile(r"^[a-zA-Z0-9-]{36}$")
+_ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[0-9]{12}:(alias/.+)$")
+
+KeyInput = kms.IKey | str
+RoleInput = iam.IRole | str
+FunctionInput = lambda_.IFunction | str
+ModelInput = bedrock.IModel | str
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """A KMS key as the API wants it, and as an IAM statement resource (+ condition for aliases)."""
+
+    api_value: str
+    resource_arn: str
+    conditions: dict = field(default_factory=dict)
+    key: kms.IKey | None = None
+
+
+def resolve_key(scope: IConstruct, key: KeyInput) -> ResolvedKey:
+    """Accept a ``kms.IKey``, a key ARN, a key id, an alias name (``alias/x``) or an alias ARN."""
+    if not isinstance(key, str):
+        return ResolvedKey(api_value=key.key_arn, resource_arn=key.key_arn, key=key)
+    stack = Stack.of(scope)
+    if is_unresolved(key) or (key.startswith("arn:") and ":key/" in key):
+        return ResolvedKey(api_value=key, resource_arn=key)
+    if _KEY_ID.match(key):
+        key_arn = stack.format_arn(service="kms", resource="key", resource_name=key)
+        return ResolvedKey(api_value=key, resource_arn=key_arn)
+    alias_arn = _ALIAS_ARN.match(key)
+    alias = alias_arn.group(1) if alias_arn else key
+    # IAM cannot name a key by alias; scope to the account's keys that carry the alias instead.
+    return ResolvedKey(
+        api_value=key,
+        resource_arn=stack.format_arn(service="kms", resource="key", resource_name="*"),
+        conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]}},
+    )
+
+
+def role_arn(role: RoleInput) -> str:
+    return role if isinstance(role, str) else role.role_arn
+
+
+def function_arn(function: FunctionInput) -> str:
+    return function if isinstance(function, str) else function.function_arn
+
+
+def model_identifier(model: ModelInput) -> str:
+    """A model id or ARN for Bedrock. Foundation models render their id (``amazon.nova-micro-v1:0:128k``), which
+    keeps the template region-independent and the value checkable at synth time; other models their ARN."""
+    if isinstance(model, str):
+        return model
+    model_id = getattr(model, "model_id", None)
+    if isinstance(model_id, str) and not is_unresolved(model_id):
+        return model_id
+    return model.model_arn
+
+
+@dataclass(frozen=True)
+class VpcConfig:
+    """The VPC a customization job's training containers run in.
+
+    Example::
+
+        VpcConfig(subnets=vpc.private_subnets, security_groups=[security_group])
+        VpcConfig(subnets=["subnet-0123456789abcdef0"], security_groups=["sg-0123456789abcdef0"])
+    """
+
+    #: 1 to 16 subnets (``ec2.ISubnet`` or subnet ids).
+    subnets: Sequence[ec2.ISubnet | str]
+    #: 1 to 5 security groups (``ec2.ISecurityGroup`` or security group ids).
+    security_groups: Sequence[ec2.ISecurityGroup | str]
+
+    @classmethod
+    def from_vpc(
+        cls,
+        vpc: ec2.IVpc,
+        security_groups: Sequence[ec2.ISecurityGroup | str],
+        subnet_selection: ec2.SubnetSelection | None = None,
+    ) -> VpcConfig:
+        """The subnets ``subnet_selection`` picks in ``vpc`` (default: the private ones)."""
+        selection = subnet_selection or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        return cls(subnets=list(vpc.select_subnets(selection).subnets), security_groups=list(security_groups))
+
+    def subnet_ids(self) -> list[str]:
+        return [s if isinstance(s, str) else s.subnet_id for s in self.subnets]
+
+    def security_group_ids(self) -> list[str]:
+        return [g if isinstance(g, str) else g.security_group_id for g in self.security_groups]
+
+
+def ec2_arn(scope: IConstruct, resource: str, resource_name: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="ec2", resource=resource, resource_name=resource_name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+    )
+
+
+def bedrock_arn(scope: IConstruct, resource: str, resource_name: str = "*", *, account: str | None = None) -> str:
+    return Stack.of(scope).format_arn(
+        service="bedrock",
+        resource=resource,
+        resource_name=resource_name,
+        account=account,
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )

@@ -1,0 +1,132 @@
+"""The least-privilege service role Bedrock assumes to run a customization job or to create a custom model.
+
+Trust is limited to bedrock.amazonaws.com acting for this account on this kind of resource (``aws:SourceAccount`` +
+``aws:SourceArn``, the confused-deputy protection AWS recommends). Permissions are derived from the construct's
+inputs: read on exactly the training/validation/log data, write on exactly the output prefix, use of the KMS keys
+involved, the VPC permissions AWS documents for customization jobs in a VPC, and invoking the RFT grader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+
+from constructs import Construct
+
+from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
+from .s3_location import ResolvedS3
+
+#: Bedrock tags the network interfaces it creates for a job with these keys; the VPC statements are scoped to them.
+_ENI_TAG_KEYS = ["BedrockManaged", "BedrockModelCustomizationJobArn"]
+
+
+def create_service_role(scope: Construct, id: str, *, source_arn: str, description: str) -> iam.Role:
+    """A role only Bedrock can assume, and only on behalf of this account for resources matching ``source_arn``."""
+    principal = iam.ServicePrincipal(
+        "bedrock.amazonaws.com",
+        conditions={
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": source_arn},
+        },
+    )
+    return iam.Role(scope, id, assumed_by=principal, description=description)
+
+
+def grant_s3_read(role: iam.IRole, locations: Iterable[ResolvedS3]) -> None:
+    locations = list(locations)
+    if not locations:
+        return
+    _add(role, ["s3:GetObject"], _unique(loc.objects_arn for loc in locations))
+    _add(role, ["s3:ListBucket"], _unique(loc.bucket_arn for loc in locations))
+    for loc in locations:
+        if loc.bucket is not None and loc.bucket.encryption_key is not None:
+            loc.bucket.encryption_key.grant_decrypt(role)
+
+
+def grant_s3_write(role: iam.IRole, location: ResolvedS3) -> None:
+    # GetObject too: AWS's documented customization role reads back what it wrote in the output prefix.
+    _add(role, ["s3:GetObject", "s3:PutObject"], [location.objects_arn])
+    _add(role, ["s3:ListBucket"], [location.bucket_arn])
+    if location.bucket is not None and location.bucket.encryption_key is not None:
+        location.bucket.encryption_key.grant_encrypt_decrypt(role)
+
+
+def key_use_statement(scope: Construct, key: ResolvedKey) -> iam.PolicyStatement:
+    """Use of a customer-managed key, only through Bedrock (``kms:ViaService``), as Bedrock's encryption guide asks."""
+    conditions: dict = {"StringEquals": {"kms:ViaService": f"bedrock.{Stack.of(scope).region}.amazonaws.com"}}
+    conditions.update(key.conditions)
+    return iam.PolicyStatement(
+        actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+        resources=[key.resource_arn],
+        conditions=conditions,
+    )
+
+
+def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
+    """The statements of AWS's "Protect your model customization jobs using a VPC" guide, scoped to this VPC config."""
+    job_arns = [bedrock_arn(scope, "model-customization-job")]
+    eni_arn = ec2_arn(scope, "network-interface", "*")
+    subnet_arns = [ec2_arn(scope, "subnet", subnet_id) for subnet_id in vpc.subnet_ids()]
+    group_arns = [ec2_arn(scope, "security-group", group_id) for group_id in vpc.security_group_ids()]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ],
+            resources=["*"],  # Describe* supports no resource-level permissions
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[eni_arn],
+            conditions={
+                "StringEquals": {"aws:RequestTag/BedrockManaged": ["true"]},
+                "ArnLike": {"aws:RequestTag/BedrockModelCustomizationJobArn": job_arns},
+            },
+        )
+    )
+    _add(role, ["ec2:CreateNetworkInterface"], [*subnet_arns, *group_arns])
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnEquals": {"ec2:Subnet": subnet_arns},
+                "ArnLike": {"ec2:ResourceTag/BedrockModelCustomizationJobArn": job_arns},
+                "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
+            },
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["ec2:CreateTags"],
+            resources=[eni_arn],
+            conditions={
+                "StringEquals": {"ec2:CreateAction": ["CreateNetworkInterface"]},
+                "ForAllValues:StringEquals": {"aws:TagKeys": _ENI_TAG_KEYS},
+            },
+        )
+    )
+
+
+def grant_invoke(role: iam.IRole, function_arns: Sequence[str]) -> None:
+    _add(role, ["lambda:InvokeFunction"], list(function_arns))
+
+
+def _add(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
+    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))

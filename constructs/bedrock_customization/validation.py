@@ -1,0 +1,52 @@
+"""Collects validation problems for one construct and raises them together.
+
+Two sources feed it: the Bedrock API contract, checked generically by the provider's shape validator
+(:mod:`bedrock_customization_provider.shapes`, the same code the Lambda runs), and the construct-level rules the API
+shape cannot express (mutually exclusive arguments, ranges of provider keys). Values that are CDK tokens are not
+known at synth time and are skipped; the provider validates them again at deploy time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from aws_cdk import Token
+from bedrock_customization_provider import shapes
+
+from .errors import InvalidPropsError
+
+
+def is_unresolved(value: object) -> bool:
+    """True for values CDK only knows at deploy time (tokens, or strings/lists that embed one)."""
+    return Token.is_unresolved(value)
+
+
+class ProblemCollector:
+    """One construct's problems, in the order found."""
+
+    def __init__(self, kind: str, path: str) -> None:
+        self.kind = kind
+        self.path = path
+        self.problems: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def check_request(
+        self,
+        operation: str,
+        request: Mapping[str, object],
+        *,
+        ignore: Collection[str] = (),
+        arguments: Mapping[str, str] | None = None,
+    ) -> None:
+        """Validate ``request`` against the API's input shape; name the Python argument behind each API member."""
+        arguments = arguments or {}
+        for problem in shapes.validate_request(operation, dict(request), is_unresolved=is_unresolved, ignore=ignore):
+            top = problem.path.split(".", 1)[0].split("[", 1)[0]
+            argument = arguments.get(top)
+            self.add(f"{problem} (argument {argument})" if argument else str(problem))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InvalidPropsError(self.kind, self.path, self.problems)
