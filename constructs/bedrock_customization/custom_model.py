@@ -26,7 +26,7 @@ from .resource_rules import (
     render_tags,
 )
 from .s3_location import S3Input, resolve_s3
-from .service_role import create_service_role, grant_s3_read, key_use_statement
+from .service_role import create_service_role, depend_on_policies, grant_s3_read, key_use_statement
 from .validation import ProblemCollector
 
 OPERATION = "CreateCustomModel"
@@ -155,7 +155,7 @@ class CustomModel(Construct):
         )
         provider.bind(self._resource)
         if created_role is not None:
-            self._resource.node.add_dependency(created_role)
+            depend_on_policies(self._resource, created_role)
 
     @staticmethod
     def from_model_arn(model_arn: str, model_name: str = "") -> CustomModelReference:

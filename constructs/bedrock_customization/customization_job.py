@@ -43,13 +43,14 @@ from .resource_rules import (
 from .s3_location import ResolvedS3, S3Input, resolve_s3
 from .service_role import (
     create_service_role,
+    depend_on_policies,
     grant_invoke,
     grant_s3_read,
     grant_s3_write,
     grant_vpc,
     key_use_statement,
 )
-from .validation import ProblemCollector, is_unresolved
+from .validation import ProblemCollector
 
 OPERATION = "CreateModelCustomizationJob"
 HyperParameterValue = str | int | float | bool
@@ -272,7 +273,7 @@ class CustomizationJob(Construct):
         provider.bind(self._resource)
         if created_role is not None:
             # Bedrock checks the role's permissions when the job starts: its policy must exist by then.
-            self._resource.node.add_dependency(created_role)
+            depend_on_policies(self._resource, created_role)
         self.customization_type = CustomizationType(kind)
         self.model = CustomModelReference(self.custom_model_arn, self.custom_model_name)
 
@@ -365,7 +366,7 @@ def _check_job_rules(
         problems.add(
             f"reinforcement_fine_tuning is only valid with customization_type REINFORCEMENT_FINE_TUNING (got {kind})"
         )
-    if validation_data is not None and not is_unresolved(validation_data) and len(validation_data) == 0:
+    if validation_data is not None and len(validation_data) == 0:
         problems.add(f"validation_data must have 1 to {_MAX_VALIDATORS} items (got 0); omit it for none")
     for name, value in (hyper_parameters or {}).items():
         if not isinstance(value, str | int | float | bool):

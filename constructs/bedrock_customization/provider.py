@@ -116,7 +116,9 @@ class BedrockCustomizationProvider(Construct):
     def bind(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for every permission the provider has (incl. its self-permissions)."""
         resource.node.add_dependency(self.self_permissions)
-        resource.node.add_dependency(self.role)
+        default_policy = self.role.node.try_find_child("DefaultPolicy")
+        if default_policy is not None:  # the function already depends on it; say so for the resource too
+            resource.node.add_dependency(default_policy)
 
     def grant_pass_role(self, role_arn: str) -> None:
         """Let the provider hand ``role_arn`` to Bedrock (and to nothing else)."""

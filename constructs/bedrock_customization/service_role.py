@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
@@ -32,6 +32,12 @@ def create_service_role(scope: Construct, id: str, *, source_arn: str, descripti
         },
     )
     return iam.Role(scope, id, assumed_by=principal, description=description)
+
+
+def depend_on_policies(resource: IConstruct, role: iam.Role) -> None:
+    """Make ``resource`` wait for the role's policy (the role itself is already referenced by ARN)."""
+    policy = role.node.try_find_child("DefaultPolicy")
+    resource.node.add_dependency(policy if policy is not None else role)
 
 
 def grant_s3_read(role: iam.IRole, locations: Iterable[ResolvedS3]) -> None:

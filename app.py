@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Example CDK app: fine-tune a Bedrock model on data in S3, then keep customizing the result.
+
+Synthesizes offline: no credentials, no account, no network (the stack is environment-agnostic and the provider's
+asset is staged from installed packages). ``cdk synth`` runs it through cdk.json.
+
+Optional context:
+    -c modelPackageArn=arn:aws:sagemaker:...:model-package/...   also register a custom model from a SageMaker AI
+                                                                 model package (e.g. a Nova model trained there)
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from bedrock_customization import CustomizationJob, CustomModel, S3Location
+
+from constructs import Construct
+
+BASE_MODEL = "amazon.nova-micro-v1:0:128k"
+
+
+class CustomizationExampleStack(cdk.Stack):
+    """A data bucket, a fine-tuning job on it, a second job continuing from the first job's model, and outputs."""
+
+    def __init__(self, scope: Construct, id: str, *, model_package_arn: str | None = None, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        data = s3.Bucket(
+            self,
+            "Data",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+        )
+        job = CustomizationJob(
+            self,
+            "FineTune",
+            base_model=BASE_MODEL,
+            training_data=S3Location(data, "train/data.jsonl"),
+            validation_data=[S3Location(data, "validation/data.jsonl")],
+            output_data=S3Location(data, "output/fine-tune/"),
+            hyper_parameters={"epochCount": 2, "batchSize": 1, "learningRate": 0.00001},
+            job_tags={"project": "cdk-bedrock-customization", "stage": "example"},
+            custom_model_tags={"project": "cdk-bedrock-customization"},
+        )
+        # Iterative customization: the first job's model is the base of the next one.
+        follow_up = CustomizationJob(
+            self,
+            "FineTuneAgain",
+            base_model=job.model,
+            training_data=S3Location(data, "train/more-data.jsonl"),
+            output_data=S3Location(data, "output/fine-tune-again/"),
+            hyper_parameters={"epochCount": 1},
+        )
+        for name, value in {
+            "JobArn": job.job_arn,
+            "JobName": job.job_name,
+            "CustomModelArn": job.custom_model_arn,
+            "CustomModelName": job.custom_model_name,
+            "Status": job.status,
+            "TrainingLoss": job.training_loss,
+            "ValidationLoss": job.validation_loss,
+            "OutputS3Uri": job.output_s3_uri,
+            "FollowUpModelArn": follow_up.custom_model_arn,
+        }.items():
+            cdk.CfnOutput(self, name, value=value)
+
+        if model_package_arn:
+            model = CustomModel(
+                self,
+                "ImportedModel",
+                model_package_arn=model_package_arn,
+                model_tags={"project": "cdk-bedrock-customization"},
+            )
+            cdk.CfnOutput(self, "ImportedModelArn", value=model.model_arn)
+            cdk.CfnOutput(self, "ImportedModelStatus", value=model.status)
+
+
+def main() -> cdk.App:
+    app = cdk.App()
+    CustomizationExampleStack(
+        app, "BedrockCustomizationExample", model_package_arn=app.node.try_get_context("modelPackageArn")
+    )
+    app.synth()
+    return app
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Shared helpers of the CDK tests: environment-agnostic stacks, and synthesis that also runs cfn-lint.
+
+Every template a test synthesizes goes through :func:`synth`, which fails on any cfn-lint error, so "cfn-lint reports
+no errors on every synthesized template" holds by construction. Results are cached per template text to keep the
+tier fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from bedrock_customization_provider import contract
+from cfnlint.api import ManualArgs, lint
+
+_LINT_REGIONS = ["us-east-1"]
+_lint_cache: dict[str, list[str]] = {}
+
+
+def lint_errors(template: dict[str, Any]) -> list[str]:
+    """cfn-lint's errors (E-rules) for a template; warnings and informational findings are not failures."""
+    text = json.dumps(template, sort_keys=True)
+    if text not in _lint_cache:
+        matches = lint(text, config=ManualArgs(regions=_LINT_REGIONS))
+        _lint_cache[text] = [str(m) for m in matches if m.rule.id.startswith("E")]
+    return _lint_cache[text]
+
+
+def synth(stack: cdk.Stack) -> Template:
+    """The stack's template, asserted cfn-lint clean."""
+    template = Template.from_stack(stack)
+    errors = lint_errors(template.to_json())
+    assert not errors, "cfn-lint errors:\n" + "\n".join(errors)
+    return template
+
+
+def new_stack(name: str = "TestStack") -> cdk.Stack:
+    """An environment-agnostic stack in a fresh app (no account, no region: synthesizes offline)."""
+    return cdk.Stack(cdk.App(), name)
+
+
+@pytest.fixture(scope="session")
+def synthesize() -> Callable[[cdk.Stack], Template]:
+    return synth
+
+
+@pytest.fixture(scope="session")
+def make_stack() -> Callable[..., cdk.Stack]:
+    return new_stack
+
+
+# --- template queries -----------------------------------------------------------------------------------------------
+def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return template.find_resources(resource_type)
+
+
+def one(template: Template, resource_type: str, logical_prefix: str) -> tuple[str, dict[str, Any]]:
+    """The single resource of ``resource_type`` whose logical id starts with ``logical_prefix``."""
+    found = {k: v for k, v in resources(template, resource_type).items() if k.startswith(logical_prefix)}
+    assert len(found) == 1, f"expected one {resource_type} named {logical_prefix}*, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def policy_statements(template: Template, logical_prefix: str) -> list[dict[str, Any]]:
+    """All statements of the IAM policies whose logical id starts with ``logical_prefix``."""
+    statements: list[dict[str, Any]] = []
+    for logical_id, policy in resources(template, "AWS::IAM::Policy").items():
+        if logical_id.startswith(logical_prefix):
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+def statements_with(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    return [s for s in statements if action in actions_of(s)]
+
+
+def all_actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements for a in actions_of(s)}
+
+
+def job_properties(template: Template, logical_prefix: str) -> dict[str, Any]:
+    return one(template, contract.JOB_RESOURCE_TYPE, logical_prefix)[1]["Properties"]
+
+
+def model_properties(template: Template, logical_prefix: str) -> dict[str, Any]:
+    return one(template, contract.MODEL_RESOURCE_TYPE, logical_prefix)[1]["Properties"]
+
+
+def flatten(value: Any) -> Iterator[Any]:
+    """Every scalar inside a JSON value (to look for a string anywhere in an intrinsic)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from flatten(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from flatten(v)
+    else:
+        yield value
+
+
+@pytest.fixture(scope="session")
+def q():
+    """Template query helpers, as one namespace (pytest's importlib mode cannot import a sibling module)."""
+
+    class Queries:
+        resources = staticmethod(resources)
+        one = staticmethod(one)
+        policy_statements = staticmethod(policy_statements)
+        actions_of = staticmethod(actions_of)
+        statements_with = staticmethod(statements_with)
+        all_actions = staticmethod(all_actions)
+        job_properties = staticmethod(job_properties)
+        model_properties = staticmethod(model_properties)
+        flatten = staticmethod(flatten)
+        lint_errors = staticmethod(lint_errors)
+
+    return Queries

@@ -1,0 +1,419 @@
+"""CustomizationJob: the rendered template (properties mirror the API, IAM is least privilege, one provider)."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from bedrock_customization import (
+    CustomizationJob,
+    CustomizationType,
+    DistillationConfig,
+    InvocationLogsConfig,
+    ReasoningEffort,
+    RequestMetadataFilter,
+    RequestMetadataFilters,
+    RftConfig,
+    RftHyperParameters,
+    S3Location,
+    VpcConfig,
+)
+from bedrock_customization_provider import contract
+
+GIVEN_ROLE = "arn:aws:iam::111122223333:role/my-bedrock-role"
+
+
+@pytest.fixture(scope="module")
+def stack(make_stack):
+    """Four jobs covering every feature: fine-tuning (VPC, KMS, tags), distillation from logs, RFT, given role."""
+    stack = make_stack("JobStack")
+    data = s3.Bucket(stack, "Data")
+    key = kms.Key(stack, "ModelKey")
+    encrypted = s3.Bucket(stack, "Encrypted", encryption=s3.BucketEncryption.KMS)
+    grader = lambda_.Function(
+        stack,
+        "Grader",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return {}\n"),
+    )
+    fine = CustomizationJob(
+        stack,
+        "Fine",
+        job_name="fine-job-1",
+        custom_model_name="fine_model_1",
+        base_model="amazon.nova-micro-v1:0:128k",
+        training_data=S3Location(data, "train/data.jsonl"),
+        validation_data=[S3Location(data, "validation/a.jsonl"), "s3://other-validation-bucket/b.jsonl"],
+        output_data=S3Location(data, "output/"),
+        hyper_parameters={"epochCount": 2, "learningRate": 0.00001, "earlyStopping": True, "batchSize": "1"},
+        custom_model_kms_key=key,
+        job_tags={"project": "p1", "stage": "test"},
+        custom_model_tags={"project": "p1"},
+        vpc_config=VpcConfig(
+            subnets=[ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0"), "subnet-11111111"],
+            security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0")],
+        ),
+        service_timeout=cdk.Duration.minutes(30),
+    )
+    distill = CustomizationJob(
+        stack,
+        "Distill",
+        base_model="amazon.nova-micro-v1:0:128k",
+        invocation_logs=InvocationLogsConfig(
+            source=S3Location(encrypted, "logs/"),
+            use_prompt_response=True,
+            request_metadata_filters=RequestMetadataFilters(
+                and_all=[
+                    RequestMetadataFilter(equals={"project": "support"}),
+                    RequestMetadataFilter(not_equals={"stage": "test"}),
+                ]
+            ),
+        ),
+        output_data="s3://distill-output-bucket/out/",
+        distillation=DistillationConfig(teacher_model="amazon.nova-pro-v1:0", max_response_length_for_inference=1000),
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    rft = CustomizationJob(
+        stack,
+        "Rft",
+        base_model="amazon.nova-lite-v1:0:300k",
+        training_data="s3://rft-bucket/train.jsonl",
+        output_data="s3://rft-bucket/out/",
+        reinforcement_fine_tuning=RftConfig(
+            grader=grader,
+            hyper_parameters=RftHyperParameters(
+                epoch_count=3, batch_size=64, learning_rate=0.0001, reasoning_effort=ReasoningEffort.HIGH
+            ),
+        ),
+    )
+    given = CustomizationJob(
+        stack,
+        "Given",
+        base_model=fine.model,
+        customization_type=CustomizationType.CONTINUED_PRE_TRAINING,
+        training_data="s3://cpt-bucket/corpus/",
+        output_data="s3://cpt-bucket/out/",
+        role=GIVEN_ROLE,
+    )
+    for name, job in {"Fine": fine, "Distill": distill, "Rft": rft, "Given": given}.items():
+        for attribute in (
+            "job_arn",
+            "job_name",
+            "custom_model_arn",
+            "custom_model_name",
+            "status",
+            "training_loss",
+            "validation_loss",
+            "output_s3_uri",
+        ):
+            cdk.CfnOutput(stack, f"{name}{attribute.title().replace('_', '')}", value=getattr(job, attribute))
+    return stack
+
+
+@pytest.fixture(scope="module")
+def template(stack, synthesize):
+    return synthesize(stack)
+
+
+def test_properties_mirror_the_create_model_customization_job_request(template, q):
+    # GIVEN a fine-tuning job with every top-level option WHEN synthesized THEN its properties are the API request
+    props = q.job_properties(template, "Fine")
+    assert set(props) == {
+        "ServiceToken",
+        "ServiceTimeout",
+        "RemovalPolicy",
+        "jobName",
+        "customModelName",
+        "roleArn",
+        "baseModelIdentifier",
+        "customizationType",
+        "trainingDataConfig",
+        "validationDataConfig",
+        "outputDataConfig",
+        "hyperParameters",
+        "customModelKmsKeyId",
+        "jobTags",
+        "customModelTags",
+        "vpcConfig",
+    }
+    assert props["jobName"] == "fine-job-1"
+    assert props["customModelName"] == "fine_model_1"
+    assert props["baseModelIdentifier"] == "amazon.nova-micro-v1:0:128k"
+    assert props["customizationType"] == "FINE_TUNING"
+    assert set(props["trainingDataConfig"]) == {"s3Uri"}
+    assert props["validationDataConfig"]["validators"][1] == {"s3Uri": "s3://other-validation-bucket/b.jsonl"}
+    assert props["jobTags"] == [{"key": "project", "value": "p1"}, {"key": "stage", "value": "test"}]
+    assert props["customModelTags"] == [{"key": "project", "value": "p1"}]
+    assert props["vpcConfig"]["subnetIds"] == ["subnet-0123456789abcdef0", "subnet-11111111"]
+    assert props["vpcConfig"]["securityGroupIds"] == ["sg-0123456789abcdef0"]
+    assert "clientRequestToken" not in props
+
+
+def test_s3_locations_render_as_s3_uris(template, q):
+    props = q.job_properties(template, "Fine")
+    uri = props["trainingDataConfig"]["s3Uri"]
+    assert uri["Fn::Join"][1][0] == "s3://"
+    assert uri["Fn::Join"][1][2] == "/train/data.jsonl"
+    assert props["outputDataConfig"]["s3Uri"]["Fn::Join"][1][2] == "/output/"
+
+
+def test_hyperparameters_render_as_strings_without_exponents(template, q):
+    assert q.job_properties(template, "Fine")["hyperParameters"] == {
+        "epochCount": "2",
+        "learningRate": "0.00001",
+        "earlyStopping": "true",
+        "batchSize": "1",
+    }
+
+
+def test_distillation_from_invocation_logs_renders_the_nested_api_shape(template, q):
+    props = q.job_properties(template, "Distill")
+    assert props["customizationType"] == "DISTILLATION"
+    logs = props["trainingDataConfig"]["invocationLogsConfig"]
+    assert logs["usePromptResponse"] is True
+    assert logs["requestMetadataFilters"] == {
+        "andAll": [{"equals": {"project": "support"}}, {"notEquals": {"stage": "test"}}]
+    }
+    assert "s3Uri" not in props["trainingDataConfig"]
+    assert props["customizationConfig"] == {
+        "distillationConfig": {
+            "teacherModelConfig": {
+                "teacherModelIdentifier": "amazon.nova-pro-v1:0",
+                "maxResponseLengthForInference": 1000,
+            }
+        }
+    }
+
+
+def test_rft_renders_grader_arn_and_typed_hyperparameters(template, q):
+    props = q.job_properties(template, "Rft")
+    assert props["customizationType"] == "REINFORCEMENT_FINE_TUNING"
+    rft = props["customizationConfig"]["rftConfig"]
+    grader_id, _ = q.one(template, "AWS::Lambda::Function", "Grader")
+    assert rft["graderConfig"]["lambdaGrader"]["lambdaArn"] == {"Fn::GetAtt": [grader_id, "Arn"]}
+    assert rft["hyperParameters"] == {
+        "epochCount": 3,
+        "batchSize": 64,
+        "learningRate": 0.0001,
+        "reasoningEffort": "high",
+    }
+
+
+def test_kms_key_renders_its_arn(template, q):
+    key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
+    assert q.job_properties(template, "Fine")["customModelKmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_a_job_model_is_the_base_model_of_another_job(template, q):
+    fine_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
+    props = q.job_properties(template, "Given")
+    assert props["baseModelIdentifier"] == {"Fn::GetAtt": [fine_id, contract.ATTR_CUSTOM_MODEL_ARN]}
+    assert props["customizationType"] == "CONTINUED_PRE_TRAINING"
+
+
+def test_foundation_model_construct_renders_its_model_id(make_stack, synthesize, q):
+    stack = make_stack()
+    model = bedrock.FoundationModel.from_foundation_model_id(
+        stack, "Model", bedrock.FoundationModelIdentifier("amazon.titan-text-express-v1:0:8k")
+    )
+    CustomizationJob(stack, "Job", base_model=model, training_data="s3://b-1/t.jsonl", output_data="s3://b-1/o/")
+    props = q.job_properties(synthesize(stack), "Job")
+    assert props["baseModelIdentifier"] == "amazon.titan-text-express-v1:0:8k"
+
+
+def test_three_jobs_share_one_provider_function(template, q):
+    providers = {
+        k: v
+        for k, v in q.resources(template, "AWS::Lambda::Function").items()
+        if v["Properties"].get("Handler") == contract.HANDLER
+    }
+    assert len(providers) == 1
+    provider_id = next(iter(providers))
+    jobs = q.resources(template, contract.JOB_RESOURCE_TYPE)
+    assert len(jobs) == 4
+    for job in jobs.values():
+        assert job["Properties"]["ServiceToken"] == {"Fn::GetAtt": [provider_id, "Arn"]}
+
+
+def test_provider_function_configuration(template, q):
+    _, function = q.one(template, "AWS::Lambda::Function", "BedrockCustomizationProviderFunction")
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Handler"] == contract.HANDLER
+    assert 300 <= props["Timeout"] <= 600
+    env = props["Environment"]["Variables"]
+    assert env["AWS_DATA_PATH"] == f"/var/task/{contract.BOTOCORE_DATA_DIR}"
+    assert int(env[contract.ENV_POLL_INTERVAL_MINUTES]) >= 1
+
+
+def test_service_timeout_is_always_set(template, q):
+    assert q.job_properties(template, "Fine")["ServiceTimeout"] == "1800"
+    assert q.job_properties(template, "Rft")["ServiceTimeout"] == "3600"
+
+
+def test_removal_policy_is_a_property_not_a_deletion_policy(template, q):
+    assert q.job_properties(template, "Fine")["RemovalPolicy"] == contract.REMOVAL_POLICY_DESTROY
+    assert q.job_properties(template, "Distill")["RemovalPolicy"] == contract.REMOVAL_POLICY_RETAIN
+    _, distill = q.one(template, contract.JOB_RESOURCE_TYPE, "Distill")
+    assert distill.get("DeletionPolicy", "Delete") == "Delete"  # Delete always runs: it stops a running job
+
+
+def test_attributes_are_getatts_with_contract_names(template, q):
+    fine_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
+    outputs = template.to_json()["Outputs"]
+    seen = {
+        o["Value"]["Fn::GetAtt"][1]
+        for name, o in outputs.items()
+        if name.startswith("Fine") and o["Value"]["Fn::GetAtt"][0] == fine_id
+    }
+    assert seen == set(contract.JOB_ATTRIBUTES)
+
+
+# --- IAM: the created service role ---------------------------------------------------------------------------------
+def test_service_role_trusts_bedrock_for_this_account_and_its_jobs_only(template, q):
+    _, role = q.one(template, "AWS::IAM::Role", "FineServiceRole")
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source_arn = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn["Fn::Join"][1][-1] == ":model-customization-job/*"
+
+
+def test_service_role_reads_exactly_the_training_and_validation_data(template, q):
+    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    (read,) = [s for s in q.statements_with(statements, "s3:GetObject") if "s3:PutObject" not in q.actions_of(s)]
+    resources = read["Resource"]
+    suffixes = {r["Fn::Join"][1][-1] if isinstance(r, dict) else r for r in resources}
+    assert "/train/data.jsonl*" in suffixes
+    assert "/validation/a.jsonl*" in suffixes
+    assert any("other-validation-bucket/b.jsonl*" in str(r) for r in resources)
+    assert "s3:PutObject" not in q.actions_of(read)
+
+
+def test_service_role_writes_only_the_output_prefix(template, q):
+    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    (write,) = q.statements_with(statements, "s3:PutObject")
+    assert write["Resource"]["Fn::Join"][1][-1] == "/output/*"
+    assert "s3:DeleteObject" not in q.all_actions(statements)
+
+
+def test_service_role_may_use_the_model_key_only_through_bedrock(template, q):
+    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    (key_use,) = q.statements_with(statements, "kms:CreateGrant")
+    key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
+    assert key_use["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
+
+
+def test_service_role_may_decrypt_a_kms_encrypted_data_bucket(template, q):
+    statements = q.policy_statements(template, "DistillServiceRoleDefaultPolicy")
+    key_id, _ = q.one(template, "AWS::KMS::Key", "EncryptedKey")
+    decrypt = [
+        s for s in q.statements_with(statements, "kms:Decrypt") if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    ]
+    assert decrypt
+
+
+def test_vpc_permissions_only_with_a_vpc(template, q):
+    fine = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    assert {
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:CreateTags",
+        "ec2:DescribeSubnets",
+    } <= q.all_actions(fine)
+    tagged = [s for s in q.statements_with(fine, "ec2:CreateNetworkInterface") if "Condition" in s]
+    assert tagged and tagged[0]["Condition"]["StringEquals"] == {"aws:RequestTag/BedrockManaged": ["true"]}
+    (create_tags,) = q.statements_with(fine, "ec2:CreateTags")
+    assert create_tags["Condition"]["StringEquals"] == {"ec2:CreateAction": ["CreateNetworkInterface"]}
+    for other in ("Distill", "Rft"):
+        assert not any(
+            a.startswith("ec2:") for a in q.all_actions(q.policy_statements(template, f"{other}ServiceRole"))
+        )
+
+
+def test_grader_invoke_only_with_rft(template, q):
+    rft = q.policy_statements(template, "RftServiceRoleDefaultPolicy")
+    (invoke,) = q.statements_with(rft, "lambda:InvokeFunction")
+    grader_id, _ = q.one(template, "AWS::Lambda::Function", "Grader")
+    assert invoke["Resource"] == {"Fn::GetAtt": [grader_id, "Arn"]}
+    for other in ("Fine", "Distill"):
+        assert "lambda:InvokeFunction" not in q.all_actions(q.policy_statements(template, f"{other}ServiceRole"))
+
+
+def test_given_role_is_used_as_is(template, q):
+    assert q.job_properties(template, "Given")["roleArn"] == GIVEN_ROLE
+    assert not [k for k in q.resources(template, "AWS::IAM::Role") if k.startswith("GivenServiceRole")]
+
+
+def test_job_waits_for_its_role_policy(template, q):
+    _, fine = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
+    policy_id, _ = q.one(template, "AWS::IAM::Policy", "FineServiceRoleDefaultPolicy")
+    assert policy_id in fine["DependsOn"]
+
+
+# --- IAM: the provider ----------------------------------------------------------------------------------------------
+def test_provider_passes_each_job_role_to_bedrock_only(template, q):
+    statements = q.statements_with(q.policy_statements(template, "BedrockCustomizationProviderRole"), "iam:PassRole")
+    resources = [s["Resource"] for s in statements]
+    assert GIVEN_ROLE in resources
+    for job in ("Fine", "Distill", "Rft"):
+        role_id, _ = q.one(template, "AWS::IAM::Role", f"{job}ServiceRole")
+        assert {"Fn::GetAtt": [role_id, "Arn"]} in resources
+    assert "*" not in resources
+    for statement in statements:
+        assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}
+
+
+def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_models(template, q):
+    statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
+    bedrock_statements = [s for s in statements if any(a.startswith("bedrock:") for a in q.actions_of(s))]
+    assert {
+        "bedrock:CreateModelCustomizationJob",
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+        "bedrock:GetCustomModel",
+        "bedrock:DeleteCustomModel",
+        "bedrock:TagResource",
+        "bedrock:UntagResource",
+        "bedrock:ListTagsForResource",
+    } <= q.all_actions(bedrock_statements)
+    for statement in bedrock_statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            assert resource != "*"
+            tail = resource["Fn::Join"][1][-1]
+            assert tail in (":model-customization-job/*", ":custom-model/*", "::foundation-model/*")
+
+
+def test_provider_event_rules_are_scoped_to_the_poll_prefix(template, q):
+    statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
+    (events,) = q.statements_with(statements, "events:PutRule")
+    assert {"events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"} == set(
+        q.actions_of(events)
+    )
+    assert events["Resource"]["Fn::Join"][1][-1] == f":rule/{contract.POLL_RULE_PREFIX}*"
+
+
+def test_provider_may_add_permissions_only_to_itself_in_a_separate_policy(template, q):
+    function_id, _ = q.one(template, "AWS::Lambda::Function", "BedrockCustomizationProviderFunction")
+    policy_id, policy = q.one(template, "AWS::IAM::Policy", "BedrockCustomizationProviderSelfPermissions")
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert set(q.actions_of(statement)) == {"lambda:AddPermission", "lambda:RemovePermission"}
+    assert statement["Resource"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    default = q.policy_statements(template, "BedrockCustomizationProviderRoleDefaultPolicy")
+    assert "lambda:AddPermission" not in q.all_actions(default)
+    for job in q.resources(template, contract.JOB_RESOURCE_TYPE).values():
+        assert policy_id in job["DependsOn"]
+
+
+def test_provider_may_use_the_model_key_through_bedrock(template, q):
+    statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
+    (key_use,) = q.statements_with(statements, "kms:CreateGrant")
+    assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
