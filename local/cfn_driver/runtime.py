@@ -198,6 +198,9 @@ class LambdaService:
     def register(self, spec: FunctionSpec) -> None:
         self._specs[spec.name] = spec
 
+    def function_names(self) -> list[str]:
+        return sorted(self._specs)
+
     def spec(self, name_or_arn: str) -> FunctionSpec:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
         if name not in self._specs:

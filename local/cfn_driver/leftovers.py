@@ -1,0 +1,58 @@
+"""The end-of-run check: nothing the stack made may outlive it, and the provider must not leak its secrets.
+
+Why a separate check rather than trusting the stack status: a provider can answer SUCCESS and still leave a polling
+rule (crhelper cleans up in the last poll), a Lambda permission, a job still training or a custom model nobody owns
+(a Delete that forgot it, a duplicate Create). Those cost money in an account; here they fail the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from botocore.exceptions import ClientError
+
+from .errors import LeftoversError
+from .session import LocalSession
+
+RUNNING_JOB_STATES = ("InProgress", "Stopping")
+#: A presigned response URL carries its signature in the query; seeing it in a log means the URL was logged.
+_URL_MARKER = "X-Amz-Signature="
+
+
+def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) -> list[str]:
+    """Everything left behind, as readable lines (empty when clean)."""
+    assert session.polls and session.lambdas and session.emulator and session.responses
+    problems: list[str] = []
+    for rule in session.polls.rules():
+        problems.append(f"EventBridge rule {rule['Name']} ({rule.get('ScheduleExpression')}) still exists")
+    lam = session.client("lambda")
+    for name in session.lambdas.function_names():
+        try:
+            statements = json.loads(lam.get_policy(FunctionName=name)["Policy"]).get("Statement", [])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            statements = []
+        for statement in statements:
+            problems.append(f"Lambda permission {statement.get('Sid')} on {name} still exists")
+        if _URL_MARKER in session.lambdas.logs(name):
+            problems.append(f"{name} logged a presigned response URL (its log must never contain one)")
+    state = session.emulator.state()
+    for job in state.get("jobs", []):
+        if job.get("status") in RUNNING_JOB_STATES:
+            problems.append(f"customization job {job['jobName']} is still {job['status']}")
+    allowed = set(allowed_models)
+    for model in state.get("models", []):
+        if model["modelArn"] not in allowed:
+            problems.append(f"custom model {model['modelName']} ({model['modelStatus']}) is owned by no resource")
+    problems += [f"EventBridge delivery: {p}" for p in session.polls.problems]
+    problems += [f"response endpoint: {p}" for p in session.responses.rejected()]
+    return problems
+
+
+def check_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) -> None:
+    """Raise :class:`LeftoversError` listing whatever :func:`find_leftovers` found."""
+    problems = find_leftovers(session, allowed_models)
+    if problems:
+        raise LeftoversError(problems)

@@ -1,0 +1,491 @@
+"""CloudFormation's stack operations over custom resources: create, update (with cleanup) and delete, with rollback.
+
+Why it follows CloudFormation this closely: the provider's correctness is defined by what CloudFormation sends it.
+So: independent resources run in parallel and dependents wait; a replacement (new physical id on Update) is deleted
+only in the cleanup phase after every update succeeded; a failure stops new work, lets running work finish, then
+rolls back (Delete of what was created, including a failed Create that returned a physical id; Update back to the old
+properties of what was updated); a stack delete runs dependents first. A resource that never answers fails after its
+ServiceTimeout, measured on the shared accelerated clock.
+
+Only custom resources get events; the others resolve to local values (:mod:`.intrinsics`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .assembly import StackArtifact
+from .cfn_events import request_event
+from .errors import IntrinsicError
+from .intrinsics import CustomState, Resolver, StackEnv
+from .session import LocalSession
+from .template import StackTemplate
+
+#: Wall seconds between checks for responses and due polls.
+TICK_SECONDS = 0.05
+#: A run that makes no progress for this many wall seconds is a driver bug or a frozen clock: stop waiting.
+WALL_GUARD_SECONDS = 300.0
+JOB_TYPE = "Custom::BedrockModelCustomizationJob"
+MODEL_TYPE = "Custom::BedrockCustomModel"
+
+
+@dataclass
+class ResourceRecord:
+    """A custom resource that exists: what its provider answered and the (resolved) properties it was given."""
+
+    logical_id: str
+    resource_type: str
+    physical_id: str
+    properties: dict[str, Any]
+    data: dict[str, Any]
+    function: str
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+    physical_id: str = ""
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class StackOutcome:
+    operation: str
+    status: str
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE") and not self.warnings
+
+
+class Observer(Protocol):
+    """What a progress display gets told."""
+
+    def stack_status(self, status: str) -> None: ...
+
+    def resource_status(self, event: StackEvent) -> None: ...
+
+    def idle(self) -> None: ...
+
+
+class _NullObserver:
+    def stack_status(self, status: str) -> None:
+        return None
+
+    def resource_status(self, event: StackEvent) -> None:
+        return None
+
+    def idle(self) -> None:
+        return None
+
+
+@dataclass
+class _Op:
+    logical_id: str
+    request_type: str  # Create | Update | Delete
+    resource_type: str
+    function: str
+    service_timeout: int
+    # Builds (properties, physical id, old properties) when the op starts, so GetAtt sees finished dependencies;
+    # None means "nothing to send" (an Update whose resolved properties did not change).
+    prepare: Callable[[], tuple[dict[str, Any], str | None, dict[str, Any] | None] | None]
+    deps: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Result:
+    op: _Op
+    status: str  # SUCCESS | FAILED | NOT_STARTED
+    physical_id: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    properties: dict[str, Any] = field(default_factory=dict)
+    sent: bool = False
+
+
+class StackRunner:
+    """Runs one stack's custom resources through create / update / delete against a :class:`LocalSession`."""
+
+    def __init__(
+        self,
+        session: LocalSession,
+        stack: StackArtifact,
+        *,
+        observer: Observer | None = None,
+        stack_name: str | None = None,
+    ) -> None:
+        self.session = session
+        self.stack = stack
+        self.env = StackEnv.for_stack(stack_name or stack.stack_name, session.region, session.account)
+        self.observer: Observer = observer or _NullObserver()
+        self.template: StackTemplate | None = None
+        self.records: dict[str, ResourceRecord] = {}
+        self.retained_models: set[str] = set()
+        self.events: list[StackEvent] = []
+        self.requests: list[dict[str, Any]] = []
+        self.status = "NONE"
+        self._registered: set[str] = set()
+
+    # --- public operations --------------------------------------------------------------------------------------
+    def deploy(self, template: Mapping[str, Any] | None = None) -> StackOutcome:
+        """Create the stack, or update it when it exists; ``template`` defaults to the synthesized one."""
+        new = StackTemplate(template if template is not None else self.stack.template(), self.env)
+        self._register_functions(new)
+        if self.template is None:
+            return self._create(new)
+        return self._update(new)
+
+    def destroy(self) -> StackOutcome:
+        self._set_status("DELETE_IN_PROGRESS")
+        ops = self._delete_ops(list(self.records.values()), self.template)
+        results = self._execute(ops, stop_on_failure=False)
+        failures = self._apply_deletes(results)
+        self._set_status("DELETE_FAILED" if failures else "DELETE_COMPLETE")
+        if not failures:
+            self.template = None
+        return StackOutcome("DELETE", self.status, failures)
+
+    def outputs(self) -> dict[str, Any]:
+        return self.template.outputs(self._resolver(self.template)) if self.template else {}
+
+    def owned_model_arns(self) -> set[str]:
+        """Custom models the stack's current resources own (a job's output model, a model resource's ARN)."""
+        owned = set()
+        for record in self.records.values():
+            for arn in _model_arns(record):
+                owned.add(arn)
+        return owned
+
+    # --- create / update ----------------------------------------------------------------------------------------
+    def _create(self, template: StackTemplate) -> StackOutcome:
+        self._set_status("CREATE_IN_PROGRESS")
+        ops = [self._create_op(template, lid) for lid in template.creation_order()]
+        results = self._execute(ops)
+        failures = self._failures(results)
+        for result in results.values():
+            if result.status == "SUCCESS":
+                self.records[result.op.logical_id] = self._record(result)
+        if not failures:
+            self.template = template
+            self._set_status("CREATE_COMPLETE")
+            return StackOutcome("CREATE", self.status, outputs=self._outputs(template))
+        self._set_status("ROLLBACK_IN_PROGRESS")
+        doomed = [self._record(r) for r in results.values() if r.sent and r.physical_id]
+        rollback = self._execute(self._delete_ops(doomed, template), stop_on_failure=False)
+        rollback_failures = self._apply_deletes(rollback)
+        self._set_status("ROLLBACK_FAILED" if rollback_failures else "ROLLBACK_COMPLETE")
+        return StackOutcome("CREATE", self.status, failures + rollback_failures)
+
+    def _update(self, new: StackTemplate) -> StackOutcome:
+        old = self.template
+        assert old is not None
+        self._set_status("UPDATE_IN_PROGRESS")
+        ops = []
+        for lid in new.creation_order():
+            ops.append(self._update_op(new, lid) if lid in self.records else self._create_op(new, lid))
+        results = self._execute(ops)
+        failures = self._failures(results)
+        if failures:
+            return self._rollback_update(old, results, failures)
+
+        replaced: list[ResourceRecord] = []
+        for result in results.values():
+            lid = result.op.logical_id
+            previous = self.records.get(lid)
+            if result.sent and previous is not None and result.physical_id != previous.physical_id:
+                replaced.append(previous)
+            if result.sent:
+                self.records[lid] = self._record(result)
+        removed = [self.records.pop(lid) for lid in list(self.records) if lid not in new.resources]
+        self.template = new
+        self._set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        # Replaced resources: the old physical id gets a Delete with its old properties; no ordering among them.
+        cleanup = [self._delete_op(r, deps=set()) for r in replaced]
+        cleanup += self._delete_ops(removed, old)
+        cleanup_results = self._execute(cleanup, stop_on_failure=False, keyed_by_physical=True)
+        warnings = self._apply_deletes(cleanup_results, forget=False)
+        self._set_status("UPDATE_COMPLETE")
+        return StackOutcome("UPDATE", self.status, warnings=warnings, outputs=self._outputs(new))
+
+    def _rollback_update(
+        self, old: StackTemplate, results: dict[str, _Result], failures: list[tuple[str, str]]
+    ) -> StackOutcome:
+        self._set_status("UPDATE_ROLLBACK_IN_PROGRESS")
+        revert_ops: list[_Op] = []
+        deletes: list[ResourceRecord] = []
+        for result in results.values():
+            previous = self.records.get(result.op.logical_id)
+            if not result.sent:
+                continue
+            if previous is None:  # created by this update
+                if result.physical_id:
+                    deletes.append(self._record(result))
+                continue
+            if result.status == "SUCCESS" and result.physical_id != previous.physical_id:
+                deletes.append(self._record(result))  # the replacement goes, the old one stays
+                continue
+            revert_ops.append(self._revert_op(previous, result.properties, old))
+        reverted = self._execute(revert_ops, stop_on_failure=False)
+        rollback_failures = self._failures(reverted)
+        for result in reverted.values():
+            previous = self.records[result.op.logical_id]
+            if result.status == "SUCCESS" and result.physical_id != previous.physical_id:
+                deletes.append(self._record(result))
+        self._set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        cleanup = self._execute(
+            [self._delete_op(r, deps=set()) for r in deletes], stop_on_failure=False, keyed_by_physical=True
+        )
+        rollback_failures += self._apply_deletes(cleanup, forget=False)
+        self.template = old
+        self._set_status("UPDATE_ROLLBACK_FAILED" if rollback_failures else "UPDATE_ROLLBACK_COMPLETE")
+        return StackOutcome("UPDATE", self.status, failures + rollback_failures)
+
+    # --- building operations ------------------------------------------------------------------------------------
+    def _create_op(self, template: StackTemplate, lid: str) -> _Op:
+        def prepare() -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
+            return self._resolved_properties(template, lid), None, None
+
+        return self._op(template, lid, "Create", prepare)
+
+    def _update_op(self, template: StackTemplate, lid: str) -> _Op:
+        previous = self.records[lid]
+
+        def prepare() -> tuple[dict[str, Any], str | None, dict[str, Any] | None] | None:
+            properties = self._resolved_properties(template, lid)
+            if properties == previous.properties:
+                return None
+            return properties, previous.physical_id, previous.properties
+
+        return self._op(template, lid, "Update", prepare)
+
+    def _revert_op(self, previous: ResourceRecord, attempted: dict[str, Any], old: StackTemplate) -> _Op:
+        return _Op(
+            logical_id=previous.logical_id,
+            request_type="Update",
+            resource_type=previous.resource_type,
+            function=previous.function,
+            service_timeout=old.service_timeout(previous.logical_id),
+            prepare=lambda: (previous.properties, previous.physical_id, attempted),
+        )
+
+    def _op(self, template: StackTemplate, lid: str, request_type: str, prepare: Any) -> _Op:
+        return _Op(
+            logical_id=lid,
+            request_type=request_type,
+            resource_type=template.resource_type(lid),
+            function=self._function_name(template, lid),
+            service_timeout=template.service_timeout(lid),
+            prepare=prepare,
+            deps=template.custom_dependencies(lid),
+        )
+
+    def _delete_op(self, record: ResourceRecord, deps: set[str]) -> _Op:
+        timeout = int(record.properties.get("ServiceTimeout", 3600))
+        return _Op(
+            logical_id=record.logical_id,
+            request_type="Delete",
+            resource_type=record.resource_type,
+            function=record.function,
+            service_timeout=timeout,
+            prepare=lambda: (record.properties, record.physical_id, None),
+            deps=deps,
+        )
+
+    def _delete_ops(self, records: list[ResourceRecord], template: StackTemplate | None) -> list[_Op]:
+        """Deletes, dependents first: a resource waits for every resource in the batch that depends on it."""
+        ids = {r.logical_id for r in records}
+        ops = []
+        for record in reversed(records):
+            dependents = set()
+            if template is not None:
+                dependents = {
+                    other
+                    for other in ids
+                    if other in template.resources and record.logical_id in template.custom_dependencies(other)
+                }
+            ops.append(self._delete_op(record, dependents))
+        return ops
+
+    # --- running operations -------------------------------------------------------------------------------------
+    def _execute(
+        self, ops: list[_Op], *, stop_on_failure: bool = True, keyed_by_physical: bool = False
+    ) -> dict[str, _Result]:
+        """Run ``ops`` CloudFormation-style: start what is ready, wait for responses, deliver polls meanwhile."""
+        lambdas, responses, polls, clock = (
+            self.session.lambdas,
+            self.session.responses,
+            self.session.polls,
+            self.session.clock,
+        )
+        assert lambdas and responses and polls and clock
+        results: dict[str, _Result] = {}
+        pending = list(ops)
+        running: dict[str, tuple[_Op, float, dict[str, Any]]] = {}  # request id -> (op, virtual deadline, props)
+        failed = False
+        last_progress = time.monotonic()
+
+        def key(op: _Op, physical: str | None = None) -> str:
+            return f"{op.logical_id}#{physical}" if keyed_by_physical else op.logical_id
+
+        while pending or running:
+            if not (failed and stop_on_failure):
+                for op in list(pending):
+                    if not all(dep in results and results[dep].status == "SUCCESS" for dep in op.deps):
+                        continue
+                    pending.remove(op)
+                    last_progress = time.monotonic()
+                    started = self._start(op)
+                    if isinstance(started, _Result):
+                        results[key(op, started.physical_id)] = started
+                        failed = failed or started.status == "FAILED"
+                    else:
+                        request_id, props = started
+                        running[request_id] = (op, clock.now() + op.service_timeout, props)
+            if not running:
+                break
+            responses.wait(running, TICK_SECONDS)
+            polls.deliver_due()
+            self.observer.idle()
+            for request_id, (op, deadline, props) in list(running.items()):
+                physical = self._physical_of(op, props)
+                answer = responses.first(request_id)
+                if answer is None and clock.now() <= deadline and time.monotonic() - last_progress < WALL_GUARD_SECONDS:
+                    continue
+                del running[request_id]
+                last_progress = time.monotonic()
+                if answer is None:
+                    reason = (
+                        f"CloudFormation did not receive a response from your Custom Resource within its "
+                        f"ServiceTimeout of {op.service_timeout} s. Check the logs for RequestId {request_id}."
+                    )
+                    result = _Result(op, "FAILED", physical or "", {}, reason, props, sent=True)
+                else:
+                    result = _Result(
+                        op,
+                        answer.status,
+                        answer.physical_id or (physical or ""),
+                        dict(answer.data),
+                        answer.reason,
+                        props,
+                        sent=True,
+                    )
+                results[key(op, physical)] = result
+                failed = failed or result.status == "FAILED"
+                self._emit(op, result)
+        for op in pending:
+            results[key(op)] = _Result(op, "NOT_STARTED", reason="not started: a dependency failed or was cancelled")
+        return results
+
+    def _start(self, op: _Op) -> tuple[str, dict[str, Any]] | _Result:
+        action = op.request_type.upper()
+        try:
+            prepared = op.prepare()
+        except IntrinsicError as exc:
+            result = _Result(op, "FAILED", reason=str(exc))
+            self._emit(op, result)
+            return result
+        if prepared is None:  # nothing changed: CloudFormation sends nothing and keeps the resource as it is
+            previous = self.records[op.logical_id]
+            return _Result(op, "SUCCESS", previous.physical_id, previous.data, "", previous.properties)
+        properties, physical_id, old_properties = prepared
+        assert self.session.responses and self.session.lambdas
+        event = request_event(
+            op.request_type,
+            stack_id=self.env.stack_id,
+            logical_id=op.logical_id,
+            resource_type=op.resource_type,
+            properties=properties,
+            response_url_for=self.session.responses.url_for,
+            physical_id=physical_id,
+            old_properties=old_properties,
+        )
+        self.requests.append(event)
+        self._record_event(op, f"{action}_IN_PROGRESS", "", physical_id or "")
+        self.session.lambdas.invoke_async(op.function, event)
+        return event["RequestId"], {**properties, "__physical__": physical_id}
+
+    @staticmethod
+    def _physical_of(op: _Op, props: dict[str, Any]) -> str | None:
+        return props.get("__physical__")
+
+    def _emit(self, op: _Op, result: _Result) -> None:
+        action = op.request_type.upper()
+        status = f"{action}_COMPLETE" if result.status == "SUCCESS" else f"{action}_FAILED"
+        self._record_event(op, status, result.reason, result.physical_id)
+
+    def _record_event(self, op: _Op, status: str, reason: str, physical_id: str) -> None:
+        event = StackEvent(op.logical_id, op.resource_type, status, reason, physical_id)
+        self.events.append(event)
+        self.observer.resource_status(event)
+
+    # --- bookkeeping --------------------------------------------------------------------------------------------
+    def _record(self, result: _Result) -> ResourceRecord:
+        properties = {k: v for k, v in result.properties.items() if k != "__physical__"}
+        return ResourceRecord(
+            logical_id=result.op.logical_id,
+            resource_type=result.op.resource_type,
+            physical_id=result.physical_id,
+            properties=properties,
+            data=result.data,
+            function=result.op.function,
+        )
+
+    def _apply_deletes(self, results: dict[str, _Result], forget: bool = True) -> list[tuple[str, str]]:
+        failures = []
+        for result in results.values():
+            if result.status != "SUCCESS":
+                failures.append((result.op.logical_id, result.reason))
+                continue
+            record = self._record(result)
+            if record.properties.get("RemovalPolicy") == "Retain":
+                self.retained_models.update(_model_arns(record))
+            if forget and self.records.get(record.logical_id, record).physical_id == record.physical_id:
+                self.records.pop(record.logical_id, None)
+        return failures
+
+    @staticmethod
+    def _failures(results: dict[str, _Result]) -> list[tuple[str, str]]:
+        return [(r.op.logical_id, r.reason) for r in results.values() if r.status == "FAILED"]
+
+    def _resolver(self, template: StackTemplate) -> Resolver:
+        custom = {lid: CustomState(r.physical_id, r.data) for lid, r in self.records.items()}
+        return Resolver(template.template, self.env, custom)
+
+    def _resolved_properties(self, template: StackTemplate, lid: str) -> dict[str, Any]:
+        return self._resolver(template).resolve(dict(template.properties(lid)), f"{lid}.Properties")
+
+    def _outputs(self, template: StackTemplate) -> dict[str, Any]:
+        return template.outputs(self._resolver(template))
+
+    def _function_name(self, template: StackTemplate, lid: str) -> str:
+        return template.function_spec(template.provider_function_id(lid), self.stack).name
+
+    def _register_functions(self, template: StackTemplate) -> None:
+        for lid in template.custom_ids():
+            function_id = template.provider_function_id(lid)
+            spec = template.function_spec(function_id, self.stack)
+            if spec.name not in self._registered:
+                self.session.register_function(spec)
+                self._registered.add(spec.name)
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        self.observer.stack_status(status)
+
+
+def _model_arns(record: ResourceRecord) -> list[str]:
+    if record.resource_type == JOB_TYPE:
+        arn = record.data.get("CustomModelArn")
+        return [arn] if arn else []
+    if record.resource_type == MODEL_TYPE and record.physical_id.startswith("arn:"):
+        return [record.physical_id]
+    return []
