@@ -175,12 +175,11 @@ class BedrockService:
             "creationTime": job.created,
             "lastModifiedTime": view.last_modified,
             "baseModelArn": job.base_model_arn,
-            "hyperParameters": request.get("hyperParameters", {}),
             "trainingDataConfig": request["trainingDataConfig"],
-            "validationDataConfig": request.get("validationDataConfig", {"validators": []}),
             "outputDataConfig": request["outputDataConfig"],
             "customizationType": request.get("customizationType", "FINE_TUNING"),
         }
+        body.update(_echo(request, "hyperParameters", "validationDataConfig"))
         if job.token:
             body["clientRequestToken"] = job.token
         if view.end_time:
@@ -200,11 +199,12 @@ class BedrockService:
 
     @staticmethod
     def _metrics(job: JobRecord) -> dict[str, Any]:
+        """trainingLoss always; one validationLoss per validator, and none without validation data."""
         validators = job.request.get("validationDataConfig", {}).get("validators", [])
-        return {
-            "trainingMetrics": {"trainingLoss": job.scenario.training_loss},
-            "validationMetrics": [{"validationLoss": job.scenario.validation_loss} for _ in validators],
-        }
+        metrics: dict[str, Any] = {"trainingMetrics": {"trainingLoss": job.scenario.training_loss}}
+        if validators:
+            metrics["validationMetrics"] = [{"validationLoss": job.scenario.validation_loss} for _ in validators]
+        return metrics
 
     @staticmethod
     def _kms_arn(key: str, region: str) -> str:
@@ -312,10 +312,9 @@ class BedrockService:
                     "jobName": job.name,
                     "jobArn": job.arn,
                     "baseModelArn": job.base_model_arn,
-                    "hyperParameters": request.get("hyperParameters", {}),
                     "trainingDataConfig": request["trainingDataConfig"],
-                    "validationDataConfig": request.get("validationDataConfig", {"validators": []}),
                     "outputDataConfig": request["outputDataConfig"],
+                    **_echo(request, "hyperParameters", "validationDataConfig"),
                     **self._metrics(job),
                 }
             )
@@ -435,6 +434,11 @@ class BedrockService:
         with self.store.lock:
             now = self.now()
             return [job.arn for job in self.store.jobs.values() if job.view(now).status in ACTIVE_JOB_STATUSES]
+
+
+def _echo(request: dict, *members: str) -> dict[str, Any]:
+    """Request members the service reports back only when they were given."""
+    return {member: request[member] for member in members if member in request}
 
 
 def _in_window(created: datetime, params: dict) -> bool:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import iso
-from .lifecycle import ModelView, imported_model_view, job_view, status_details
+from .lifecycle import ACTIVE_JOB_STATUSES, ModelView, imported_model_view, job_view, status_details
 from .scenarios import JobScenario, ModelScenario
 
 ACCOUNT_ID = "123456789012"
@@ -210,4 +210,11 @@ class Store:
             by_operation: dict[str, int] = {}
             for call in self.calls:
                 by_operation[call.operation] = by_operation.get(call.operation, 0) + 1
-            return {"now": iso(now), "jobs": jobs, "models": models, "calls": calls, "callCounts": by_operation}
+            return {
+                "now": iso(now),
+                "jobs": jobs,
+                "models": models,
+                "activeJobs": [job["jobArn"] for job in jobs if job["status"] in ACTIVE_JOB_STATUSES],
+                "calls": calls,
+                "callCounts": by_operation,
+            }
