@@ -1,0 +1,269 @@
+"""crhelper, configured and extended so none of its limits bite; it dispatches to the resource kinds.
+
+This is the "crhelper polling within ServiceTimeout" waiting strategy. crhelper provides the protocol: the event in,
+an EventBridge rule that re-invokes the function every poll interval, the response PUT at the end. On top of it:
+
+- a result that is already final (bad input, tag-only update, nothing to delete) is answered at once, without
+  setting up a poll and waiting an interval;
+- rule names are ``bedrock-cr-poll-<logical id>-<hash>`` (<= 64 characters, the IAM policy is scoped to the prefix),
+  deterministic per request so a redelivered event reuses the rule; statement ids are the same (<= 100);
+- the poll target's input is a slim event (no API properties), far below EventBridge's 8,192 characters;
+- reasons are cut at the END (crhelper keeps only the end), the response send is bounded, no 120 s sleep on delete;
+- every poll checks :class:`~.waiting.ServiceTimeoutBudget` and gives up clearly before CloudFormation's limit.
+
+Decorated functions stay thin: parse the event, call the kind, translate the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+from crhelper import CfnResource
+from crhelper.resource_helper import FAILED
+
+from . import contract, naming, response
+from .errors import PollTargetTooLargeError, ProviderError, RetriesExhaustedError, fit_reason
+from .lifecycle import Done, Pending, Request, ResourceKind, Step
+from .waiting import ServiceTimeoutBudget
+
+logger = logging.getLogger(__name__)
+
+#: EventBridge's limits on a rule name and on a target's input.
+MAX_RULE_NAME_LENGTH = 64
+MAX_TARGET_INPUT_LENGTH = 8192
+#: crhelper's keys in the event and its Data.
+_POLL_KEYS = ("CrHelperPoll", "CrHelperRule", "CrHelperPermission")
+_STARTED_AT = "StartedAt"
+_NOT_RULE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+KindsFactory = Callable[[Any], Mapping[str, ResourceKind]]
+
+
+class BedrockResource(CfnResource):
+    """crhelper's CfnResource for the Bedrock resource kinds; ``kinds(context)`` gives them per invocation."""
+
+    def __init__(
+        self,
+        *,
+        kinds: KindsFactory,
+        events_client: Any,
+        lambda_client: Any,
+        poll_interval_minutes: int = 1,
+        ssl_verify: bool | str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            json_logging=False,
+            log_level="INFO",
+            boto_level="ERROR",
+            polling_interval=poll_interval_minutes,
+            sleep_on_delete=0,
+            ssl_verify=ssl_verify,
+        )
+        self._events_client = events_client
+        self._lambda_client = lambda_client
+        self._kinds = kinds
+        self._clock = clock
+        self._final = False
+        for register in (self.create, self.update, self.delete):
+            register(self._begin)
+        for register in (self.poll_create, self.poll_update, self.poll_delete):
+            register(self._poll)
+
+    # --- the decorated functions --------------------------------------------------------------------------------
+    def _begin(self, event: Mapping[str, Any], context: Any) -> str:
+        """First invocation of a request: validate, start, and answer now or arrange the polls."""
+        self._final = False
+        now = self._clock()
+        try:
+            request = Request.from_event(event)
+            kind = self._kind(request, context)
+            if request.request_type != "Delete":
+                budget = self._budget(request, now)
+                if not budget.fits_one_poll():
+                    raise ProviderError(f"Invalid properties: {budget.too_short_problem()}")
+            if request.request_type == "Create":
+                step: Step = kind.create(request)
+            elif request.request_type == "Update":
+                step = kind.update(request)
+            else:
+                step = kind.delete(request) or Pending(request.physical_id)
+        except Exception as exc:  # every failure becomes a FAILED response with the right physical id
+            step = Done(_first_failure_id(event), failure=_reason(exc))
+        return self._answer(step, started_at=now)
+
+    def _poll(self, event: Mapping[str, Any], context: Any) -> str | None:
+        """A scheduled poll: None keeps waiting; a physical id ends the request."""
+        self._final = False
+        pending_id = self.Data.get("PhysicalResourceId", "")
+        request = Request.from_event(event)
+        done: Done | None
+        try:
+            kind = self._kind(request, context)
+            done = kind.delete(request) if request.request_type == "Delete" else kind.check(request, pending_id)
+        except RetriesExhaustedError as exc:  # Bedrock is busy: try again at the next poll
+            logger.warning("Poll skipped: %s", exc)
+            done = None
+        except Exception as exc:
+            done = Done(_poll_failure_id(request, pending_id), failure=_reason(exc))
+        budget = self._budget(request, float(self.Data.get(_STARTED_AT, self._clock())))
+        if done is None and budget.exhausted(self._clock()):
+            done = self._give_up(request, pending_id, budget, context)
+        if done is None:
+            logger.info("%s %s not final yet; next poll in %d min", request.request_type, pending_id, self._interval)
+            return None
+        return self._answer(done, started_at=0)
+
+    # --- helpers ------------------------------------------------------------------------------------------------
+    @property
+    def _interval(self) -> int:
+        return int(self._polling_interval)
+
+    def _kind(self, request: Request, context: Any) -> ResourceKind:
+        kinds = self._kinds(context)
+        if request.resource_type not in kinds:
+            raise ProviderError(f"Unsupported resource type {request.resource_type}: use one of {', '.join(kinds)}")
+        return kinds[request.resource_type]
+
+    def _budget(self, request: Request, started_at: float) -> ServiceTimeoutBudget:
+        return ServiceTimeoutBudget(request.service_timeout, started_at, self._interval * 60)
+
+    def _give_up(self, request: Request, pending_id: str, budget: ServiceTimeoutBudget, context: Any) -> Done:
+        if request.request_type == "Delete":
+            return Done(
+                request.physical_id,
+                failure=f"Deletion not finished (job still stopping): {budget.reason()} Retry the deletion later.",
+            )
+        try:
+            return self._kind(request, context).give_up(request, pending_id, budget.reason())
+        except Exception as exc:
+            return Done(_poll_failure_id(request, pending_id), failure=_reason(exc))
+
+    def _answer(self, step: Step, *, started_at: float) -> str:
+        """Translate a step into crhelper's state: the physical id it returns, Data, Status and Reason."""
+        if isinstance(step, Pending):
+            self.Data = {_STARTED_AT: int(started_at)}  # crhelper adds PhysicalResourceId and puts it in the poll
+            return step.physical_id
+        self._final = True
+        self.Data = dict(step.attributes)
+        if step.failure is not None:
+            self.Status = FAILED
+            self.Reason = fit_reason(step.failure)
+            logger.error("FAILED: %s", self.Reason)
+        return step.physical_id
+
+    # --- crhelper overrides -------------------------------------------------------------------------------------
+    def _polling_init(self, event: dict) -> None:
+        if "CrHelperPoll" not in event and self._final:
+            self._send_response = True  # already final: answer now, no poll, no interval of waiting
+            return
+        super()._polling_init(event)
+
+    def _rule_name(self) -> str:
+        event = self._event
+        digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")[:16]
+        room = MAX_RULE_NAME_LENGTH - len(contract.POLL_RULE_PREFIX) - len(digest) - 1
+        readable = _NOT_RULE_CHARS.sub("-", event["LogicalResourceId"])[:room]
+        return f"{contract.POLL_RULE_PREFIX}{readable}-{digest}"
+
+    def _put_rule(self) -> str:
+        unit = "minute" if self._interval == 1 else "minutes"
+        answer = self._events_client.put_rule(
+            Name=self._rule_name(),
+            ScheduleExpression=f"rate({self._interval} {unit})",
+            State="ENABLED",
+            Description=f"crhelper polls for {self._event['LogicalResourceId']}"[:512],
+        )
+        return answer["RuleArn"]
+
+    def _add_permission(self, rule_arn: str) -> str:
+        statement_id = self._rule_name()
+        try:
+            self._lambda_client.add_permission(
+                FunctionName=self._context.function_name,
+                StatementId=statement_id,
+                Action="lambda:InvokeFunction",
+                Principal="events.amazonaws.com",
+                SourceArn=rule_arn,
+            )
+        except ClientError as exc:  # a redelivered event: the same statement is already there
+            if exc.response.get("Error", {}).get("Code") != "ResourceConflictException":
+                raise
+        return statement_id
+
+    def _put_targets(self, func_name: str) -> None:
+        payload = json.dumps(slim_event(self._event))
+        if len(payload) > MAX_TARGET_INPUT_LENGTH:
+            self._remove_polling()
+            raise PollTargetTooLargeError(
+                f"Poll event is {len(payload)} characters, over EventBridge's {MAX_TARGET_INPUT_LENGTH}"
+            )
+        rule_arn = self._event["CrHelperRule"]
+        partition, region, account = rule_arn.split(":")[1], rule_arn.split(":")[3], rule_arn.split(":")[4]
+        self._events_client.put_targets(
+            Rule=rule_arn.split("/")[-1],
+            Targets=[
+                {"Id": "1", "Arn": f"arn:{partition}:lambda:{region}:{account}:function:{func_name}", "Input": payload}
+            ],
+        )
+
+    def _remove_targets(self, rule_arn: str) -> None:
+        _ignore_not_found(self._events_client.remove_targets, Rule=rule_arn.split("/")[-1], Ids=["1"])
+
+    def _remove_permission(self, sid: str) -> None:
+        function = self._context.function_name
+        _ignore_not_found(self._lambda_client.remove_permission, FunctionName=function, StatementId=sid)
+
+    def _delete_rule(self, rule_arn: str) -> None:
+        _ignore_not_found(self._events_client.delete_rule, Name=rule_arn.split("/")[-1])
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Callable = response.send) -> None:
+        self.Reason = fit_reason(self.Reason) if self.Reason else self.Reason
+        super()._send(status, fit_reason(reason) if reason else reason, send_response=send_response)
+
+
+def slim_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event a poll needs: no API properties (they may be large: 50 tags, long filters), provider keys kept."""
+    slim = {k: v for k, v in event.items() if k != "OldResourceProperties"}
+    properties = event.get("ResourceProperties") or {}
+    slim["ResourceProperties"] = {k: v for k, v in properties.items() if k in contract.PROVIDER_KEYS}
+    return slim
+
+
+def _ignore_not_found(operation: Callable[..., Any], **kwargs: Any) -> None:
+    try:
+        operation(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        logger.info("Already gone: %s", kwargs)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ProviderError):
+        return str(exc)
+    logger.exception("Unexpected error")
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Message') or error.get('Code')} ({error.get('Code')} from {exc.operation_name})"
+    return f"Unexpected error: {type(exc).__name__}: {exc}"
+
+
+def _first_failure_id(event: Mapping[str, Any]) -> str:
+    """A failed Create started nothing (sentinel); a failed Update/Delete keeps the resource's id."""
+    if event["RequestType"] == "Create":
+        return contract.FAILED_CREATE_PHYSICAL_ID
+    return event.get("PhysicalResourceId") or contract.FAILED_CREATE_PHYSICAL_ID
+
+
+def _poll_failure_id(request: Request, pending_id: str) -> str:
+    """While creating, keep the new resource's id so the Delete that follows cleans it up."""
+    if request.request_type == "Create":
+        return pending_id or contract.FAILED_CREATE_PHYSICAL_ID
+    return request.physical_id

@@ -1,0 +1,36 @@
+"""The AWS clients the provider uses, created in one place and passed everywhere else.
+
+Tests and the local driver reach other endpoints by changing the clients (botocore Stubber, ``AWS_ENDPOINT_URL``),
+never the code. botocore's own retries are off for Bedrock: :mod:`.retry` is the one retry policy, bounded by the
+Lambda's remaining time. In the Lambda, ``AWS_DATA_PATH`` makes the runtime's boto3 read the newest Bedrock model
+shipped in the asset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_BEDROCK_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+
+@dataclass(frozen=True)
+class Clients:
+    """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls."""
+
+    bedrock: Any
+    events: Any
+    lambda_: Any
+
+
+def create_clients(session: boto3.session.Session | None = None) -> Clients:
+    """Fresh clients from ``session`` (default: a new boto3 session reading the environment)."""
+    session = session or boto3.session.Session()
+    return Clients(
+        bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
+        events=session.client("events"),
+        lambda_=session.client("lambda"),
+    )

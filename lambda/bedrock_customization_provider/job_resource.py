@@ -1,0 +1,118 @@
+"""``Custom::BedrockModelCustomizationJob``: what Create, Update and Delete mean for a customization job.
+
+Physical id: the job ARN. Attributes: see :data:`~.contract.JOB_ATTRIBUTES`. Tags change in place on the job and on
+its custom model; any other change starts a new job (CloudFormation then deletes the old resource). Delete stops a
+running job and deletes its custom model unless RemovalPolicy is Retain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from . import contract, jobs, naming, rules
+from .errors import JobFailedError
+from .lifecycle import Done, Pending, Request, Step, changed_members, id_after_failure, refuse_fixed_names
+
+#: Members a user may fix; unchanged in a replacing update, they would collide with the resource being replaced.
+FIXED_NAME_MEMBERS = ("jobName", "customModelName")
+
+
+@dataclasses.dataclass(frozen=True)
+class JobKind:
+    """The job resource over a Bedrock client (usually a :class:`~.retry.RetryingClient`)."""
+
+    bedrock: Any
+    resource_type: str = contract.JOB_RESOURCE_TYPE
+
+    def create(self, request: Request) -> Step:
+        api_request = self._api_request(request)
+        return Pending(jobs.start_job(self.bedrock, api_request))
+
+    def update(self, request: Request) -> Step:
+        replacing = changed_members(request, contract.JOB_TAG_MEMBERS)
+        if request.physical_id == contract.FAILED_CREATE_PHYSICAL_ID:
+            replacing = replacing or ["(failed create)"]
+        if replacing:
+            refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
+            return self.create(request)
+        self._api_request(request)  # validate the new tags before touching anything
+        description = jobs.find_job(self.bedrock, request.physical_id)
+        if description is None:
+            raise JobFailedError(f"Job {request.physical_id} no longer exists; tags cannot be updated.")
+        props, old = request.properties, request.old_properties
+        jobs.apply_tag_changes(self.bedrock, request.physical_id, old.get("jobTags"), props.get("jobTags"))
+        model_arn = description.get("outputModelArn")
+        if model_arn:
+            jobs.apply_tag_changes(self.bedrock, model_arn, old.get("customModelTags"), props.get("customModelTags"))
+        return Done(request.physical_id, job_attributes(description))
+
+    def check(self, request: Request, physical_id: str) -> Done | None:
+        description = jobs.find_job(self.bedrock, physical_id)
+        if description is None:
+            raise JobFailedError(f"Job {physical_id} disappeared while it was being created.")
+        status = jobs.job_status(description)
+        if status not in jobs.TERMINAL_STATUSES:
+            return None
+        if status == jobs.COMPLETED:
+            return Done(physical_id, job_attributes(description))
+        model_arn = description.get("outputModelArn")
+        if model_arn and not request.retain:
+            jobs.delete_custom_model(self.bedrock, model_arn)
+        message = description.get("failureMessage") or (
+            "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
+        )
+        reason = f"{message} (job {description.get('jobName', physical_id)} {status})"
+        return Done(id_after_failure(request), failure=reason)
+
+    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
+        jobs.stop_job(self.bedrock, physical_id)
+        reason = f"Stopped the job, still running: {why}"
+        if request.request_type == "Create":  # keep the ARN: the Delete that follows waits for Stopped
+            return Done(physical_id, failure=reason)
+        return Done(request.physical_id, failure=reason)
+
+    def delete(self, request: Request) -> Done | None:
+        arn = request.physical_id
+        if not arn.startswith("arn:"):  # the sentinel of a failed create, or nothing we made
+            return Done(arn)
+        description = jobs.find_job(self.bedrock, arn)
+        if description is None:
+            return Done(arn)
+        status = jobs.job_status(description)
+        if status == jobs.IN_PROGRESS:
+            jobs.stop_job(self.bedrock, arn)
+            return None
+        if status not in jobs.TERMINAL_STATUSES:
+            return None
+        model_arn = description.get("outputModelArn")
+        if model_arn and not request.retain:
+            jobs.delete_custom_model(self.bedrock, model_arn)
+        return Done(arn)
+
+    def _api_request(self, request: Request) -> dict[str, Any]:
+        """The validated CreateModelCustomizationJob request: generated names and the derived token filled in."""
+        ids = (request.stack_id, request.logical_id, request.request_id)
+        props = dict(request.properties)
+        props.setdefault("jobName", naming.generated_name(*ids, "job"))
+        props.setdefault("customModelName", naming.generated_name(*ids, "model"))
+        api_request = rules.checked_request(rules.JOB_OPERATION, props)
+        api_request["clientRequestToken"] = naming.client_request_token(*ids, "job")
+        return api_request
+
+
+def job_attributes(description: Mapping[str, Any]) -> dict[str, str]:
+    """The resource's attributes from GetModelCustomizationJob; every one present (empty when unknown)."""
+    validation = description.get("validationMetrics") or [{}]
+    values = {
+        contract.ATTR_JOB_ARN: description.get("jobArn"),
+        contract.ATTR_JOB_NAME: description.get("jobName"),
+        contract.ATTR_CUSTOM_MODEL_ARN: description.get("outputModelArn"),
+        contract.ATTR_CUSTOM_MODEL_NAME: description.get("outputModelName"),
+        contract.ATTR_STATUS: description.get("status"),
+        contract.ATTR_TRAINING_LOSS: (description.get("trainingMetrics") or {}).get("trainingLoss"),
+        contract.ATTR_VALIDATION_LOSS: validation[0].get("validationLoss"),
+        contract.ATTR_OUTPUT_S3_URI: (description.get("outputDataConfig") or {}).get("s3Uri"),
+    }
+    return {name: "" if value is None else str(value) for name, value in values.items()}

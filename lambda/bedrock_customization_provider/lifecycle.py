@@ -1,0 +1,135 @@
+"""What a resource kind sees of a CloudFormation request, and what it answers.
+
+A resource kind (job, custom model) implements :class:`ResourceKind` with plain functions of a :class:`Request`.
+It answers :class:`Done` (respond now) or :class:`Pending` (the resource is on its way; wait and ask again with
+``check``). How the waiting happens, and for how long, is not its business: see :mod:`.waiting` and
+:mod:`.cfn_resource`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import contract
+from .errors import InvalidPropertiesError, NameInUseError
+
+
+@dataclass(frozen=True)
+class Done:
+    """The final answer: SUCCESS with ``attributes`` or, when ``failure`` is set, FAILED with it as the reason."""
+
+    physical_id: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The resource ``physical_id`` is on its way to a final state; ask again later."""
+
+    physical_id: str
+
+
+Step = Done | Pending
+
+
+@dataclass(frozen=True)
+class Request:
+    """One CloudFormation custom-resource request, provider keys parsed, API members kept as sent (strings)."""
+
+    request_type: str
+    resource_type: str
+    stack_id: str
+    logical_id: str
+    request_id: str
+    physical_id: str
+    properties: Mapping[str, Any]
+    old_properties: Mapping[str, Any]
+    removal_policy: str
+    service_timeout: int
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Request:
+        """Parse the event; raise :class:`InvalidPropertiesError` for bad provider keys."""
+        props = dict(event.get("ResourceProperties") or {})
+        policy = props.get(contract.REMOVAL_POLICY, contract.REMOVAL_POLICY_DESTROY)
+        problems = []
+        if policy not in contract.REMOVAL_POLICIES:
+            problems.append(f"{contract.REMOVAL_POLICY} must be one of Destroy, Retain (got {policy})")
+        timeout_text = props.get(contract.SERVICE_TIMEOUT, contract.MAX_SERVICE_TIMEOUT_SECONDS)
+        try:
+            timeout = int(str(timeout_text))
+        except ValueError:
+            timeout = contract.MAX_SERVICE_TIMEOUT_SECONDS
+            problems.append(f"{contract.SERVICE_TIMEOUT} must be an integer (got {timeout_text})")
+        if not contract.MIN_SERVICE_TIMEOUT_SECONDS <= timeout <= contract.MAX_SERVICE_TIMEOUT_SECONDS:
+            problems.append(f"{contract.SERVICE_TIMEOUT} must be between 1 and 3600 seconds (got {timeout})")
+        request = cls(
+            request_type=event["RequestType"],
+            resource_type=event["ResourceType"],
+            stack_id=event["StackId"],
+            logical_id=event["LogicalResourceId"],
+            request_id=event["RequestId"],
+            physical_id=event.get("PhysicalResourceId", ""),
+            properties=api_members(props),
+            old_properties=api_members(event.get("OldResourceProperties") or {}),
+            removal_policy=policy,
+            service_timeout=timeout,
+        )
+        if problems and request.request_type != "Delete":
+            raise InvalidPropertiesError(problems)
+        return request
+
+    @property
+    def retain(self) -> bool:
+        return self.removal_policy == contract.REMOVAL_POLICY_RETAIN
+
+
+def api_members(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties that are Bedrock API members (everything but the provider keys)."""
+    return {k: v for k, v in properties.items() if k not in contract.PROVIDER_KEYS}
+
+
+def changed_members(request: Request, in_place: frozenset[str]) -> list[str]:
+    """Members whose change needs a new resource (compared as CloudFormation sends them: strings)."""
+    names = set(request.properties) | set(request.old_properties)
+    return sorted(n for n in names - in_place if request.properties.get(n) != request.old_properties.get(n))
+
+
+def id_after_failure(request: Request) -> str:
+    """A failed Create leaves nothing to delete (sentinel); a failed Update keeps the old resource's id."""
+    return request.physical_id or contract.FAILED_CREATE_PHYSICAL_ID
+
+
+def refuse_fixed_names(request: Request, replacing: list[str], members: tuple[str, ...]) -> None:
+    """A replacement is created before the old resource is deleted: an unchanged fixed name would collide."""
+    fixed = [m for m in members if m in request.properties and request.properties[m] == request.old_properties.get(m)]
+    if fixed:
+        names = ", ".join(f"{m} {request.properties[m]}" for m in fixed)
+        raise NameInUseError(
+            f"Cannot replace with the same {names}: changing {', '.join(replacing)} creates a new resource while the "
+            f"old one still holds the name. Change {' and '.join(fixed)} too, or leave it unset to have one generated."
+        )
+
+
+class ResourceKind(Protocol):
+    """The Bedrock side of one custom resource type, free of any waiting strategy."""
+
+    resource_type: str
+
+    def create(self, request: Request) -> Step:
+        """Validate and start creating; Done when nothing is left to wait for."""
+
+    def update(self, request: Request) -> Step:
+        """In place (Done) or a replacement on its way (Pending with the new physical id)."""
+
+    def check(self, request: Request, physical_id: str) -> Done | None:
+        """Progress of the resource a Create/Update started: None while it is not final yet."""
+
+    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
+        """Waiting must end before the resource is final: stop what can be stopped, answer FAILED with ``why``."""
+
+    def delete(self, request: Request) -> Done | None:
+        """One step of deleting: Done when gone (or kept), None while stopping/deleting is still under way."""

@@ -1,0 +1,101 @@
+"""``Custom::BedrockCustomModel``: what Create, Update and Delete mean for a custom model from model artifacts.
+
+Physical id: the model ARN. Attributes: see :data:`~.contract.MODEL_ATTRIBUTES`. ``modelTags`` change in place; any
+other change registers a new model (CloudFormation then deletes the old one). Delete removes the model unless
+RemovalPolicy is Retain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from . import contract, models, naming, rules
+from .errors import CustomModelFailedError
+from .lifecycle import Done, Pending, Request, Step, changed_members, id_after_failure, refuse_fixed_names
+
+FIXED_NAME_MEMBERS = ("modelName",)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelKind:
+    """The custom model resource over a Bedrock client (usually a :class:`~.retry.RetryingClient`)."""
+
+    bedrock: Any
+    resource_type: str = contract.MODEL_RESOURCE_TYPE
+
+    def create(self, request: Request) -> Step:
+        api_request, generated = self._api_request(request)
+        return Pending(models.create_model(self.bedrock, api_request, name_is_ours=generated))
+
+    def update(self, request: Request) -> Step:
+        replacing = changed_members(request, contract.MODEL_TAG_MEMBERS)
+        if request.physical_id == contract.FAILED_CREATE_PHYSICAL_ID:
+            replacing = replacing or ["(failed create)"]
+        if replacing:
+            refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
+            return self.create(request)
+        self._api_request(request)  # validate the new tags before touching anything
+        description = models.find_model(self.bedrock, request.physical_id)
+        if description is None:
+            raise CustomModelFailedError(f"Custom model {request.physical_id} no longer exists; tags cannot change.")
+        models.apply_tag_changes(
+            self.bedrock,
+            request.physical_id,
+            request.old_properties.get("modelTags"),
+            request.properties.get("modelTags"),
+        )
+        return Done(request.physical_id, model_attributes(description))
+
+    def check(self, request: Request, physical_id: str) -> Done | None:
+        description = models.find_model(self.bedrock, physical_id)
+        if description is None:
+            raise CustomModelFailedError(f"Custom model {physical_id} disappeared while it was being created.")
+        status = models.model_status(description)
+        if status == models.CREATING:
+            return None
+        if status == models.ACTIVE:
+            return Done(physical_id, model_attributes(description))
+        if not request.retain:
+            models.delete_custom_model(self.bedrock, physical_id)
+        message = description.get("failureMessage") or "The custom model failed."
+        return Done(id_after_failure(request), failure=f"{message} (model {description.get('modelName')} {status})")
+
+    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
+        # A model being created cannot be stopped. After a Create, keep its ARN so the Delete that follows removes
+        # it; after an Update, CloudFormation keeps the old model and never learns of this one: remove it now.
+        reason = f"Custom model still Creating: {why}"
+        if request.request_type == "Create":
+            return Done(physical_id, failure=reason)
+        if not request.retain:
+            models.delete_custom_model(self.bedrock, physical_id)
+        return Done(request.physical_id, failure=reason)
+
+    def delete(self, request: Request) -> Done | None:
+        arn = request.physical_id
+        if not arn.startswith("arn:") or request.retain:
+            return Done(arn)
+        models.delete_custom_model(self.bedrock, arn)
+        return Done(arn)
+
+    def _api_request(self, request: Request) -> tuple[dict[str, Any], bool]:
+        """The validated CreateCustomModel request and whether its name was generated here."""
+        ids = (request.stack_id, request.logical_id, request.request_id)
+        props = dict(request.properties)
+        generated = "modelName" not in props
+        props.setdefault("modelName", naming.generated_name(*ids, "model"))
+        api_request = rules.checked_request(rules.MODEL_OPERATION, props)
+        api_request["clientRequestToken"] = naming.client_request_token(*ids, "custom-model")
+        return api_request, generated
+
+
+def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:
+    """The resource's attributes from GetCustomModel; every one present (empty when unknown)."""
+    values = {
+        contract.ATTR_MODEL_ARN: description.get("modelArn"),
+        contract.ATTR_MODEL_NAME: description.get("modelName"),
+        contract.ATTR_STATUS: models.model_status(description),
+        contract.ATTR_CUSTOMIZATION_TYPE: description.get("customizationType"),
+    }
+    return {name: "" if value is None else str(value) for name, value in values.items()}

@@ -1,0 +1,73 @@
+"""The Bedrock side of a custom model registered from model artifacts: create, find, read status, delete, tag.
+
+Plain functions of a Bedrock client, like :mod:`.jobs`; tagging and deletion are shared with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import NameInUseError
+from .jobs import apply_tag_changes, delete_custom_model, error_code, error_message
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ACTIVE",
+    "CREATING",
+    "FAILED",
+    "apply_tag_changes",
+    "create_model",
+    "delete_custom_model",
+    "find_model",
+    "model_status",
+]
+
+CREATING = "Creating"
+ACTIVE = "Active"
+FAILED = "Failed"
+
+
+def create_model(bedrock: Any, request: Mapping[str, Any], *, name_is_ours: bool) -> str:
+    """CreateCustomModel; returns the model ARN.
+
+    ``request`` carries its ``clientRequestToken``, so a redelivered request gets the first model back. Should Bedrock
+    answer that the name is taken instead, the model is adopted only when ``name_is_ours`` (the name was derived from
+    this very request); a user-chosen name taken by someone else fails with what to do.
+    """
+    try:
+        return bedrock.create_custom_model(**request)["modelArn"]
+    except ClientError as exc:
+        message = error_message(exc).lower()
+        taken = error_code(exc) in ("ConflictException", "ValidationException") and (
+            "in use" in message or "already exists" in message
+        )
+        if not taken:
+            raise
+        existing = find_model(bedrock, request["modelName"]) if name_is_ours else None
+        if existing:
+            logger.info("Model %s is ours from an earlier delivery: %s", request["modelName"], existing["modelArn"])
+            return existing["modelArn"]
+        raise NameInUseError(
+            f"modelName {request['modelName']} is already used ({error_message(exc)}). "
+            "Choose another modelName, or leave it unset to have one generated."
+        ) from exc
+
+
+def find_model(bedrock: Any, model: str) -> dict[str, Any] | None:
+    """GetCustomModel by ARN or name; None when there is no such model."""
+    try:
+        return bedrock.get_custom_model(modelIdentifier=model)
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def model_status(description: Mapping[str, Any]) -> str:
+    """``Creating``, ``Active`` or ``Failed``. Models made by a customization job have no status: they are Active."""
+    return description.get("modelStatus", ACTIVE)

@@ -1,0 +1,77 @@
+"""Run-time validation of resource properties: the botocore shape first, then what the shape cannot say.
+
+The shape (via :mod:`.shapes`) checks types, lengths, counts, patterns and enums generically. The few rules below are
+semantic (mutually exclusive members, a member required by another one's value), each returned as a
+:class:`~.shapes.Problem` so the reason names the field and the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import shapes
+from .errors import InvalidPropertiesError
+
+JOB_OPERATION = "CreateModelCustomizationJob"
+MODEL_OPERATION = "CreateCustomModel"
+#: Members the provider fills in itself; never validated as user input.
+PROVIDER_FILLED = frozenset({"clientRequestToken"})
+
+# customizationType -> the customizationConfig member it needs (and no other).
+_CONFIG_FOR_TYPE = {"DISTILLATION": "distillationConfig", "REINFORCEMENT_FINE_TUNING": "rftConfig"}
+
+
+def job_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
+    """Rules of CreateModelCustomizationJob that its shape does not express."""
+    problems = []
+    training = request.get("trainingDataConfig")
+    if isinstance(training, Mapping):
+        sources = [k for k in ("s3Uri", "invocationLogsConfig") if training.get(k) is not None]
+        if len(sources) != 1:
+            got = ", ".join(sources) or "none"
+            problems.append(
+                shapes.Problem("trainingDataConfig", f"must set exactly one of s3Uri, invocationLogsConfig (got {got})")
+            )
+    kind = request.get("customizationType", "FINE_TUNING")
+    config = request.get("customizationConfig")
+    config_members = sorted(config) if isinstance(config, Mapping) else []
+    needed = _CONFIG_FOR_TYPE.get(kind)
+    if needed and needed not in config_members:
+        problems.append(shapes.Problem(f"customizationConfig.{needed}", f"is required for customizationType {kind}"))
+    for member in config_members:
+        if member in _CONFIG_FOR_TYPE.values() and member != needed:
+            problems.append(
+                shapes.Problem(f"customizationConfig.{member}", f"is not allowed for customizationType {kind}")
+            )
+    return problems
+
+
+def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
+    """Rules of CreateCustomModel that its shape does not express."""
+    problems = []
+    sources = [k for k in ("modelSourceConfig", "customModelDataSource") if request.get(k) is not None]
+    if len(sources) != 1:
+        got = ", ".join(sources) or "none"
+        problems.append(
+            shapes.Problem("(request)", f"must set exactly one of modelSourceConfig, customModelDataSource (got {got})")
+        )
+    if "modelSourceConfig" in sources and not request.get("roleArn"):
+        problems.append(shapes.Problem("roleArn", "is required when modelSourceConfig is set"))
+    return problems
+
+
+def checked_request(operation: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties as a Bedrock request: coerced from the shape, then validated; raises on any problem."""
+    request = shapes.coerce_request(operation, dict(properties))
+    problems = shapes.validate_request(operation, request, ignore=PROVIDER_FILLED)
+    semantic = job_semantic_problems if operation == JOB_OPERATION else model_semantic_problems
+    problems += semantic(request)
+    problems += [
+        shapes.Problem(name, "is derived by the provider from the CloudFormation request; remove it")
+        for name in PROVIDER_FILLED
+        if name in properties
+    ]
+    if problems:
+        raise InvalidPropertiesError(problems)
+    return request
