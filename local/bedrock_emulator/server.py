@@ -212,6 +212,17 @@ class Emulator:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def client_environment(self, region: str = "us-east-1") -> dict[str, str]:
+        """Environment for a subprocess whose unmodified boto3 must reach this endpoint with fake credentials."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region,
+        }
+
     def _make_server(self) -> BaseWSGIServer:
         server = make_server(
             self._host, self._port, self.app, threaded=True, request_handler=_request_handler(self._log_requests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -154,3 +155,19 @@ def test_command_line_prints_the_endpoint_and_serves_until_terminated():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_subprocess_with_client_environment_reaches_the_emulator(emu, new_job):
+    script = (
+        "import boto3; b = boto3.client('bedrock'); "
+        "print(len(b.list_model_customization_jobs()['modelCustomizationJobSummaries']))"
+    )
+    env = {**os.environ, **emu.client_environment()}
+    env.pop("AWS_PROFILE", None)
+    boto3.client("bedrock", endpoint_url=emu.endpoint_url, region_name="us-east-1").create_model_customization_job(
+        **new_job()
+    )
+
+    output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+
+    assert output.stdout.strip() == "1"
