@@ -134,21 +134,25 @@ class StackRunner:
         self.requests: list[dict[str, Any]] = []
         self.status = "NONE"
         self._registered: set[str] = set()
+        # What Ref/GetAtt of custom resources see *during* an operation: answers land here as they arrive.
+        self._live: dict[str, CustomState] = {}
 
     # --- public operations --------------------------------------------------------------------------------------
     def deploy(self, template: Mapping[str, Any] | None = None) -> StackOutcome:
         """Create the stack, or update it when it exists; ``template`` defaults to the synthesized one."""
         new = StackTemplate(template if template is not None else self.stack.template(), self.env)
         self._register_functions(new)
-        if self.template is None:
-            return self._create(new)
-        return self._update(new)
+        try:
+            return self._create(new) if self.template is None else self._update(new)
+        finally:
+            self._sync_live()
 
     def destroy(self) -> StackOutcome:
         self._set_status("DELETE_IN_PROGRESS")
         ops = self._delete_ops(list(self.records.values()), self.template)
         results = self._execute(ops, stop_on_failure=False)
         failures = self._apply_deletes(results)
+        self._sync_live()
         self._set_status("DELETE_FAILED" if failures else "DELETE_COMPLETE")
         if not failures:
             self.template = None
@@ -380,6 +384,8 @@ class StackRunner:
                     )
                 results[key(op, physical)] = result
                 failed = failed or result.status == "FAILED"
+                if result.status == "SUCCESS" and op.request_type != "Delete":
+                    self._live[op.logical_id] = CustomState(result.physical_id, result.data)
                 self._emit(op, result)
         for op in pending:
             results[key(op)] = _Result(op, "NOT_STARTED", reason="not started: a dependency failed or was cancelled")
@@ -457,8 +463,10 @@ class StackRunner:
         return [(r.op.logical_id, r.reason) for r in results.values() if r.status == "FAILED"]
 
     def _resolver(self, template: StackTemplate) -> Resolver:
-        custom = {lid: CustomState(r.physical_id, r.data) for lid, r in self.records.items()}
-        return Resolver(template.template, self.env, custom)
+        return Resolver(template.template, self.env, self._live)
+
+    def _sync_live(self) -> None:
+        self._live = {lid: CustomState(r.physical_id, r.data) for lid, r in self.records.items()}
 
     def _resolved_properties(self, template: StackTemplate, lid: str) -> dict[str, Any]:
         return self._resolver(template).resolve(dict(template.properties(lid)), f"{lid}.Properties")
