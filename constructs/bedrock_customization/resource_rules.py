@@ -37,7 +37,7 @@ def check_tags(problems: ProblemCollector, argument: str, tags: Mapping[str, str
 def check_service_timeout(problems: ProblemCollector, timeout: Duration) -> None:
     if is_unresolved(timeout):
         return
-    seconds = timeout.to_seconds()
+    seconds = timeout.to_seconds(integral=False)
     low, high = contract.MIN_SERVICE_TIMEOUT_SECONDS, contract.MAX_SERVICE_TIMEOUT_SECONDS
     if not low <= seconds <= high:
         problems.add(f"service_timeout must be {low} to {high} seconds (got {seconds:g})")

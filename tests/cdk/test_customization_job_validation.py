@@ -1,0 +1,292 @@
+"""CustomizationJob synth-time validation: a failing and a passing case for every rule, all problems at once,
+construct path and field named, unresolved tokens skipped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+from bedrock_customization import (
+    CustomizationJob,
+    CustomizationType,
+    DistillationConfig,
+    InvalidPropsError,
+    InvocationLogsConfig,
+    RequestMetadataFilter,
+    RequestMetadataFilters,
+    RftConfig,
+    RftHyperParameters,
+    S3Location,
+    VpcConfig,
+)
+
+from constructs import Construct
+
+REMOVE = object()
+GRADER = "arn:aws:lambda:us-east-1:111122223333:function:grader"
+TEACHER = "amazon.nova-pro-v1:0"
+LOGS = InvocationLogsConfig(source="s3://log-bucket/logs/")
+Overrides = Callable[[cdk.Stack], dict[str, Any]]
+
+
+def base_kwargs() -> dict[str, Any]:
+    return {
+        "base_model": "amazon.nova-micro-v1:0:128k",
+        "training_data": "s3://train-bucket/data.jsonl",
+        "output_data": "s3://train-bucket/out/",
+    }
+
+
+def build(overrides: dict[str, Any], stack: cdk.Stack | None = None, scope: Construct | None = None):
+    stack = stack or cdk.Stack(cdk.App(), "TestStack")
+    kwargs = base_kwargs()
+    kwargs.update(overrides)
+    kwargs = {k: v for k, v in kwargs.items() if v is not REMOVE}
+    return CustomizationJob(scope or stack, "Job", **kwargs)
+
+
+def distill(**extra: Any) -> dict[str, Any]:
+    return {"distillation": DistillationConfig(teacher_model=TEACHER), **extra}
+
+
+def rft(**hyper: Any) -> dict[str, Any]:
+    return {"reinforcement_fine_tuning": RftConfig(grader=GRADER, hyper_parameters=RftHyperParameters(**hyper))}
+
+
+def tags(count: int) -> dict[str, str]:
+    return {f"k{i}": "v" for i in range(count)}
+
+
+def filters(value: RequestMetadataFilters) -> dict[str, Any]:
+    return distill(
+        training_data=REMOVE,
+        invocation_logs=InvocationLogsConfig(source="s3://log-b/l/", request_metadata_filters=value),
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    bad: Overrides
+    good: Overrides
+    #: A regex the error message must match for the bad case.
+    message: str
+
+
+def const(value: dict[str, Any]) -> Overrides:
+    return lambda _stack: value
+
+
+RULES = [
+    Rule("job name pattern", const({"job_name": "bad_name!"}), const({"job_name": "good-name.v1"}),
+         re.escape("jobName must match pattern") + ".*argument job_name"),
+    Rule("job name length", const({"job_name": "a" * 64}), const({"job_name": "a" * 63}),
+         re.escape("jobName must be at most 63 characters (got 64)")),
+    Rule("custom model name pattern", const({"custom_model_name": "bad name"}),
+         const({"custom_model_name": "good_name-1"}), re.escape("customModelName must match pattern")),
+    Rule("custom model name length", const({"custom_model_name": ""}), const({"custom_model_name": "m"}),
+         re.escape("customModelName must be at least 1 character (got 0)")),
+    Rule("base model identifier pattern", const({"base_model": "not a model!"}),
+         const({"base_model": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1:0:8k"}),
+         re.escape("baseModelIdentifier must match pattern")),
+    Rule("training data s3 uri", const({"training_data": "https://bucket/key"}),
+         const({"training_data": "s3://bucket-1/key.jsonl"}), re.escape("trainingDataConfig.s3Uri must match pattern")),
+    Rule("training key of a bucket token is still checked",
+         lambda st: {"training_data": S3Location(s3.Bucket(st, "B"), "bad key with spaces")},
+         lambda st: {"training_data": S3Location(s3.Bucket(st, "B"), "good/key.jsonl")},
+         re.escape("trainingDataConfig.s3Uri must match pattern")),
+    Rule("output s3 uri", const({"output_data": "s3://UPPER/out/"}), const({"output_data": "s3://lower/out/"}),
+         re.escape("outputDataConfig.s3Uri must match pattern")),
+    Rule("at most 10 validators", const({"validation_data": ["s3://b-1/v.jsonl"] * 11}),
+         const({"validation_data": ["s3://b-1/v.jsonl"] * 10}),
+         re.escape("validationDataConfig.validators must have at most 10 items (got 11)")),
+    Rule("at least 1 validator", const({"validation_data": []}), const({"validation_data": ["s3://b-1/v.jsonl"]}),
+         re.escape("validation_data must have 1 to 10 items (got 0)")),
+    Rule("validator s3 uri", const({"validation_data": ["s3:/b-1/v.jsonl"]}),
+         const({"validation_data": ["s3://b-1/v.jsonl"]}),
+         re.escape("validationDataConfig.validators[0].s3Uri must match pattern")),
+    Rule("customization type enum", const({"customization_type": "FOO"}),
+         const({"customization_type": "CONTINUED_PRE_TRAINING"}), re.escape("customizationType must be one of")),
+    Rule("IMPORTED is not a job type", const({"customization_type": "IMPORTED"}),
+         const({"customization_type": CustomizationType.FINE_TUNING}),
+         re.escape("customization_type IMPORTED is not a job type")),
+    Rule("kms key format", const({"custom_model_kms_key": "not/a key"}),
+         const({"custom_model_kms_key": "alias/my-key"}), re.escape("customModelKmsKeyId must match pattern")),
+    Rule("role arn format", const({"role": "arn:aws:iam::111122223333:user/me"}),
+         const({"role": "arn:aws:iam::111122223333:role/me"}), re.escape("roleArn must match pattern")),
+    Rule("at most 50 job tags", const({"job_tags": tags(51)}), const({"job_tags": tags(50)}),
+         re.escape("job_tags must have at most 50 tags (got 51)")),
+    Rule("at most 50 custom model tags", const({"custom_model_tags": tags(51)}),
+         const({"custom_model_tags": tags(50)}), re.escape("custom_model_tags must have at most 50 tags (got 51)")),
+    Rule("aws: tag prefix reserved", const({"job_tags": {"aws:owner": "x"}}), const({"job_tags": {"owner": "x"}}),
+         re.escape("job_tags key 'aws:owner' must not start with 'aws:'")),
+    Rule("tag value pattern", const({"custom_model_tags": {"k": "no!"}}), const({"custom_model_tags": {"k": "ok"}}),
+         re.escape("customModelTags[0].value must match pattern")),
+    Rule("tag key length", const({"job_tags": {"k" * 129: "v"}}), const({"job_tags": {"k" * 128: "v"}}),
+         re.escape("jobTags[0].key must be at most 128 characters (got 129)")),
+    Rule("vpc needs a subnet", const({"vpc_config": VpcConfig(subnets=[], security_groups=["sg-1"])}),
+         const({"vpc_config": VpcConfig(subnets=["subnet-1"], security_groups=["sg-1"])}),
+         re.escape("vpcConfig.subnetIds must have at least 1 item (got 0)")),
+    Rule("vpc at most 5 security groups",
+         const({"vpc_config": VpcConfig(subnets=["subnet-1"], security_groups=[f"sg-{i}" for i in range(6)])}),
+         const({"vpc_config": VpcConfig(subnets=["subnet-1"], security_groups=[f"sg-{i}" for i in range(5)])}),
+         re.escape("vpcConfig.securityGroupIds must have at most 5 items (got 6)")),
+    Rule("subnet id pattern", const({"vpc_config": VpcConfig(subnets=["subnet_1!"], security_groups=["sg-1"])}),
+         const({"vpc_config": VpcConfig(subnets=["subnet-1"], security_groups=["sg-1"])}),
+         re.escape("vpcConfig.subnetIds[0] must match pattern")),
+    Rule("training data and invocation logs are exclusive", const(distill(invocation_logs=LOGS)),
+         const(distill(invocation_logs=LOGS, training_data=REMOVE)),
+         re.escape("training_data and invocation_logs are mutually exclusive")),
+    Rule("training data or invocation logs required", const({"training_data": REMOVE}), const({}),
+         re.escape("training_data or invocation_logs is required")),
+    Rule("invocation logs only for distillation",
+         const({"invocation_logs": LOGS, "training_data": REMOVE, "customization_type": "FINE_TUNING"}),
+         const(distill(invocation_logs=LOGS, training_data=REMOVE)),
+         re.escape("invocation_logs requires customization_type DISTILLATION (got FINE_TUNING)")),
+    Rule("invocation log source uri", const(distill(training_data=REMOVE, invocation_logs=InvocationLogsConfig("x"))),
+         const(distill(training_data=REMOVE, invocation_logs=LOGS)),
+         re.escape("trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri must match pattern")),
+    Rule("distillation needs a teacher", const({"customization_type": "DISTILLATION"}),
+         const(distill(customization_type="DISTILLATION")),
+         re.escape("distillation (the teacher model) is required for customization_type DISTILLATION")),
+    Rule("distillation config only for distillation", const(distill(customization_type="FINE_TUNING")),
+         const(distill()), re.escape("distillation is only valid with customization_type DISTILLATION")),
+    Rule("teacher identifier pattern",
+         const({"distillation": DistillationConfig(teacher_model="bad teacher!")}), const(distill()),
+         re.escape("teacherModelConfig.teacherModelIdentifier must match pattern")),
+    Rule("max response length is an integer",
+         const({"distillation": DistillationConfig(TEACHER, max_response_length_for_inference=1.5)}),
+         const({"distillation": DistillationConfig(TEACHER, max_response_length_for_inference=1000)}),
+         re.escape("maxResponseLengthForInference must be an integer")),
+    Rule("rft needs a grader", const({"customization_type": "REINFORCEMENT_FINE_TUNING"}),
+         const(rft() | {"customization_type": "REINFORCEMENT_FINE_TUNING"}),
+         re.escape("reinforcement_fine_tuning (the grader) is required")),
+    Rule("rft config only for rft", const(rft() | {"customization_type": "FINE_TUNING"}), const(rft()),
+         re.escape("reinforcement_fine_tuning is only valid with customization_type REINFORCEMENT_FINE_TUNING")),
+    Rule("grader arn pattern",
+         const({"reinforcement_fine_tuning": RftConfig(grader="arn:aws:lambda:us-east-1:1:function:g")}),
+         const({"reinforcement_fine_tuning": RftConfig(grader=GRADER)}),
+         re.escape("rftConfig.graderConfig.lambdaGrader.lambdaArn must match pattern")),
+    Rule("rft batch size minimum", const(rft(batch_size=8)), const(rft(batch_size=16)),
+         re.escape("rftConfig.hyperParameters.batchSize must be at least 16 (got 8)")),
+    Rule("rft epoch count maximum", const(rft(epoch_count=51)), const(rft(epoch_count=50)),
+         re.escape("rftConfig.hyperParameters.epochCount must be at most 50 (got 51)")),
+    Rule("rft learning rate maximum", const(rft(learning_rate=0.1)), const(rft(learning_rate=0.00001)),
+         re.escape("rftConfig.hyperParameters.learningRate must be at most 0.001")),
+    Rule("rft reasoning effort enum", const(rft(reasoning_effort="extreme")), const(rft(reasoning_effort="low")),
+         re.escape("rftConfig.hyperParameters.reasoningEffort must be one of low, medium, high")),
+    Rule("metadata filters: exactly one member",
+         const(filters(RequestMetadataFilters(equals={"a": "1"}, not_equals={"b": "2"}))),
+         const(filters(RequestMetadataFilters(equals={"a": "1"}))),
+         re.escape("requestMetadataFilters must set exactly one of")),
+    Rule("metadata filters: one pair per equals", const(filters(RequestMetadataFilters(equals={"a": "1", "b": "2"}))),
+         const(filters(RequestMetadataFilters(not_equals={"a": "1"}))),
+         re.escape("requestMetadataFilters.equals must have at most 1 entry (got 2)")),
+    Rule("metadata filters: andAll not empty", const(filters(RequestMetadataFilters(and_all=[]))),
+         const(filters(RequestMetadataFilters(and_all=[RequestMetadataFilter(equals={"a": "1"})]))),
+         re.escape("requestMetadataFilters.andAll must have at least 1 item (got 0)")),
+    Rule("metadata filters: orAll at most 16",
+         const(filters(RequestMetadataFilters(or_all=[RequestMetadataFilter(equals={"a": "1"})] * 17))),
+         const(filters(RequestMetadataFilters(or_all=[RequestMetadataFilter(equals={"a": "1"})] * 16))),
+         re.escape("requestMetadataFilters.orAll must have at most 16 items (got 17)")),
+    Rule("metadata filter key pattern", const(filters(RequestMetadataFilters(equals={"a#b": "1"}))),
+         const(filters(RequestMetadataFilters(equals={"a.b": "1"}))),
+         re.escape('requestMetadataFilters.equals["a#b"] key must match pattern')),
+    Rule("hyperparameter values are scalars", const({"hyper_parameters": {"epochCount": [1, 2]}}),
+         const({"hyper_parameters": {"epochCount": 2}}),
+         re.escape("hyper_parameters['epochCount'] must be a string, number or boolean (got list)")),
+    Rule("service timeout at least 1 second", const({"service_timeout": cdk.Duration.seconds(0)}),
+         const({"service_timeout": cdk.Duration.seconds(1)}), re.escape("service_timeout must be 1 to 3600 seconds")),
+    Rule("service timeout at most 1 hour", const({"service_timeout": cdk.Duration.seconds(3601)}),
+         const({"service_timeout": cdk.Duration.hours(1)}),
+         re.escape("service_timeout must be 1 to 3600 seconds (got 3601)")),
+    Rule("service timeout whole seconds", const({"service_timeout": cdk.Duration.millis(1500)}),
+         const({"service_timeout": cdk.Duration.millis(2000)}),
+         re.escape("service_timeout must be a whole number of seconds")),
+    Rule("removal policy destroy or retain", const({"removal_policy": cdk.RemovalPolicy.SNAPSHOT}),
+         const({"removal_policy": cdk.RemovalPolicy.RETAIN}),
+         re.escape("removal_policy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_rejects_the_bad_case(rule: Rule):
+    stack = cdk.Stack(cdk.App(), "TestStack")
+    with pytest.raises(InvalidPropsError, match=rule.message):
+        build(rule.bad(stack), stack)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_accepts_the_good_case(rule: Rule):
+    stack = cdk.Stack(cdk.App(), "TestStack")
+    job = build(rule.good(stack), stack)
+    assert job.job_arn  # constructed, with its resource
+
+
+def test_every_problem_is_reported_at_once_with_the_construct_path():
+    # GIVEN a job nested two levels deep with four problems in different fields
+    stack = cdk.Stack(cdk.App(), "MyStack")
+    deep = Construct(stack, "Deep")
+    # WHEN it is constructed
+    with pytest.raises(InvalidPropsError) as caught:
+        build(
+            {
+                "job_name": "bad name",
+                "output_data": "not-s3",
+                "job_tags": tags(51),
+                "service_timeout": cdk.Duration.hours(2),
+                "training_data": REMOVE,
+            },
+            stack,
+            deep,
+        )
+    # THEN one error names the path and lists every problem, one per line
+    error = caught.value
+    message = str(error)
+    assert message.startswith("Invalid CustomizationJob (MyStack/Deep/Job):\n")
+    assert error.path == "MyStack/Deep/Job"
+    assert len(error.problems) == 5
+    for fragment in ("jobName", "outputDataConfig.s3Uri", "job_tags", "service_timeout", "training_data"):
+        assert any(fragment in line for line in message.splitlines()[1:]), fragment
+    # AND nothing was created for the invalid job
+    assert stack.node.try_find_child("BedrockCustomizationProvider") is None
+    assert deep.node.find_child("Job").node.children == []
+
+
+def test_unresolved_tokens_are_skipped(make_stack, synthesize, q):
+    # GIVEN values only CloudFormation knows, each of which would break a rule as a literal string
+    stack = make_stack()
+    name = cdk.CfnParameter(stack, "JobName").value_as_string
+    base = cdk.CfnParameter(stack, "BaseModel").value_as_string
+    role = cdk.CfnParameter(stack, "RoleArn").value_as_string
+    uri = cdk.CfnParameter(stack, "TrainingUri").value_as_string
+    tag_value = cdk.CfnParameter(stack, "TagValue").value_as_string
+    # WHEN the job is built THEN nothing is reported and the tokens are rendered
+    CustomizationJob(
+        stack,
+        "Job",
+        job_name=name,
+        base_model=base,
+        role=role,
+        training_data=uri,
+        output_data=S3Location(s3.Bucket(stack, "Out"), "out/"),
+        job_tags={"owner": tag_value},
+        validation_data=[cdk.Fn.join("", ["s3://", uri])],
+    )
+    props = q.job_properties(synthesize(stack), "Job")
+    assert props["jobName"] == {"Ref": "JobName"}
+    assert props["roleArn"] == {"Ref": "RoleArn"}
+    assert props["trainingDataConfig"]["s3Uri"] == {"Ref": "TrainingUri"}
+
+
+def test_valid_names_are_not_required(make_stack, synthesize, q):
+    # GIVEN no job name and no custom model name (the provider generates both)
+    stack = make_stack()
+    build({}, stack)
+    props = q.job_properties(synthesize(stack), "Job")
+    assert "jobName" not in props and "customModelName" not in props
