@@ -29,7 +29,16 @@ class InvalidPropertiesError(ProviderError):
         self.problems = [str(p) for p in problems]
         count = len(self.problems)
         head = "Invalid properties: " if count == 1 else f"Invalid properties ({count} problems): "
-        super().__init__(head + "; ".join(self.problems))
+        super().__init__(head + _fit_each(self.problems, MAX_REASON_LENGTH - len(head)))
+
+
+def _fit_each(items: Sequence[str], limit: int, separator: str = "; ") -> str:
+    """Join ``items``, shortening each one's end equally so every item (its field first) fits in ``limit``."""
+    joined = separator.join(items)
+    if len(joined) <= limit:
+        return joined
+    share = max(12, (limit - len(separator) * (len(items) - 1)) // len(items))
+    return separator.join(fit_reason(item, share) for item in items)
 
 
 class NameInUseError(ProviderError):

@@ -1,0 +1,128 @@
+"""Update of ``Custom::BedrockModelCustomizationJob``: tags in place, anything else a replacement."""
+
+from __future__ import annotations
+
+from bedrock_customization_provider import contract, naming
+
+
+def test_tag_only_update_tags_job_and_model_in_place_without_waiting(harness):
+    # GIVEN only tags changed: a job tag changed and one added, a model tag removed and one added
+    event = harness.event("job_update")
+    props = event["ResourceProperties"]
+    props["jobTags"] = [{"key": "team", "value": "ai"}, {"key": "env", "value": "prod"}]
+    props["customModelTags"] = [{"key": "env", "value": "prod"}]
+    job = harness.JOB_ARN
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", outputModelArn=harness.MODEL_ARN, trainingMetrics={"trainingLoss": 0.1}),
+    )
+    harness.bedrock.add_response(
+        "tag_resource",
+        {},
+        {"resourceARN": job, "tags": [{"key": "team", "value": "ai"}, {"key": "env", "value": "prod"}]},
+    )
+    harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.MODEL_ARN, "tagKeys": ["team"]})
+    harness.bedrock.add_response(
+        "tag_resource", {}, {"resourceARN": harness.MODEL_ARN, "tags": [{"key": "env", "value": "prod"}]}
+    )
+
+    # WHEN the update arrives THEN it is answered at once (no poll rule: nothing queued on EventBridge)
+    body = harness.invoke(event)
+
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == job
+    assert body["Data"][contract.ATTR_CUSTOM_MODEL_ARN] == harness.MODEL_ARN
+    assert body["Data"][contract.ATTR_TRAINING_LOSS] == "0.1"
+    assert "PutRule" not in harness.calls
+
+
+def test_tag_removal_on_a_job_still_running_untags_the_job_only(harness):
+    event = harness.event("job_update")
+    event["ResourceProperties"]["jobTags"] = []
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
+    harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.JOB_ARN, "tagKeys": ["team"]})
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS"
+    assert body["Data"][contract.ATTR_CUSTOM_MODEL_ARN] == ""
+
+
+def test_provider_key_change_is_in_place_and_calls_no_tagging(harness):
+    event = harness.event("job_update")
+    event["ResourceProperties"]["RemovalPolicy"] = "Retain"
+    event["ResourceProperties"]["ServiceTimeout"] = "1800"
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_bad_tag_in_update_fails_first_invocation_and_calls_nothing(harness):
+    event = harness.event("job_update")
+    event["ResourceProperties"]["jobTags"] = [{"key": "bad<key>", "value": "v"}]
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Invalid properties: jobTags[0].key must match pattern")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def replacing_update(harness) -> dict:
+    event = harness.event("job_update")
+    props = event["ResourceProperties"]
+    props["hyperParameters"] = {**props["hyperParameters"], "epochCount": "5"}
+    props["customModelName"] = "demo-custom-model-v2"
+    return event
+
+
+def test_non_tag_change_replaces_the_job(harness):
+    event = replacing_update(harness)
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.NEW_JOB_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+
+    sent = harness.calls["CreateModelCustomizationJob"][0]
+    ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    assert sent["clientRequestToken"] == naming.client_request_token(*ids, "job")  # new request, new token and name
+    assert sent["jobName"] == naming.generated_name(*ids, "job")
+
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", arn=harness.NEW_JOB_ARN, outputModelArn=harness.MODEL_ARN),
+        {"jobIdentifier": harness.NEW_JOB_ARN},
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(harness.poll_event())
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == harness.NEW_JOB_ARN  # CloudFormation deletes the old job afterwards
+
+
+def test_failed_replacement_keeps_the_old_physical_id(harness):
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.NEW_JOB_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(replacing_update(harness)) is None
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Failed", arn=harness.NEW_JOB_ARN, failureMessage="Quota exceeded."),
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(harness.poll_event())
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Quota exceeded.")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_replacement_with_unchanged_fixed_names_is_refused_on_first_invocation(harness):
+    # GIVEN a fixed jobName and customModelName that stay the same while the base model changes
+    event = harness.event("job_update")
+    for props in (event["ResourceProperties"], event["OldResourceProperties"]):
+        props["jobName"] = "my-fixed-job"
+    event["ResourceProperties"]["baseModelIdentifier"] = "amazon.nova-micro-v1:0:128k"
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        "Cannot replace with the same jobName my-fixed-job, customModelName demo-custom-model: "
+        "changing baseModelIdentifier creates a new resource"
+    )
+    assert "or leave it unset" in body["Reason"]
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
