@@ -1,0 +1,194 @@
+"""CustomModel: template (properties mirror CreateCustomModel, role only when the source needs one, attributes) and
+validation (a failing and a passing case per rule, all at once)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kms as kms
+from bedrock_customization import CustomizationJob, CustomModel, ICustomModel, InvalidPropsError, S3Location
+from bedrock_customization_provider import contract
+
+PACKAGE = "arn:aws:sagemaker:us-east-1:111122223333:model-package/nova-micro-sft/1"
+ARTIFACTS = "s3://customer-escrow-111122223333-smtj-abcdef/nova-micro/run-1/"
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def stack(make_stack):
+    stack = make_stack("ModelStack")
+    from_s3 = CustomModel(
+        stack,
+        "FromS3",
+        model_name="nova-from-s3",
+        s3_artifacts=ARTIFACTS,
+        kms_key=kms.Key(stack, "Key"),
+        model_tags={"project": "p1"},
+    )
+    from_package = CustomModel(stack, "FromPackage", model_package_arn=PACKAGE, removal_policy=cdk.RemovalPolicy.RETAIN)
+    # The model composes with jobs: it is the base model of a further customization.
+    CustomizationJob(stack, "Tune", base_model=from_s3, training_data="s3://b-1/t.jsonl", output_data="s3://b-1/o/")
+    for name, model in {"FromS3": from_s3, "FromPackage": from_package}.items():
+        for attribute in ("model_arn", "model_name", "status", "customization_type"):
+            cdk.CfnOutput(stack, f"{name}{attribute.title().replace('_', '')}", value=getattr(model, attribute))
+    return stack
+
+
+@pytest.fixture(scope="module")
+def template(stack, synthesize):
+    return synthesize(stack)
+
+
+def test_s3_source_properties_mirror_create_custom_model(template, q):
+    props = q.model_properties(template, "FromS3")
+    key_id, _ = q.one(template, "AWS::KMS::Key", "Key")
+    role_id, _ = q.one(template, "AWS::IAM::Role", "FromS3ServiceRole")
+    assert {k: v for k, v in props.items() if k != "ServiceToken"} == {
+        "ServiceTimeout": "3600",
+        "RemovalPolicy": "Destroy",
+        "modelName": "nova-from-s3",
+        "modelSourceConfig": {"s3DataSource": {"s3Uri": ARTIFACTS}},
+        "modelKmsKeyArn": {"Fn::GetAtt": [key_id, "Arn"]},
+        "roleArn": {"Fn::GetAtt": [role_id, "Arn"]},
+        "modelTags": [{"key": "project", "value": "p1"}],
+    }
+
+
+def test_model_package_source_needs_no_role(template, q):
+    props = q.model_properties(template, "FromPackage")
+    assert props["customModelDataSource"] == {"modelPackageArnDataSource": {"modelPackageArn": PACKAGE}}
+    assert "roleArn" not in props and "modelName" not in props
+    assert props["RemovalPolicy"] == "Retain"
+    assert not [k for k in q.resources(template, "AWS::IAM::Role") if k.startswith("FromPackageServiceRole")]
+
+
+def test_created_role_has_confused_deputy_conditions_and_reads_only_the_artifacts(template, q):
+    _, role = q.one(template, "AWS::IAM::Role", "FromS3ServiceRole")
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert "aws:SourceArn" in trust["Condition"]["ArnLike"]
+    statements = q.policy_statements(template, "FromS3ServiceRoleDefaultPolicy")
+    (read,) = q.statements_with(statements, "s3:GetObject")
+    assert read["Resource"]["Fn::Join"][1][-1] == ":s3:::customer-escrow-111122223333-smtj-abcdef/nova-micro/run-1/*"
+    assert "s3:PutObject" not in q.all_actions(statements)
+    (key_use,) = q.statements_with(statements, "kms:Decrypt")
+    assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
+
+
+def test_models_share_the_provider_with_jobs(template, q):
+    providers = [
+        f
+        for f in q.resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == contract.HANDLER
+    ]
+    assert len(providers) == 1
+    statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
+    assert {"bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"} <= q.all_actions(
+        statements
+    )
+
+
+def test_attributes_are_getatts_with_contract_names(template, q):
+    model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "FromS3")
+    outputs = template.to_json()["Outputs"]
+    seen = {o["Value"]["Fn::GetAtt"][1] for n, o in outputs.items() if o["Value"]["Fn::GetAtt"][0] == model_id}
+    assert seen == set(contract.MODEL_ATTRIBUTES)
+
+
+def test_a_custom_model_is_a_base_model_for_a_job(template, q):
+    model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "FromS3")
+    assert q.job_properties(template, "Tune")["baseModelIdentifier"] == {
+        "Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]
+    }
+
+
+def test_job_outputs_and_custom_models_are_icustommodels(make_stack):
+    stack = make_stack()
+    job = CustomizationJob(stack, "Job", base_model="amazon.nova-micro-v1:0:128k", training_data="s3://b-1/t",
+                           output_data="s3://b-1/o/")  # fmt: skip
+    model = CustomModel(stack, "Model", model_package_arn=PACKAGE)
+    imported = CustomModel.from_model_arn("arn:aws:bedrock:us-east-1:111122223333:custom-model/abc")
+    for value in (job.model, model, imported):
+        assert isinstance(value, ICustomModel)
+
+
+# --- validation -----------------------------------------------------------------------------------------------------
+def build(**overrides: Any) -> CustomModel:
+    stack = cdk.Stack(cdk.App(), "TestStack")
+    kwargs: dict[str, Any] = {"model_package_arn": PACKAGE}
+    kwargs.update(overrides)
+    return CustomModel(stack, "Model", **{k: v for k, v in kwargs.items() if v is not None})
+
+
+RULES = [
+    ("model name pattern", {"model_name": "bad name!"}, {"model_name": "good-name_1"},
+     re.escape("modelName must match pattern") + ".*argument model_name"),
+    ("model name length", {"model_name": "m" * 64}, {"model_name": "m" * 63},
+     re.escape("modelName must be at most 63 characters (got 64)")),
+    ("exactly one source: not both", {"s3_artifacts": ARTIFACTS},
+     {"s3_artifacts": ARTIFACTS, "model_package_arn": None},
+     re.escape("set exactly one source: s3_artifacts or model_package_arn (got both)")),
+    ("exactly one source: not neither", {"model_package_arn": None}, {},
+     re.escape("set exactly one source: s3_artifacts or model_package_arn (got neither)")),
+    ("model package arn format", {"model_package_arn": "arn:aws:sagemaker:us-east-1:1:model-package/x"}, {},
+     re.escape("customModelDataSource.modelPackageArnDataSource.modelPackageArn must match pattern")),
+    ("artifacts s3 uri", {"model_package_arn": None, "s3_artifacts": "s3:/x"},
+     {"model_package_arn": None, "s3_artifacts": ARTIFACTS},
+     re.escape("modelSourceConfig.s3DataSource.s3Uri must match pattern")),
+    ("kms key is a key arn", {"kms_key": "alias/my-key"}, {"kms_key": KEY_ARN},
+     re.escape("modelKmsKeyArn must match pattern")),
+    ("role arn format", {"role": "arn:aws:iam::111122223333:policy/x"}, {"role": "arn:aws:iam::111122223333:role/x"},
+     re.escape("roleArn must match pattern")),
+    ("at most 50 tags", {"model_tags": {f"k{i}": "v" for i in range(51)}},
+     {"model_tags": {f"k{i}": "v" for i in range(50)}}, re.escape("model_tags must have at most 50 tags (got 51)")),
+    ("tag key pattern", {"model_tags": {"a!": "v"}}, {"model_tags": {"a": "v"}},
+     re.escape("modelTags[0].key must match pattern")),
+    ("aws: tag prefix reserved", {"model_tags": {"aws:x": "v"}}, {"model_tags": {"x": "v"}},
+     re.escape("model_tags key 'aws:x' must not start with 'aws:'")),
+    ("service timeout range", {"service_timeout": cdk.Duration.hours(2)}, {"service_timeout": cdk.Duration.minutes(10)},
+     re.escape("service_timeout must be 1 to 3600 seconds (got 7200)")),
+    ("removal policy", {"removal_policy": cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE},
+     {"removal_policy": cdk.RemovalPolicy.RETAIN}, re.escape("removal_policy must be RemovalPolicy.DESTROY or")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "bad", "good", "message"), RULES, ids=[r[0] for r in RULES])
+def test_rule_rejects_the_bad_case(name, bad, good, message):
+    with pytest.raises(InvalidPropsError, match=message):
+        build(**bad)
+
+
+@pytest.mark.parametrize(("name", "bad", "good", "message"), RULES, ids=[r[0] for r in RULES])
+def test_rule_accepts_the_good_case(name, bad, good, message):
+    assert build(**good).model_arn
+
+
+def test_every_problem_is_reported_at_once_with_the_construct_path():
+    with pytest.raises(InvalidPropsError) as caught:
+        build(model_name="bad name", s3_artifacts=ARTIFACTS, model_tags={"aws:x": "v"})
+    message = str(caught.value)
+    assert message.startswith("Invalid CustomModel (TestStack/Model):\n")
+    assert len(caught.value.problems) == 3
+
+
+def test_unresolved_tokens_are_skipped(make_stack, synthesize, q):
+    stack = make_stack()
+    name = cdk.CfnParameter(stack, "Name").value_as_string
+    package = cdk.CfnParameter(stack, "Package").value_as_string
+    CustomModel(stack, "Model", model_name=name, model_package_arn=package)
+    props = q.model_properties(synthesize(stack), "Model")
+    assert props["modelName"] == {"Ref": "Name"}
+
+
+def test_s3_location_source_is_accepted(make_stack, synthesize, q):
+    from aws_cdk import aws_s3 as s3
+
+    stack = make_stack()
+    bucket = s3.Bucket.from_bucket_name(stack, "Escrow", "customer-escrow-bucket")
+    CustomModel(stack, "Model", s3_artifacts=S3Location(bucket, "run-1/"))
+    props = q.model_properties(synthesize(stack), "Model")
+    assert props["modelSourceConfig"]["s3DataSource"]["s3Uri"] == "s3://customer-escrow-bucket/run-1/"
