@@ -212,9 +212,8 @@ class StackRunner:
         removed = [self.records.pop(lid) for lid in list(self.records) if lid not in new.resources]
         self.template = new
         self._set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        # Replaced resources: the old physical id gets a Delete with its old properties; no ordering among them.
-        cleanup = [self._delete_op(r, deps=set()) for r in replaced]
-        cleanup += self._delete_ops(removed, old)
+        # Replaced and removed resources: Delete with their old properties and physical id, dependents first.
+        cleanup = self._delete_ops(replaced + removed, old)
         cleanup_results = self._execute(cleanup, stop_on_failure=False, keyed_by_physical=True)
         warnings = self._apply_deletes(cleanup_results, forget=False)
         self._set_status("UPDATE_COMPLETE")

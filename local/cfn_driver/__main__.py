@@ -1,0 +1,63 @@
+"""``python -m cfn_driver``: the main job (``demo``) and a lifecycle run of any synthesized assembly (``run``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .assembly import CloudAssembly
+from .demo import DEMO_SPEED, run_demo
+from .display import ProgressDisplay
+from .errors import DriverError
+from .leftovers import find_leftovers
+from .session import LocalSession, SessionOptions
+from .stack import StackRunner
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cfn_driver", description=__doc__)
+    parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    parser.add_argument("--speed", type=float, default=DEMO_SPEED, help="virtual seconds per wall second")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="synthesize app.py, create, update, delete it locally, check leftovers")
+    demo.add_argument("--workdir", type=Path, help="keep the assemblies and worker logs here")
+    run = commands.add_parser("run", help="create then delete the stack of an existing cloud assembly (cdk.out)")
+    run.add_argument("assembly", type=Path)
+    run.add_argument("--stack", help="stack name (default: the only one)")
+    args = parser.parse_args(argv)
+    console = Console()
+    plain = True if args.plain else None
+    try:
+        if args.command == "demo":
+            return 0 if run_demo(console=console, plain=plain, speed=args.speed, workdir=args.workdir).ok else 1
+        return _run(CloudAssembly.load(args.assembly), args.stack, console, plain, args.speed)
+    except DriverError as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        return 1
+
+
+def _run(assembly: CloudAssembly, stack_name: str | None, console: Console, plain: bool | None, speed: float) -> int:
+    stack = assembly.stack(stack_name)
+    with LocalSession(SessionOptions(speed=speed)) as session:
+        assert session.emulator is not None
+        display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
+        runner = StackRunner(session, stack, observer=display)
+        display.begin(f"create {stack.stack_name}")
+        created = runner.deploy()
+        display.end()
+        for name, value in created.outputs.items():
+            console.print(f"   {name} = {value}", highlight=False)
+        display.begin(f"delete {stack.stack_name}")
+        deleted = runner.destroy() if runner.template is not None else created
+        display.end()
+        problems = find_leftovers(session, runner.owned_model_arns() | runner.retained_models)
+        for problem in problems:
+            console.print(f"   left behind: {problem}", highlight=False)
+        return 0 if created.ok and deleted.ok and not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""The main job (``make demo``): synthesize the example app, then create, update and delete it against the emulator.
+
+Steps, each checked (any failure → exit status 1):
+
+1. ``cdk synth`` of ``app.py`` with the pinned CLI; revisions 2 and 3 (``-c demoRevision=N``) synthesize in the
+   background meanwhile.
+2. Create every custom resource (live progress: stack events and each job's phases), print the stack outputs.
+3. Revision 2, a tag change: updated in place (same physical id, new tags on the job in Bedrock).
+4. Revision 3, a hyperparameter change: replaced (new job; the old one is deleted in the cleanup phase; the
+   follow-up job, whose base model is the first job's model, is replaced too).
+5. Delete the stack, then check nothing is left behind (rules, permissions, running jobs, unowned models).
+
+When the app ignores ``demoRevision`` (its synthesized template does not change), the same edits are applied to the
+template here, so the demo never depends on that convention.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bedrock_emulator import JobScenario
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .assembly import CloudAssembly, StackArtifact
+from .display import ProgressDisplay
+from .errors import DriverError
+from .intrinsics import StackEnv
+from .leftovers import find_leftovers
+from .session import LocalSession, SessionOptions
+from .stack import JOB_TYPE, StackOutcome, StackRunner
+from .synth import REPO_ROOT, synthesize
+from .template import StackTemplate
+
+#: Virtual seconds per wall second: a one-minute poll rate every 0.1 s, the demo's 40-minute jobs in 4 s each.
+DEMO_SPEED = 600.0
+DEMO_JOB_SECONDS = 40 * 60
+REVISION_CONTEXT_KEY = "demoRevision"
+
+
+@dataclass
+class DemoResult:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, problem: str) -> None:
+        self.ok = False
+        self.problems.append(problem)
+
+
+class _BackgroundSynth:
+    """Revisions 2 and 3 synthesize while revision 1 deploys (the CLI takes seconds; the deploy waits on jobs)."""
+
+    def __init__(self, workdir: Path, app_dir: Path) -> None:
+        self.results: dict[int, CloudAssembly | Exception] = {}
+        self._thread = threading.Thread(target=self._run, args=(workdir, app_dir), daemon=True)
+        self._thread.start()
+
+    def _run(self, workdir: Path, app_dir: Path) -> None:
+        for revision in (2, 3):
+            try:
+                self.results[revision] = synthesize(
+                    workdir / f"cdk.out.rev{revision}", {REVISION_CONTEXT_KEY: str(revision)}, app_dir
+                )
+            except Exception as exc:  # reported when the revision is needed
+                self.results[revision] = exc
+
+    def get(self, revision: int) -> CloudAssembly:
+        self._thread.join()
+        result = self.results[revision]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def revision_template(base: dict[str, Any], synthesized: dict[str, Any] | None, revision: int) -> tuple[dict, str]:
+    """The template of ``revision``: the synthesized one when the app honours ``demoRevision``, else an edit."""
+    if synthesized is not None and _custom_properties(synthesized) != _custom_properties(base):
+        return synthesized, f"cdk synth -c {REVISION_CONTEXT_KEY}={revision}"
+    edited = copy.deepcopy(base)
+    job_ids = [lid for lid, r in edited["Resources"].items() if r.get("Type") == JOB_TYPE]
+    if not job_ids:
+        raise DriverError("the example app declares no customization job to update")
+    props = edited["Resources"][job_ids[0]]["Properties"]
+    if revision >= 2:  # a tag change: applied in place
+        tags = [t for t in props.get("jobTags", []) if t.get("key") != "revision"]
+        props["jobTags"] = [*tags, {"key": "revision", "value": str(revision)}]
+    if revision >= 3:  # a hyperparameter change: a new job
+        props.setdefault("hyperParameters", {})["epochCount"] = "3"
+    return edited, f"template edit of {job_ids[0]} (app.py ignores -c {REVISION_CONTEXT_KEY})"
+
+
+def _custom_properties(template: dict[str, Any]) -> dict[str, Any]:
+    return {
+        lid: r.get("Properties")
+        for lid, r in template.get("Resources", {}).items()
+        if str(r.get("Type", "")).startswith("Custom::")
+    }
+
+
+def run_demo(
+    *,
+    console: Console | None = None,
+    plain: bool | None = None,
+    speed: float = DEMO_SPEED,
+    app_dir: Path = REPO_ROOT,
+    workdir: Path | None = None,
+) -> DemoResult:
+    console = console or Console()
+    result = DemoResult()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="cfn-driver-demo-") as tmp:
+        base_dir = Path(workdir or tmp)
+        console.print(f"[bold]1. cdk synth[/bold] of {app_dir / 'app.py'} (pinned CDK CLI)")
+        assembly = synthesize(base_dir / "cdk.out", {}, app_dir)
+        stack = assembly.stack()
+        revisions = _BackgroundSynth(base_dir, app_dir)
+        customs = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name)).custom_ids()
+        console.print(f"   {stack.stack_name}: {len(customs)} custom resources; the provider runs from its asset")
+        options = SessionOptions(speed=speed, workdir=base_dir / "session")
+        with LocalSession(options) as session:
+            assert session.emulator is not None
+            session.emulator.controls.add_job_scenario(JobScenario.lasting(DEMO_JOB_SECONDS))
+            display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
+            runner = StackRunner(session, stack, observer=display)
+            try:
+                _steps(console, display, session, runner, stack, revisions, result)
+            except DriverError as exc:
+                result.fail(str(exc))
+            if not result.ok:
+                _show_logs(console, session)
+    elapsed = time.monotonic() - started
+    if result.ok:
+        console.print(f"[bold green]demo passed[/bold green] in {elapsed:.0f} s")
+    else:
+        console.print(f"[bold red]demo failed[/bold red] after {elapsed:.0f} s:")
+        for problem in result.problems:
+            console.print(f"  - {problem}", highlight=False)
+    return result
+
+
+def _steps(
+    console: Console,
+    display: ProgressDisplay,
+    session: LocalSession,
+    runner: StackRunner,
+    stack: StackArtifact,
+    revisions: _BackgroundSynth,
+    result: DemoResult,
+) -> None:
+    base = stack.template()
+
+    outcome = _operation(display, "2. create", lambda: runner.deploy(base))
+    if not _check(outcome, result):
+        return
+    _print_outputs(console, outcome.outputs)
+    _check_clean(session, runner, result, "after create")
+    first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
+    job_arn = runner.records[first_job].physical_id
+
+    template2, how2 = revision_template(base, _synthesized(revisions, 2, console), 2)
+    outcome = _operation(display, f"3. update: tag change ({how2})", lambda: runner.deploy(template2))
+    if not _check(outcome, result):
+        return
+    if runner.records[first_job].physical_id != job_arn:
+        result.fail(f"a tag change replaced {first_job} instead of updating it in place")
+    tags = next((j["tags"] for j in session.emulator.state()["jobs"] if j["jobArn"] == job_arn), {})
+    wanted = {t["key"]: t["value"] for t in template2["Resources"][first_job]["Properties"].get("jobTags", [])}
+    if tags != wanted:
+        result.fail(f"{first_job}: Bedrock has tags {tags}, the template says {wanted}")
+    else:
+        console.print(f"   {first_job}: same job, tags now {tags}", highlight=False)
+
+    template3, how3 = revision_template(base, _synthesized(revisions, 3, console), 3)
+    outcome = _operation(display, f"4. update: replacement ({how3})", lambda: runner.deploy(template3))
+    if not _check(outcome, result):
+        return
+    new_arn = runner.records[first_job].physical_id
+    if new_arn == job_arn:
+        result.fail(f"a hyperparameter change did not replace {first_job}")
+    else:
+        console.print(f"   {first_job}: replaced by {new_arn.rsplit('/', 1)[-1]}; the old job's model was deleted")
+    _check_clean(session, runner, result, "after the replacement")
+
+    outcome = _operation(display, "5. delete", runner.destroy)
+    _check(outcome, result)
+    _check_clean(session, runner, result, "after delete")
+    if result.ok:
+        counts = session.emulator.state()["callCounts"]
+        console.print(
+            "   nothing left behind: no poll rules, no Lambda permissions, no running jobs, no unowned models",
+            highlight=False,
+        )
+        console.print(f"   Bedrock calls: {counts}", highlight=False)
+
+
+def _operation(display: ProgressDisplay, title: str, action: Any) -> StackOutcome:
+    display.begin(title)
+    try:
+        return action()
+    finally:
+        display.end()
+
+
+def _check(outcome: StackOutcome, result: DemoResult) -> bool:
+    for logical_id, reason in outcome.failures + outcome.warnings:
+        result.fail(f"{outcome.operation} {outcome.status}: {logical_id}: {reason}")
+    if not outcome.ok and not outcome.failures and not outcome.warnings:
+        result.fail(f"{outcome.operation} ended {outcome.status}")
+    return outcome.ok
+
+
+def _check_clean(session: LocalSession, runner: StackRunner, result: DemoResult, when: str) -> None:
+    for problem in find_leftovers(session, runner.owned_model_arns() | runner.retained_models):
+        result.fail(f"{when}: {problem}")
+
+
+def _synthesized(revisions: _BackgroundSynth, revision: int, console: Console) -> dict[str, Any] | None:
+    try:
+        return revisions.get(revision).stack().template()
+    except DriverError as exc:
+        console.print(f"   (synth of revision {revision} failed, editing the template instead: {exc})")
+        return None
+
+
+def _print_outputs(console: Console, outputs: dict[str, Any]) -> None:
+    table = Table(title="stack outputs", show_edge=False, title_justify="left")
+    table.add_column("output")
+    table.add_column("value", overflow="fold")
+    for name, value in outputs.items():
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+def _show_logs(console: Console, session: LocalSession) -> None:
+    if session.lambdas is None:
+        return
+    for name in session.lambdas.function_names():
+        tail = "\n".join(session.lambdas.logs(name).splitlines()[-40:])
+        console.print(Text(f"--- last lines of {name}'s log ---\n{tail}", style="dim"))
