@@ -8,6 +8,7 @@ shipped in the asset.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,15 @@ class Clients:
     lambda_: Any
 
 
+@functools.cache
+def _shared_session() -> boto3.session.Session:
+    """One session per process: its loader parses each service model once (Bedrock's is large)."""
+    return boto3.session.Session()
+
+
 def create_clients(session: boto3.session.Session | None = None) -> Clients:
-    """Fresh clients from ``session`` (default: a new boto3 session reading the environment)."""
-    session = session or boto3.session.Session()
+    """Fresh clients from ``session`` (default: one shared boto3 session reading the environment)."""
+    session = session or _shared_session()
     return Clients(
         bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
         events=session.client("events"),

@@ -33,11 +33,20 @@ class InvalidPropertiesError(ProviderError):
 
 
 def _fit_each(items: Sequence[str], limit: int, separator: str = "; ") -> str:
-    """Join ``items``, shortening each one's end equally so every item (its field first) fits in ``limit``."""
+    """Join ``items`` within ``limit``: short items stay whole, the long ones share what is left, each keeping its
+    beginning (the field) so every problem is named."""
     joined = separator.join(items)
     if len(joined) <= limit:
         return joined
-    share = max(12, (limit - len(separator) * (len(items) - 1)) // len(items))
+    budget = limit - len(separator) * (len(items) - 1)
+    share, remaining = budget // len(items), len(items)
+    for length in sorted(len(item) for item in items):  # short items get all they need, the rest share the remainder
+        if length > share:
+            break
+        budget -= length
+        remaining -= 1
+        share = budget // remaining if remaining else share
+    share = max(12, share)
     return separator.join(fit_reason(item, share) for item in items)
 
 

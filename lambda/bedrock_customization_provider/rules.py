@@ -51,11 +51,10 @@ def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
     """Rules of CreateCustomModel that its shape does not express."""
     problems = []
     sources = [k for k in ("modelSourceConfig", "customModelDataSource") if request.get(k) is not None]
-    if len(sources) != 1:
-        got = ", ".join(sources) or "none"
-        problems.append(
-            shapes.Problem("(request)", f"must set exactly one of modelSourceConfig, customModelDataSource (got {got})")
-        )
+    if not sources:
+        problems.append(shapes.Problem("modelSourceConfig", "or customModelDataSource is required"))
+    elif len(sources) > 1:
+        problems.append(shapes.Problem("customModelDataSource", "cannot be combined with modelSourceConfig"))
     if "modelSourceConfig" in sources and not request.get("roleArn"):
         problems.append(shapes.Problem("roleArn", "is required when modelSourceConfig is set"))
     return problems

@@ -1,0 +1,205 @@
+"""``Custom::BedrockCustomModel`` (CreateCustomModel) through the real crhelper flow."""
+
+from __future__ import annotations
+
+from bedrock_customization_provider import contract, naming
+
+PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-package/1"
+
+
+def started(harness, event: dict | None = None) -> dict:
+    """GIVEN Bedrock accepted the model; returns the event of the next scheduled poll."""
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event or harness.event("model_create")) is None
+    return harness.poll_event()
+
+
+def test_create_polls_creating_until_active_then_succeeds_with_attributes(harness):
+    event = harness.event("model_create")
+    poll = started(harness, event)
+
+    sent = harness.calls["CreateCustomModel"][0]
+    ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    assert sent["modelName"] == naming.generated_name(*ids, "model")
+    assert sent["clientRequestToken"] == naming.client_request_token(*ids, "custom-model")
+    assert sent["modelTags"] == [{"key": "team", "value": "ml"}]
+    assert not set(sent) & contract.PROVIDER_KEYS
+
+    harness.bedrock.add_response(
+        "get_custom_model", harness.model_description("Creating"), {"modelIdentifier": harness.IMPORTED_MODEL_ARN}
+    )
+    assert harness.invoke(poll) is None
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    assert body["Data"] == {
+        contract.ATTR_MODEL_ARN: harness.IMPORTED_MODEL_ARN,
+        contract.ATTR_MODEL_NAME: "demo-stack-NovaModelE5F6A7B8-0123456789ab",
+        contract.ATTR_STATUS: "Active",
+        contract.ATTR_CUSTOMIZATION_TYPE: "IMPORTED",
+    }
+
+
+def test_model_package_source_needs_no_role(harness):
+    event = harness.event("model_create")
+    props = event["ResourceProperties"]
+    del props["modelSourceConfig"], props["roleArn"]
+    props["customModelDataSource"] = {"modelPackageArnDataSource": {"modelPackageArn": PACKAGE_ARN}}
+    props["modelName"] = "nova-from-package"
+    started(harness, event)
+    assert harness.calls["CreateCustomModel"][0]["modelName"] == "nova-from-package"
+
+
+def test_bad_input_fails_first_invocation_and_creates_nothing(harness):
+    event = harness.event("model_create")
+    props = event["ResourceProperties"]
+    props["customModelDataSource"] = {"modelPackageArnDataSource": {"modelPackageArn": PACKAGE_ARN}}
+    props["modelName"] = "bad--name"
+    del props["roleArn"]
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
+    assert "modelName must match pattern" in body["Reason"]
+    assert "customModelDataSource cannot be combined with modelSourceConfig" in body["Reason"]
+    assert "roleArn is required when modelSourceConfig is set" in body["Reason"]
+    assert harness.calls == {}
+
+
+def test_failed_model_fails_with_bedrock_message_first_and_is_deleted(harness):
+    poll = started(harness)
+    harness.bedrock.add_response(
+        "get_custom_model", harness.model_description("Failed", failureMessage="Artifacts are not a Nova model.")
+    )
+    harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Artifacts are not a Nova model.")
+    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
+
+
+def test_wait_limit_fails_keeping_the_model_arn_for_the_delete(harness):
+    poll = started(harness)
+    poll["CrHelperData"]["StartedAt"] -= 3600
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Creating"))
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Custom model still Creating: CloudFormation's custom-resource limit")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+
+
+def test_duplicate_delivery_creates_one_model(harness):
+    event = harness.event("model_create")
+    started(harness, event)
+    started(harness, event)
+    first, second = harness.calls["CreateCustomModel"]
+    assert first == second
+
+
+def test_generated_name_already_taken_on_redelivery_is_adopted(harness):
+    event = harness.event("model_create")
+    harness.bedrock.add_client_error(
+        "create_custom_model", "ConflictException", "A model with this name already exists.", 409
+    )
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Creating"))
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    assert harness.poll_event()["CrHelperData"]["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+
+
+def test_fixed_name_taken_fails_with_what_to_do(harness):
+    event = harness.event("model_create")
+    event["ResourceProperties"]["modelName"] = "taken-name"
+    harness.bedrock.add_client_error(
+        "create_custom_model", "ConflictException", "A model with this name already exists.", 409
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("modelName taken-name is already used")
+    assert "leave it unset" in body["Reason"]
+
+
+def test_tag_only_update_in_place(harness):
+    event = harness.event("model_update")
+    event["ResourceProperties"]["modelTags"] = [{"key": "env", "value": "prod"}]
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tagKeys": ["team"]})
+    harness.bedrock.add_response(
+        "tag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tags": [{"key": "env", "value": "prod"}]}
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    assert "PutRule" not in harness.calls
+
+
+def test_source_change_replaces_the_model(harness):
+    event = harness.event("model_update")
+    event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://bedrock-managed/v2/"}}
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    harness.bedrock.add_response(
+        "get_custom_model", harness.model_description("Active", modelArn=harness.NEW_IMPORTED_MODEL_ARN)
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(harness.poll_event())
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == harness.NEW_IMPORTED_MODEL_ARN
+
+
+def test_replacement_with_unchanged_fixed_name_is_refused(harness):
+    event = harness.event("model_update")
+    for props in (event["ResourceProperties"], event["OldResourceProperties"]):
+        props["modelName"] = "nova-fixed"
+    event["ResourceProperties"]["modelKmsKeyArn"] = (
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Cannot replace with the same modelName nova-fixed: changing modelKmsKeyArn")
+    assert harness.calls == {}
+
+
+def test_delete_deletes_the_model(harness):
+    harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
+    body = harness.invoke(harness.event("model_delete"))
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+
+
+def test_delete_with_retain_keeps_the_model(harness):
+    event = harness.event("model_delete")
+    event["ResourceProperties"]["RemovalPolicy"] = "Retain"
+    assert harness.invoke(event)["Status"] == "SUCCESS"
+    assert harness.calls == {}
+
+
+def test_delete_of_missing_model_succeeds(harness):
+    harness.bedrock.add_client_error("delete_custom_model", "ResourceNotFoundException", "not found", 404)
+    assert harness.invoke(harness.event("model_delete"))["Status"] == "SUCCESS"
+
+
+def test_delete_after_failed_create_calls_nothing(harness):
+    body = harness.invoke(harness.event("model_delete", PhysicalResourceId=contract.FAILED_CREATE_PHYSICAL_ID))
+    assert body["Status"] == "SUCCESS"
+    assert harness.calls == {}
+
+
+def test_model_in_use_fails_delete_saying_how_to_proceed(harness):
+    harness.bedrock.add_client_error("delete_custom_model", "ConflictException", "Model is deployed.", 409)
+    body = harness.invoke(harness.event("model_delete"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Cannot delete the custom model: a provisioned throughput or custom model")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+
+
+def test_unknown_resource_type_fails_clearly(harness):
+    body = harness.invoke(harness.event("model_create", ResourceType="Custom::Other"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Unsupported resource type Custom::Other")
