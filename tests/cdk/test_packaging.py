@@ -1,0 +1,73 @@
+"""The library never shadows PyPI's ``constructs`` (which aws-cdk-lib imports), and app.py synthesizes offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHOW_CONSTRUCTS = "import constructs, sys; print(constructs.__file__)"
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_PROFILE")}
+    env.update({"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"})
+    env.update(extra)
+    return env
+
+
+def test_constructs_folder_is_not_a_package():
+    assert (REPO / "constructs" / "bedrock_customization" / "__init__.py").is_file()
+    assert not (REPO / "constructs" / "__init__.py").exists()
+
+
+def test_import_constructs_from_the_repo_root_resolves_to_the_pypi_library():
+    out = subprocess.run(
+        [sys.executable, "-c", SHOW_CONSTRUCTS], cwd=REPO, env=offline_env(), capture_output=True, text=True, check=True
+    )
+    path = Path(out.stdout.strip().splitlines()[-1])
+    assert "site-packages" in path.parts
+    assert REPO / "constructs" not in path.parents
+
+
+def test_app_py_synthesizes_offline_and_sees_the_pypi_constructs(tmp_path, q):
+    # GIVEN app.py run the way `python app.py` runs it (its folder first on sys.path), with no AWS environment
+    script = (
+        "import runpy, sys; sys.path[0] = sys.argv[1]; runpy.run_path(sys.argv[1] + '/app.py', run_name='__main__'); "
+        + SHOW_CONSTRUCTS
+    )
+    env = offline_env(CDK_OUTDIR=str(tmp_path))
+    for name in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
+        env.pop(name, None)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(REPO)], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    # THEN constructs resolved to site-packages and a cfn-lint clean template was written
+    assert "site-packages" in Path(out.stdout.strip().splitlines()[-1]).parts
+    template = json.loads((tmp_path / "BedrockCustomizationExample.template.json").read_text())
+    assert q.lint_errors(template) == []
+    types = [r["Type"] for r in template["Resources"].values()]
+    assert types.count("Custom::BedrockModelCustomizationJob") == 2
+
+
+@pytest.fixture(scope="module")
+def app_module():
+    return runpy.run_path(str(REPO / "app.py"), run_name="app")
+
+
+def test_app_with_a_model_package_also_registers_a_custom_model(app_module, synthesize, q):
+    stack = app_module["CustomizationExampleStack"](
+        cdk.App(),
+        "Example",
+        model_package_arn="arn:aws:sagemaker:us-east-1:111122223333:model-package/nova-micro-sft/1",
+    )
+    template = synthesize(stack)
+    assert len(q.resources(template, "Custom::BedrockCustomModel")) == 1
+    assert len(q.resources(template, "Custom::BedrockModelCustomizationJob")) == 2
