@@ -181,3 +181,11 @@ class CustomModel(Construct):
     @property
     def resource(self) -> CustomResource:
         return self._resource
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` describe this model (and list its tags)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+            resource_arns=[self.model_arn],
+        )

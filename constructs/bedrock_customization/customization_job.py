@@ -317,6 +317,14 @@ class CustomizationJob(Construct):
         """The underlying custom resource (for dependencies and overrides)."""
         return self._resource
 
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` describe this job and the custom model it produced (and list their tags)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+            resource_arns=[self.job_arn, self.custom_model_arn],
+        )
+
 
 def _customization_type(
     given: CustomizationType | str | None, distillation: DistillationConfig | None, rft: RftConfig | None

@@ -192,3 +192,16 @@ def test_s3_location_source_is_accepted(make_stack, synthesize, q):
     CustomModel(stack, "Model", s3_artifacts=S3Location(bucket, "run-1/"))
     props = q.model_properties(synthesize(stack), "Model")
     assert props["modelSourceConfig"]["s3DataSource"]["s3Uri"] == "s3://customer-escrow-bucket/run-1/"
+
+
+def test_grant_read_scopes_to_the_model(make_stack, synthesize, q):
+    from aws_cdk import aws_iam as iam
+
+    stack = make_stack()
+    model = CustomModel(stack, "Model", model_package_arn=PACKAGE)
+    reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+    model.grant_read(reader)
+    template = synthesize(stack)
+    model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "Model")
+    (statement,) = q.policy_statements(template, "ReaderDefaultPolicy")
+    assert statement["Resource"] == {"Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]}

@@ -417,3 +417,22 @@ def test_provider_may_use_the_model_key_through_bedrock(template, q):
     statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
     (key_use,) = q.statements_with(statements, "kms:CreateGrant")
     assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
+
+
+def test_grant_read_scopes_to_the_job_and_its_model(make_stack, synthesize, q):
+    from aws_cdk import aws_iam as iam
+
+    stack = make_stack()
+    job = CustomizationJob(
+        stack, "Job", base_model="amazon.nova-micro-v1:0:128k", training_data="s3://b-1/t", output_data="s3://b-1/o/"
+    )
+    reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+    job.grant_read(reader)
+    template = synthesize(stack)
+    job_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
+    (statement,) = q.policy_statements(template, "ReaderDefaultPolicy")
+    assert "bedrock:GetModelCustomizationJob" in q.actions_of(statement)
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": [job_id, contract.ATTR_JOB_ARN]},
+        {"Fn::GetAtt": [job_id, contract.ATTR_CUSTOM_MODEL_ARN]},
+    ]
