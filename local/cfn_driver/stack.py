@@ -2,10 +2,11 @@
 
 Why it follows CloudFormation this closely: the provider's correctness is defined by what CloudFormation sends it.
 So: independent resources run in parallel and dependents wait; a replacement (new physical id on Update) is deleted
-only in the cleanup phase after every update succeeded; a failure stops new work, lets running work finish, then
-rolls back (Delete of what was created, including a failed Create that returned a physical id; Update back to the old
-properties of what was updated); a stack delete runs dependents first. A resource that never answers fails after its
-ServiceTimeout, measured on the shared accelerated clock.
+only in the cleanup phase after every update succeeded; a failure stops new work and cancels work in flight (a
+cancelled Create gets a made-up physical id, as in CloudFormation), then rolls back (Delete of what was created,
+failed and cancelled Creates included; Update back to the old properties of what was updated); a stack delete runs
+dependents first. A resource that never answers fails after its ServiceTimeout, measured on the shared accelerated
+clock.
 
 Only custom resources get events; the others resolve to local values (:mod:`.intrinsics`).
 """
@@ -13,6 +14,7 @@ Only custom resources get events; the others resolve to local values (:mod:`.int
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -132,6 +134,8 @@ class StackRunner:
         self.retained_models: set[str] = set()
         self.events: list[StackEvent] = []
         self.requests: list[dict[str, Any]] = []
+        #: Request ids CloudFormation stopped listening to (a sibling failed); late responses to them are ignored.
+        self.cancelled: list[str] = []
         self.status = "NONE"
         self._registered: set[str] = set()
         # What Ref/GetAtt of custom resources see *during* an operation: answers land here as they arrive.
@@ -353,6 +357,8 @@ class StackRunner:
                     else:
                         request_id, props = started
                         running[request_id] = (op, clock.now() + op.service_timeout, props)
+            if failed and stop_on_failure and running:
+                self._cancel(running, results, key)
             if not running:
                 break
             responses.wait(running, TICK_SECONDS)
@@ -389,6 +395,29 @@ class StackRunner:
         for op in pending:
             results[key(op)] = _Result(op, "NOT_STARTED", reason="not started: a dependency failed or was cancelled")
         return results
+
+    def _cancel(
+        self,
+        running: dict[str, tuple[_Op, float, dict[str, Any]]],
+        results: dict[str, _Result],
+        key: Callable[[_Op, str | None], str],
+    ) -> None:
+        """A sibling failed: CloudFormation cancels what is in flight and stops listening for those responses.
+
+        A cancelled Create never got a physical id, so CloudFormation makes one up (``<stack>-<logical id>-<random>``)
+        and the rollback's Delete carries it: the provider has to cope with a Delete for something it cannot name.
+        """
+        for request_id, (op, _deadline, props) in list(running.items()):
+            del running[request_id]
+            physical = self._physical_of(op, props)
+            if op.request_type == "Create":
+                suffix = uuid.uuid5(uuid.NAMESPACE_OID, request_id).hex[:12].upper()
+                physical = f"{self.env.stack_name}-{op.logical_id}-{suffix}"
+            what = {"Create": "creation", "Update": "update", "Delete": "deletion"}[op.request_type]
+            result = _Result(op, "FAILED", physical or "", {}, f"Resource {what} cancelled", props, sent=True)
+            results[key(op, physical)] = result
+            self.cancelled.append(request_id)
+            self._emit(op, result)
 
     def _start(self, op: _Op) -> tuple[str, dict[str, Any]] | _Result:
         action = op.request_type.upper()

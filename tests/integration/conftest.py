@@ -1,0 +1,134 @@
+"""Fixtures of the driver's tests and of the integration tier.
+
+Builders for tiny templates and assemblies (driver unit tests), and for the integration tier: the example app
+synthesized ONCE per session with the real CDK CLI, one local session (emulator + response endpoint + Lambda
+workers) reset between tests, and a runner per test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import crhelper
+import pytest
+
+JOB = "Custom::BedrockModelCustomizationJob"
+
+
+def function_resource(asset: str = "asset.abc123", handler: str = "probe_provider.handler.main") -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {
+                "S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"},
+                "S3Key": "abc123.zip",
+            },
+            "Handler": handler,
+            "Runtime": "python3.13",
+            "Timeout": 30,
+            "MemorySize": 256,
+            "Role": {"Fn::GetAtt": ["ProviderRole", "Arn"]},
+            "Environment": {"Variables": {"AWS_DATA_PATH": "/var/task/botocore-data", "POLL_INTERVAL_MINUTES": 1}},
+        },
+        "Metadata": {"aws:asset:path": asset, "aws:asset:property": "Code"},
+    }
+
+
+def write_assembly(directory: Path, template: dict[str, Any], stack: str = "Demo", *, metadata: bool = True) -> Path:
+    """A minimal cdk.out: manifest, template, asset manifest, and an (empty) asset folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "asset.abc123").mkdir(exist_ok=True)
+    if not metadata:
+        for resource in template["Resources"].values():
+            resource.pop("Metadata", None)
+    (directory / f"{stack}.template.json").write_text(json.dumps(template))
+    (directory / f"{stack}.assets.json").write_text(
+        json.dumps(
+            {
+                "version": "48.0.0",
+                "files": {
+                    "abc123": {
+                        "source": {"path": "asset.abc123", "packaging": "zip"},
+                        "destinations": {"current": {"bucketName": "b", "objectKey": "abc123.zip"}},
+                    }
+                },
+            }
+        )
+    )
+    manifest = {
+        "version": "48.0.0",
+        "artifacts": {
+            f"{stack}.assets": {"type": "cdk:asset-manifest", "properties": {"file": f"{stack}.assets.json"}},
+            stack: {
+                "type": "aws:cloudformation:stack",
+                "environment": "aws://unknown-account/unknown-region",
+                "properties": {"templateFile": f"{stack}.template.json"},
+                "dependencies": [f"{stack}.assets"],
+            },
+        },
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return directory
+
+
+PROBE_HANDLER = """
+import json
+import os
+
+from crhelper import CfnResource
+
+helper = CfnResource(log_level="INFO", sleep_on_delete=0, ssl_verify=os.environ.get("CFN_RESPONSE_CA_BUNDLE"))
+CALLS = []
+
+
+@helper.create
+@helper.update
+def create(event, context):
+    CALLS.append(event["RequestType"])
+    props = event["ResourceProperties"]
+    if props.get("Fail"):
+        raise RuntimeError(props["Fail"])
+    helper.Data["Echo"] = json.dumps(props, sort_keys=True)
+    helper.Data["Calls"] = str(len(CALLS))
+    helper.Data["Remaining"] = str(context.get_remaining_time_in_millis())
+    helper.Data["DataPath"] = os.environ.get("AWS_DATA_PATH", "")
+    return props.get("Id", "phys-" + event["LogicalResourceId"])
+
+
+@helper.delete
+def delete(event, context):
+    CALLS.append("Delete")
+
+
+def main(event, context):
+    if event["ResourceProperties"].get("Raise") == event["RequestType"]:
+        raise RuntimeError("handler error before crhelper")
+    helper(event, context)
+"""
+
+
+def write_probe_asset(asset_dir: Path) -> Path:
+    """An asset like the real one: a provider package named like ours, crhelper copied in, a handler module."""
+    package = asset_dir / "bedrock_customization_provider"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "handler.py").write_text(PROBE_HANDLER)
+    shutil.copytree(Path(crhelper.__file__).parent, asset_dir / "crhelper", dirs_exist_ok=True)
+    (asset_dir / "botocore-data").mkdir(exist_ok=True)
+    return asset_dir
+
+
+@pytest.fixture
+def make_assembly(tmp_path: Path):
+    def make(template: dict[str, Any], **kwargs: Any) -> Path:
+        return write_assembly(tmp_path / "cdk.out", template, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def probe_asset(tmp_path: Path) -> Path:
+    return write_probe_asset(tmp_path / "asset")
