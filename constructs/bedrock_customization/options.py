@@ -152,7 +152,8 @@ class RequestMetadataFilters:
 
 @dataclass(frozen=True)
 class InvocationLogsConfig:
-    """Train a DISTILLATION job on Bedrock's model invocation logs instead of a prepared dataset.
+    """Train on Bedrock's model invocation logs instead of a prepared dataset (distillation, reinforcement
+    fine-tuning).
 
     Example::
 
