@@ -93,7 +93,9 @@ class ResponseEndpoint:
         server.daemon_threads = True
         server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="cfn-response-endpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="cfn-response-endpoint", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:

@@ -104,6 +104,10 @@ def delete(event, context):
 
 
 def main(event, context):
+    marker = event["ResourceProperties"].get("ExitOnceMarker")
+    if marker and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(3)
     if event["ResourceProperties"].get("Raise") == event["RequestType"]:
         raise RuntimeError("handler error before crhelper")
     helper(event, context)
