@@ -31,14 +31,18 @@ class JobKind:
         return Pending(jobs.start_job(self.bedrock, api_request))
 
     def update(self, request: Request) -> Step:
+        self._api_request(request)  # validate first: bad input calls nothing
         replacing = changed_members(request, contract.JOB_TAG_MEMBERS)
-        if request.physical_id == contract.FAILED_CREATE_PHYSICAL_ID:
+        description = None
+        if request.physical_id.startswith("arn:"):
+            description = jobs.find_job(self.bedrock, request.physical_id)
+        else:  # the sentinel of a failed Create: there is nothing to update in place
             replacing = replacing or ["(failed create)"]
+        if replacing and description and self._made_from(description, request):
+            replacing = []  # CloudFormation rolls back to the job it still has: keep it, do not train again
         if replacing:
             refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
             return self.create(request)
-        self._api_request(request)  # validate the new tags before touching anything
-        description = jobs.find_job(self.bedrock, request.physical_id)
         if description is None:
             raise JobFailedError(f"Job {request.physical_id} no longer exists; tags cannot be updated.")
         props, old = request.properties, request.old_properties
@@ -98,8 +102,17 @@ class JobKind:
         props.setdefault("jobName", naming.generated_name(*ids, "job"))
         props.setdefault("customModelName", naming.generated_name(*ids, "model"))
         api_request = rules.checked_request(rules.JOB_OPERATION, props)
-        api_request["clientRequestToken"] = naming.client_request_token(*ids, "job")
+        api_request["clientRequestToken"] = naming.client_request_token(*ids, "job", _properties_digest(request))
         return api_request
+
+    @staticmethod
+    def _made_from(description: Mapping[str, Any], request: Request) -> bool:
+        """Whether the job was started from exactly these (non-tag) properties: its token carries their digest."""
+        return naming.token_properties_digest(description.get("clientRequestToken")) == _properties_digest(request)
+
+
+def _properties_digest(request: Request) -> str:
+    return naming.properties_digest(request.properties, contract.JOB_TAG_MEMBERS)
 
 
 def job_attributes(description: Mapping[str, Any]) -> dict[str, str]:

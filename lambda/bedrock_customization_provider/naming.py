@@ -9,12 +9,17 @@ for the same thing, so Bedrock's idempotency returns the first job instead of st
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Collection, Mapping
+from typing import Any
 
 #: Bedrock's name limit for jobs and custom models.
 MAX_NAME_LENGTH = 63
 _HASH_LENGTH = 12
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_PROPERTIES_DIGEST_LENGTH = 16
+_TOKEN = re.compile(r"cfn-([0-9a-f]{16})-[0-9a-f]{40}")
 
 
 def request_digest(stack_id: str, logical_id: str, request_id: str, purpose: str) -> str:
@@ -23,9 +28,29 @@ def request_digest(stack_id: str, logical_id: str, request_id: str, purpose: str
     return hashlib.sha256(material).hexdigest()
 
 
-def client_request_token(stack_id: str, logical_id: str, request_id: str, purpose: str) -> str:
-    """A token matching ``[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?``."""
-    return "cfn-" + request_digest(stack_id, logical_id, request_id, purpose)[:48]
+def properties_digest(properties: Mapping[str, Any], ignore: Collection[str] = ()) -> str:
+    """A short digest of the properties that define a resource (tags and provider keys left out via ``ignore``)."""
+    defining = {k: v for k, v in properties.items() if k not in ignore}
+    material = json.dumps(defining, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(material).hexdigest()[:_PROPERTIES_DIGEST_LENGTH]
+
+
+def client_request_token(
+    stack_id: str, logical_id: str, request_id: str, purpose: str, properties: str = "0" * 16
+) -> str:
+    """``cfn-<properties digest>-<request digest>``, matching ``[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?``.
+
+    The request digest makes redeliveries idempotent. The properties digest (from :func:`properties_digest`) lets a
+    later Update recognise that an existing resource was made from the very properties it asks for, which is what
+    CloudFormation's rollback of a failed update does: it then keeps that resource instead of building it again.
+    """
+    return f"cfn-{properties}-{request_digest(stack_id, logical_id, request_id, purpose)[:40]}"
+
+
+def token_properties_digest(token: str | None) -> str | None:
+    """The properties digest inside a token made by :func:`client_request_token`; None for any other token."""
+    match = _TOKEN.fullmatch(token or "")
+    return match.group(1) if match else None
 
 
 def stack_name(stack_id: str) -> str:

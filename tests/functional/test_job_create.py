@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bedrock_customization_provider import contract, naming
+from bedrock_customization_provider.lifecycle import api_members
 
 
 def start_job(harness, event: dict) -> None:
@@ -72,7 +73,8 @@ def test_create_sends_the_api_request_with_derived_name_and_token_and_restored_t
     sent = harness.calls["CreateModelCustomizationJob"][0]
     ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
     assert sent["jobName"] == naming.generated_name(*ids, "job")
-    assert sent["clientRequestToken"] == naming.client_request_token(*ids, "job")
+    defining = naming.properties_digest(api_members(event["ResourceProperties"]), contract.JOB_TAG_MEMBERS)
+    assert sent["clientRequestToken"] == naming.client_request_token(*ids, "job", defining)
     assert sent["customModelName"] == "demo-custom-model"
     hyper = sent["customizationConfig"]["rftConfig"]["hyperParameters"]
     assert hyper == {"epochCount": 3, "learningRate": 0.0001, "batchSize": 32}

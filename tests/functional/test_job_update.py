@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bedrock_customization_provider import contract, naming
+from bedrock_customization_provider.lifecycle import api_members
 
 
 def test_tag_only_update_tags_job_and_model_in_place_without_waiting(harness):
@@ -73,15 +74,32 @@ def replacing_update(harness) -> dict:
     return event
 
 
+def old_job(harness, **extra) -> None:
+    """GIVEN the old job, started by the provider from the old properties (its token says so)."""
+    event = harness.event("job_update")
+    ids = (event["StackId"], event["LogicalResourceId"], "the-original-create-request")
+    old = naming.properties_digest(api_members(event["OldResourceProperties"]), contract.JOB_TAG_MEMBERS)
+    token = naming.client_request_token(*ids, "job", old)
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", clientRequestToken=token, **extra),
+        {"jobIdentifier": harness.JOB_ARN},
+    )
+
+
 def test_non_tag_change_replaces_the_job(harness):
     event = replacing_update(harness)
+    old_job(harness)
     harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.NEW_JOB_ARN})
     harness.expect_poll_setup()
     assert harness.invoke(event) is None
 
     sent = harness.calls["CreateModelCustomizationJob"][0]
     ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
-    assert sent["clientRequestToken"] == naming.client_request_token(*ids, "job")  # new request, new token and name
+    assert sent["clientRequestToken"].endswith(naming.client_request_token(*ids, "job")[-40:])  # new request, new token
+    assert naming.token_properties_digest(sent["clientRequestToken"]) == naming.properties_digest(
+        api_members(event["ResourceProperties"]), contract.JOB_TAG_MEMBERS
+    )
     assert sent["jobName"] == naming.generated_name(*ids, "job")
 
     harness.bedrock.add_response(
@@ -96,6 +114,7 @@ def test_non_tag_change_replaces_the_job(harness):
 
 
 def test_failed_replacement_keeps_the_old_physical_id(harness):
+    old_job(harness)
     harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.NEW_JOB_ARN})
     harness.expect_poll_setup()
     assert harness.invoke(replacing_update(harness)) is None
@@ -116,6 +135,7 @@ def test_replacement_with_unchanged_fixed_names_is_refused_on_first_invocation(h
     for props in (event["ResourceProperties"], event["OldResourceProperties"]):
         props["jobName"] = "my-fixed-job"
     event["ResourceProperties"]["baseModelIdentifier"] = "amazon.nova-micro-v1:0:128k"
+    old_job(harness)
 
     body = harness.invoke(event)
 
@@ -126,3 +146,27 @@ def test_replacement_with_unchanged_fixed_names_is_refused_on_first_invocation(h
     )
     assert "or leave it unset" in body["Reason"]
     assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_rollback_to_the_job_that_still_exists_keeps_it_instead_of_training_again(harness):
+    # GIVEN a replacing update failed; CloudFormation rolls back: ResourceProperties are the OLD ones again and the
+    # physical id is the old job, which was made from exactly those properties
+    event = harness.event("job_update")
+    props, failed = event["ResourceProperties"], event["OldResourceProperties"]
+    failed["baseModelIdentifier"] = "amazon.nova-micro-v1:0:128k"
+    failed["jobTags"] = [{"key": "team", "value": "ai"}]
+    event["ResourceProperties"], event["OldResourceProperties"] = props, failed
+    ids = (event["StackId"], event["LogicalResourceId"], "the-original-create-request")
+    digest = naming.properties_digest(api_members(props), contract.JOB_TAG_MEMBERS)
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", clientRequestToken=naming.client_request_token(*ids, "job", digest)),
+    )
+    # THEN no new job: the tags go back to what the old properties say, in place
+    harness.bedrock.add_response(
+        "tag_resource", {}, {"resourceARN": harness.JOB_ARN, "tags": [{"key": "team", "value": "ml"}]}
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert "CreateModelCustomizationJob" not in harness.calls
