@@ -1,0 +1,109 @@
+"""Which Bedrock errors are retried, and that retries end at the deadline with Bedrock's message first."""
+
+from __future__ import annotations
+
+import pytest
+from bedrock_customization_provider import retry
+from bedrock_customization_provider.errors import RetriesExhaustedError
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+
+def client_error(code: str, message: str = "", status: int = 400) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "CreateModelCustomizationJob",
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        (client_error("ThrottlingException", "Rate exceeded"), "throttling"),
+        (client_error("TooManyRequestsException", status=429), "throttling"),
+        (client_error("InternalServerException", status=500), "server error"),
+        (client_error("ServiceUnavailable", status=503), "server error"),
+        (client_error("ValidationException", "Could not assume provided IAM role"), "IAM propagation"),
+        (client_error("AccessDeniedException", "bedrock is not authorized to assume role x", 403), "IAM propagation"),
+        (EndpointConnectionError(endpoint_url="https://bedrock"), "connection"),
+    ],
+)
+def test_retryable_errors(error, why):
+    assert retry.retry_reason(error) == why
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("ValidationException", "The provided job name is currently in use."),
+        client_error("AccessDeniedException", "User is not authorized to perform bedrock:CreateModelCustomizationJob"),
+        client_error("ResourceNotFoundException", status=404),
+        ValueError("not AWS"),
+    ],
+)
+def test_errors_that_are_not_retried(error):
+    assert retry.retry_reason(error) is None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_retries_until_success_with_growing_backoff():
+    clock = Clock()
+    answers = [client_error("ThrottlingException"), client_error("ThrottlingException"), "ok"]
+
+    def operation():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    result = retry.call(
+        operation,
+        deadline=retry.Deadline(100.0, clock),
+        backoff=retry.Backoff(base=1.0, cap=20.0),
+        sleep=clock.sleep,
+    )
+    assert result == "ok"
+    assert clock.now <= 1.0 + 2.0  # full jitter: at most base * 2**attempt each time
+
+
+def test_gives_up_at_the_deadline_with_bedrock_message_first():
+    clock = Clock()
+
+    def operation():
+        raise client_error("ValidationException", "Could not assume provided IAM role")
+
+    with pytest.raises(RetriesExhaustedError) as raised:
+        retry.call(operation, deadline=retry.Deadline(30.0, clock), backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
+    assert str(raised.value).startswith("Could not assume provided IAM role (ValidationException): operation still")
+    assert "trust policy" in str(raised.value)
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert clock.now <= 30.0
+
+
+def test_non_retryable_errors_propagate_unchanged():
+    error = client_error("ValidationException", "bad request")
+
+    def operation():
+        raise error
+
+    with pytest.raises(ClientError) as raised:
+        retry.call(operation, deadline=retry.Deadline(30.0, Clock()), backoff=retry.Backoff(), sleep=lambda s: None)
+    assert raised.value is error
+
+
+def test_deadline_from_lambda_context_keeps_a_reserve():
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 60_000
+
+    deadline = retry.Deadline.from_context(Context())
+    assert 60 - retry.LAMBDA_TIME_RESERVE_SECONDS - 1 < deadline.remaining() <= 60 - retry.LAMBDA_TIME_RESERVE_SECONDS
