@@ -14,6 +14,7 @@ their bytes unchanged and caches skipped, so the same inputs always give the sam
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
 import shutil
@@ -63,8 +64,11 @@ def build_asset(target: Path) -> Path:
 
 @functools.cache
 def staged_asset_dir() -> Path:
-    """The asset staged once per process (every stack of an app shares it; CDK copies it into cdk.out)."""
-    return build_asset(Path(tempfile.mkdtemp(prefix="bedrock-customization-asset-")))
+    """The asset staged once per process (every stack of an app shares it; CDK copies it into cdk.out at synth,
+    so the staging folder is removed when the process exits)."""
+    staging = Path(tempfile.mkdtemp(prefix="bedrock-customization-asset-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    return build_asset(staging)
 
 
 def provider_code() -> lambda_.Code:

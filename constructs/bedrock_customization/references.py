@@ -100,7 +100,10 @@ class VpcConfig:
     ) -> VpcConfig:
         """The subnets ``subnet_selection`` picks in ``vpc`` (default: the private ones)."""
         selection = subnet_selection or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        return cls(subnets=list(vpc.select_subnets(selection).subnets), security_groups=list(security_groups))
+        # jsii methods take a struct's fields as keyword arguments
+        fields = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
+        selected = vpc.select_subnets(**{name: getattr(selection, name) for name in fields})
+        return cls(subnets=list(selected.subnets), security_groups=list(security_groups))
 
     def subnet_ids(self) -> list[str]:
         return [s if isinstance(s, str) else s.subnet_id for s in self.subnets]

@@ -79,3 +79,32 @@ def test_imported_bucket_is_accepted(make_stack, synthesize, q):
     props = q.job_properties(synthesize(stack), "Job")
     assert props["trainingDataConfig"]["s3Uri"] == "s3://existing-bucket/t.jsonl"
     assert props["outputDataConfig"]["s3Uri"] == "s3://existing-bucket/"
+
+
+def test_vpc_config_from_a_vpc_selects_its_subnets(make_stack, synthesize, q):
+    from aws_cdk import aws_ec2 as ec2
+    from bedrock_customization import VpcConfig
+
+    stack = make_stack()
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+    group = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
+    selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    job(stack, vpc_config=VpcConfig.from_vpc(vpc, [group], selection))
+    template = synthesize(stack)
+    vpc_config = q.job_properties(template, "Job")["vpcConfig"]
+    assert len(vpc_config["subnetIds"]) == 2 and all("Ref" in s for s in vpc_config["subnetIds"])
+    assert vpc_config["securityGroupIds"] == [
+        {"Fn::GetAtt": [q.one(template, "AWS::EC2::SecurityGroup", "Sg")[0], "GroupId"]}
+    ]
+    (scoped,) = [
+        s
+        for s in q.statements_with(q.policy_statements(template, "JobServiceRole"), "ec2:CreateNetworkInterface")
+        if "Condition" not in s
+    ]
+    assert len(scoped["Resource"]) == 3  # two subnets and one security group, nothing else
