@@ -101,6 +101,7 @@ class _Op:
     # None means "nothing to send" (an Update whose resolved properties did not change).
     prepare: Callable[[], tuple[dict[str, Any], str | None, dict[str, Any] | None] | None]
     deps: set[str] = field(default_factory=set)
+    record: ResourceRecord | None = None  # for a Delete: the resource being deleted
 
 
 @dataclass
@@ -305,6 +306,7 @@ class StackRunner:
             service_timeout=timeout,
             prepare=lambda: (record.properties, record.physical_id, None),
             deps=deps,
+            record=record,
         )
 
     def _delete_ops(self, records: list[ResourceRecord], template: StackTemplate | None) -> list[_Op]:
@@ -338,6 +340,7 @@ class StackRunner:
         pending = list(ops)
         running: dict[str, tuple[_Op, float, dict[str, Any]]] = {}  # request id -> (op, virtual deadline, props)
         failed = False
+        succeeded: set[str] = set()  # logical ids done successfully (what dependents wait for)
         last_progress = time.monotonic()
 
         def key(op: _Op, physical: str | None = None) -> str:
@@ -346,7 +349,7 @@ class StackRunner:
         while pending or running:
             if not (failed and stop_on_failure):
                 for op in list(pending):
-                    if not all(dep in results and results[dep].status == "SUCCESS" for dep in op.deps):
+                    if not op.deps <= succeeded:
                         continue
                     pending.remove(op)
                     last_progress = time.monotonic()
@@ -354,6 +357,8 @@ class StackRunner:
                     if isinstance(started, _Result):
                         results[key(op, started.physical_id)] = started
                         failed = failed or started.status == "FAILED"
+                        if started.status == "SUCCESS":
+                            succeeded.add(op.logical_id)
                     else:
                         request_id, props = started
                         running[request_id] = (op, clock.now() + op.service_timeout, props)
@@ -389,8 +394,10 @@ class StackRunner:
                     )
                 results[key(op, physical)] = result
                 failed = failed or result.status == "FAILED"
-                if result.status == "SUCCESS" and op.request_type != "Delete":
-                    self._live[op.logical_id] = CustomState(result.physical_id, result.data)
+                if result.status == "SUCCESS":
+                    succeeded.add(op.logical_id)
+                    if op.request_type != "Delete":
+                        self._live[op.logical_id] = CustomState(result.physical_id, result.data)
                 self._emit(op, result)
         for op in pending:
             results[key(op)] = _Result(op, "NOT_STARTED", reason="not started: a dependency failed or was cancelled")
@@ -479,7 +486,7 @@ class StackRunner:
             if result.status != "SUCCESS":
                 failures.append((result.op.logical_id, result.reason))
                 continue
-            record = self._record(result)
+            record = result.op.record or self._record(result)
             if record.properties.get("RemovalPolicy") == "Retain":
                 self.retained_models.update(_model_arns(record))
             if forget and self.records.get(record.logical_id, record).physical_id == record.physical_id:

@@ -136,3 +136,47 @@ def make_assembly(tmp_path: Path):
 @pytest.fixture
 def probe_asset(tmp_path: Path) -> Path:
     return write_probe_asset(tmp_path / "asset")
+
+
+# --- the integration tier: the example app, synthesized once, against one local session -------------------------
+#: Virtual seconds per wall second for the tier: a 20-minute job takes one wall second.
+TIER_SPEED = 1200.0
+TIER_JOB_SECONDS = 20 * 60
+
+
+@pytest.fixture(scope="session")
+def example_assembly(tmp_path_factory: pytest.TempPathFactory):
+    """The example app synthesized once per test session with the pinned CDK CLI (what `make demo` runs)."""
+    from cfn_driver.synth import synthesize
+
+    return synthesize(tmp_path_factory.mktemp("example") / "cdk.out")
+
+
+@pytest.fixture(scope="session")
+def local_session(tmp_path_factory: pytest.TempPathFactory):
+    from cfn_driver.session import LocalSession, SessionOptions
+
+    options = SessionOptions(speed=TIER_SPEED, workdir=tmp_path_factory.mktemp("session"))
+    with LocalSession(options) as session:
+        yield session
+
+
+@pytest.fixture
+def cloud(local_session):
+    """The shared session with a clean emulator (moto included), no faults and short default jobs."""
+    from bedrock_emulator import JobScenario
+    from cfn_driver.runtime import FaultPlan
+
+    local_session.emulator.controls.reset()
+    local_session.emulator.controls.add_job_scenario(JobScenario.lasting(TIER_JOB_SECONDS))
+    local_session.lambdas.faults = FaultPlan()
+    local_session.polls.problems.clear()
+    local_session.polls.deliveries.clear()
+    return local_session
+
+
+@pytest.fixture
+def runner(cloud, example_assembly):
+    from cfn_driver.stack import StackRunner
+
+    return StackRunner(cloud, example_assembly.stack())
