@@ -28,14 +28,14 @@ class Clients:
 
 
 @functools.cache
-def _shared_session() -> boto3.session.Session:
+def shared_session() -> boto3.session.Session:
     """One session per process: its loader parses each service model once (Bedrock's is large)."""
     return boto3.session.Session()
 
 
 def create_clients(session: boto3.session.Session | None = None) -> Clients:
     """Fresh clients from ``session`` (default: one shared boto3 session reading the environment)."""
-    session = session or _shared_session()
+    session = session or shared_session()
     return Clients(
         bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
         events=session.client("events"),
