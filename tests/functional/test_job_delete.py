@@ -115,3 +115,18 @@ def test_delete_after_timed_out_create_waits_for_the_stop(harness):
     harness.expect_poll_setup()
     assert harness.invoke(harness.event("job_delete")) is None
     assert "StopModelCustomizationJob" not in harness.calls
+
+
+def test_delete_still_stopping_at_the_wait_limit_fails_saying_to_retry(harness):
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
+    harness.bedrock.add_response("stop_model_customization_job", {})
+    harness.expect_poll_setup()
+    assert harness.invoke(harness.event("job_delete")) is None
+    poll = harness.poll_event()
+    poll["CrHelperData"]["StartedAt"] -= 3600
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Stopping"))
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Deletion not finished (job still stopping): CloudFormation's custom-resource")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN

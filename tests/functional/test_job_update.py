@@ -170,3 +170,21 @@ def test_rollback_to_the_job_that_still_exists_keeps_it_instead_of_training_agai
     assert body["Status"] == "SUCCESS", body
     assert body["PhysicalResourceId"] == harness.JOB_ARN
     assert "CreateModelCustomizationJob" not in harness.calls
+
+
+def test_replacement_at_the_wait_limit_stops_the_new_job_and_keeps_the_old_id(harness):
+    old_job(harness)
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.NEW_JOB_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(replacing_update(harness)) is None
+    poll = harness.poll_event()
+    poll["CrHelperData"]["StartedAt"] -= 3600
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
+    )
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.NEW_JOB_ARN})
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Stopped the job, still running: CloudFormation's custom-resource limit")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
