@@ -16,6 +16,9 @@ import boto3
 from botocore.config import Config
 
 _BEDROCK_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+#: crhelper's EventBridge and Lambda calls (poll rule, target, permission) get botocore's standard retries instead:
+#: a throttled PutRule must not fail a resource whose job already started.
+_POLLING_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,6 @@ def create_clients(session: boto3.session.Session | None = None) -> Clients:
     session = session or shared_session()
     return Clients(
         bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
-        events=session.client("events"),
-        lambda_=session.client("lambda"),
+        events=session.client("events", config=_POLLING_CONFIG),
+        lambda_=session.client("lambda", config=_POLLING_CONFIG),
     )
