@@ -13,6 +13,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +27,10 @@ def ssl_context(ssl_verify: bool | str | None) -> ssl.SSLContext:
     """crhelper's ``ssl_verify`` semantics: a CA bundle path, False for no verification, None/True for defaults."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     if isinstance(ssl_verify, str):
-        context.load_verify_locations(cafile=ssl_verify)
+        if Path(ssl_verify).is_file():
+            context.load_verify_locations(cafile=ssl_verify)
+        else:  # as crhelper does: a missing bundle must not keep the response from being sent
+            logger.warning("CA bundle %s not found; verifying the response URL with the system CAs", ssl_verify)
     elif ssl_verify is False:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
