@@ -7,6 +7,8 @@ asset is staged from installed packages). ``cdk synth`` runs it through cdk.json
 Optional context:
     -c modelPackageArn=arn:aws:sagemaker:...:model-package/...   also register a custom model from a SageMaker AI
                                                                  model package (e.g. a Nova model trained there)
+    -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
+                         3 also changes a hyperparameter (the job is replaced by a new one)
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ BASE_MODEL = "amazon.nova-micro-v1:0:128k"
 class CustomizationExampleStack(cdk.Stack):
     """A data bucket, a fine-tuning job on it, a second job continuing from the first job's model, and outputs."""
 
-    def __init__(self, scope: Construct, id: str, *, model_package_arn: str | None = None, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, model_package_arn: str | None = None, revision: int = 1, **kwargs
+    ) -> None:
         super().__init__(scope, id, **kwargs)
         data = s3.Bucket(
             self,
@@ -39,8 +43,12 @@ class CustomizationExampleStack(cdk.Stack):
             training_data=S3Location(data, "train/data.jsonl"),
             validation_data=[S3Location(data, "validation/data.jsonl")],
             output_data=S3Location(data, "output/fine-tune/"),
-            hyper_parameters={"epochCount": 2, "batchSize": 1, "learningRate": 0.00001},
-            job_tags={"project": "cdk-bedrock-customization", "stage": "example"},
+            hyper_parameters={"epochCount": 3 if revision >= 3 else 2, "batchSize": 1, "learningRate": 0.00001},
+            job_tags={
+                "project": "cdk-bedrock-customization",
+                "stage": "example",
+                **({"revision": str(revision)} if revision >= 2 else {}),
+            },
             custom_model_tags={"project": "cdk-bedrock-customization"},
         )
         # Iterative customization: the first job's model is the base of the next one.
@@ -79,7 +87,10 @@ class CustomizationExampleStack(cdk.Stack):
 def main() -> cdk.App:
     app = cdk.App()
     CustomizationExampleStack(
-        app, "BedrockCustomizationExample", model_package_arn=app.node.try_get_context("modelPackageArn")
+        app,
+        "BedrockCustomizationExample",
+        model_package_arn=app.node.try_get_context("modelPackageArn"),
+        revision=int(app.node.try_get_context("demoRevision") or 1),
     )
     app.synth()
     return app

@@ -71,3 +71,16 @@ def test_app_with_a_model_package_also_registers_a_custom_model(app_module, synt
     template = synthesize(stack)
     assert len(q.resources(template, "Custom::BedrockCustomModel")) == 1
     assert len(q.resources(template, "Custom::BedrockModelCustomizationJob")) == 2
+
+
+def test_app_revisions_change_tags_then_hyperparameters(app_module, synthesize, q):
+    def job(revision: int) -> dict:
+        stack = app_module["CustomizationExampleStack"](cdk.App(), "Example", revision=revision)
+        jobs = q.resources(synthesize(stack), "Custom::BedrockModelCustomizationJob")
+        (first_job,) = [r for lid, r in jobs.items() if lid.startswith("FineTune") and "Again" not in lid]
+        return first_job["Properties"]
+
+    first, second, third = job(1), job(2), job(3)
+    assert {"key": "revision", "value": "2"} in second["jobTags"]
+    assert {k: v for k, v in second.items() if k != "jobTags"} == {k: v for k, v in first.items() if k != "jobTags"}
+    assert third["hyperParameters"]["epochCount"] == "3" != first["hyperParameters"]["epochCount"]
