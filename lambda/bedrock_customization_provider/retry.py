@@ -34,6 +34,10 @@ SERVER_CODES = frozenset(
 )
 IAM_PROPAGATION_CODES = frozenset({"ValidationException", "AccessDeniedException"})
 IAM_PROPAGATION_MESSAGE = re.compile(r"(could not|unable to|cannot|not authorized to) assume", re.IGNORECASE)
+IAM_PROPAGATION = "IAM propagation"
+#: IAM changes reach Bedrock within seconds, rarely a minute or two: retry them this long, not the Lambda's whole
+#: time, so a real misconfiguration (a wrong trust policy) fails in minutes.
+IAM_PROPAGATION_WINDOW_SECONDS = 150.0
 #: Seconds of Lambda time kept for responding to CloudFormation after the last retry.
 LAMBDA_TIME_RESERVE_SECONDS = 15.0
 
@@ -84,7 +88,9 @@ def retry_reason(exc: BaseException) -> str | None:
     if code in SERVER_CODES or status >= 500:
         return "server error"
     if code in IAM_PROPAGATION_CODES and IAM_PROPAGATION_MESSAGE.search(error.get("Message", "")):
-        return "IAM propagation"
+        return IAM_PROPAGATION
+    if code == "AccessDeniedException" and "iam:PassRole" in error.get("Message", ""):
+        return IAM_PROPAGATION  # the provider's own PassRole grant, created in the same stack, may lag too
     return None
 
 
@@ -99,6 +105,7 @@ def call(
 ) -> Any:
     """``fn(*args, **kwargs)``, retried while the error is retryable and the deadline allows another attempt."""
     attempt = 0
+    started = deadline.clock()
     while True:
         try:
             return fn(*args, **kwargs)
@@ -108,7 +115,8 @@ def call(
                 raise
             delay = backoff.delay(attempt)
             attempt += 1
-            if deadline.remaining() < delay:
+            window_over = why == IAM_PROPAGATION and deadline.clock() - started + delay > IAM_PROPAGATION_WINDOW_SECONDS
+            if window_over or deadline.remaining() < delay:
                 raise RetriesExhaustedError(_exhausted_message(exc, why, attempt, _name(fn))) from exc
             logger.warning("%s failed (%s), retry %d in %.1f s: %s", _name(fn), why, attempt, delay, exc)
             sleep(delay)
@@ -124,8 +132,10 @@ def _exhausted_message(exc: BaseException, why: str, attempts: int, operation: s
         head = f"{error.get('Message') or error.get('Code')} ({error.get('Code')})"
     else:
         head = str(exc)
-    hint = " Check the role's trust policy for bedrock.amazonaws.com." if why == "IAM propagation" else ""
-    return f"{head}: {operation} still failing ({why}) after {attempts} attempts, out of Lambda time.{hint}"
+    if why == IAM_PROPAGATION:
+        hint = " Check the role's trust policy for bedrock.amazonaws.com and the provider's iam:PassRole grant."
+        return f"{head}: {operation} still failing after {attempts} attempts; not IAM propagation delay.{hint}"
+    return f"{head}: {operation} still failing ({why}) after {attempts} attempts, out of Lambda time."
 
 
 class RetryingClient:

@@ -25,6 +25,10 @@ def client_error(code: str, message: str = "", status: int = 400) -> ClientError
         (client_error("ValidationException", "Could not assume provided IAM role"), "IAM propagation"),
         (client_error("AccessDeniedException", "bedrock is not authorized to assume role x", 403), "IAM propagation"),
         (EndpointConnectionError(endpoint_url="https://bedrock"), "connection"),
+        (
+            client_error("AccessDeniedException", "not authorized to perform: iam:PassRole on resource r", 403),
+            "IAM propagation",
+        ),
     ],
 )
 def test_retryable_errors(error, why):
@@ -87,6 +91,29 @@ def test_gives_up_at_the_deadline_with_bedrock_message_first():
     assert "trust policy" in str(raised.value)
     assert isinstance(raised.value.__cause__, ClientError)
     assert clock.now <= 30.0
+
+
+def test_iam_propagation_is_retried_for_a_bounded_window_not_the_whole_lambda_time():
+    clock = Clock()
+
+    def operation():
+        raise client_error("ValidationException", "Could not assume provided IAM role")
+
+    with pytest.raises(RetriesExhaustedError):
+        retry.call(operation, deadline=retry.Deadline(900.0, clock), backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
+    assert clock.now <= retry.IAM_PROPAGATION_WINDOW_SECONDS
+
+
+def test_throttling_is_retried_until_the_deadline():
+    clock = Clock()
+
+    def operation():
+        raise client_error("ThrottlingException", "Rate exceeded")
+
+    with pytest.raises(RetriesExhaustedError) as raised:
+        retry.call(operation, deadline=retry.Deadline(600.0, clock), backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
+    assert clock.now > retry.IAM_PROPAGATION_WINDOW_SECONDS
+    assert "out of Lambda time" in str(raised.value)
 
 
 def test_non_retryable_errors_propagate_unchanged():
