@@ -19,6 +19,7 @@ from .options import prune
 from .provider import BedrockCustomizationProvider
 from .references import KeyInput, RoleInput, bedrock_arn, resolve_key, role_arn
 from .resource_rules import (
+    DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
     check_tags,
@@ -86,9 +87,7 @@ class CustomModel(Construct):
     ) -> None:
         super().__init__(scope, id)
         problems = ProblemCollector("CustomModel", self.node.path)
-        timeout = (
-            service_timeout if service_timeout is not None else Duration.seconds(contract.MAX_SERVICE_TIMEOUT_SECONDS)
-        )
+        timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
         artifacts = resolve_s3(s3_artifacts) if s3_artifacts is not None else None
         key = resolve_key(self, kms_key) if kms_key is not None else None
         given_role_arn = role_arn(role) if role is not None else None

@@ -5,8 +5,6 @@ resource, rendered as a ``Custom::BedrockModelCustomizationJob`` whose propertie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from typing import Any
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -14,33 +12,20 @@ from bedrock_customization_provider import contract
 
 from constructs import Construct
 
+from .job_request import HyperParameterValue, JobInputs, JobRequest
+from .job_rules import check_job_rules
 from .models import CustomModelReference
-from .options import (
-    CustomizationType,
-    DistillationConfig,
-    InvocationLogsConfig,
-    RftConfig,
-    prune,
-)
+from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .provider import BedrockCustomizationProvider
-from .references import (
-    KeyInput,
-    ModelInput,
-    RoleInput,
-    VpcConfig,
-    bedrock_arn,
-    model_identifier,
-    resolve_key,
-    role_arn,
-)
+from .references import KeyInput, ModelInput, RoleInput, VpcConfig, bedrock_arn, resolve_key, role_arn
 from .resource_rules import (
+    DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
     check_tags,
     removal_policy_value,
-    render_tags,
 )
-from .s3_location import ResolvedS3, S3Input, resolve_s3
+from .s3_location import S3Input
 from .service_role import (
     create_service_role,
     depend_on_policies,
@@ -53,7 +38,6 @@ from .service_role import (
 from .validation import ProblemCollector
 
 OPERATION = "CreateModelCustomizationJob"
-HyperParameterValue = str | int | float | bool
 #: API member -> the argument that sets it, so a shape problem names what the user actually typed.
 _ARGUMENTS = {
     "jobName": "job_name",
@@ -71,7 +55,6 @@ _ARGUMENTS = {
     "vpcConfig": "vpc_config",
     "customizationConfig": "distillation / reinforcement_fine_tuning",
 }
-_MAX_VALIDATORS = 10
 
 
 class CustomizationJob(Construct):
@@ -146,122 +129,53 @@ class CustomizationJob(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, id)
-        problems = ProblemCollector("CustomizationJob", self.node.path)
-        kind = _customization_type(customization_type, distillation, reinforcement_fine_tuning)
-        timeout = (
-            service_timeout if service_timeout is not None else Duration.seconds(contract.MAX_SERVICE_TIMEOUT_SECONDS)
-        )
-
-        # --- resolve inputs (pure: no children yet) ---------------------------------------------------------------
-        training = resolve_s3(training_data) if training_data is not None else None
-        log_source = resolve_s3(invocation_logs.source) if invocation_logs is not None else None
-        validators = [resolve_s3(v) for v in validation_data] if validation_data is not None else None
-        output = resolve_s3(output_data)
-        key = resolve_key(self, custom_model_kms_key) if custom_model_kms_key is not None else None
-
-        def request(role_value: str | None, *, for_validation: bool) -> dict[str, Any]:
-            def uri(location: ResolvedS3) -> str:
-                return location.validation_uri if for_validation else location.uri
-
-            training_config = prune(
-                {
-                    "s3Uri": uri(training) if training else None,
-                    "invocationLogsConfig": _render_logs(invocation_logs, uri(log_source))
-                    if invocation_logs is not None and log_source is not None
-                    else None,
-                }
-            )
-            customization = (
-                distillation.render()
-                if distillation is not None
-                else reinforcement_fine_tuning.render()
-                if reinforcement_fine_tuning is not None
-                else None
-            )
-            return prune(
-                {
-                    "jobName": job_name,
-                    "customModelName": custom_model_name,
-                    "roleArn": role_value,
-                    "baseModelIdentifier": model_identifier(base_model),
-                    "customizationType": kind,
-                    "trainingDataConfig": training_config,
-                    "validationDataConfig": {"validators": [{"s3Uri": uri(v)} for v in validators]}
-                    if validators is not None
-                    else None,
-                    "outputDataConfig": {"s3Uri": uri(output)},
-                    "hyperParameters": _render_hyper_parameters(hyper_parameters)
-                    if hyper_parameters is not None
-                    else None,
-                    "customModelKmsKeyId": key.api_value if key else None,
-                    "jobTags": render_tags(job_tags),
-                    "customModelTags": render_tags(custom_model_tags),
-                    "vpcConfig": {
-                        "subnetIds": vpc_config.subnet_ids(),
-                        "securityGroupIds": vpc_config.security_group_ids(),
-                    }
-                    if vpc_config is not None
-                    else None,
-                    "customizationConfig": customization,
-                }
-            )
-
-        # --- validate everything, raise once ----------------------------------------------------------------------
-        given_role_arn = role_arn(role) if role is not None else None
-        ignore = {"clientRequestToken"}
-        # Names the provider generates when absent stop counting as required.
-        names = {"jobName": job_name, "customModelName": custom_model_name}
-        ignore |= {member for member, value in names.items() if value is None}
-        if given_role_arn is None:
-            ignore.add("roleArn")
-        problems.check_request(
-            OPERATION, request(given_role_arn, for_validation=True), ignore=ignore, arguments=_ARGUMENTS
-        )
-        _check_job_rules(
-            problems,
-            kind=kind,
+        timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
+        inputs = JobInputs(
+            base_model=base_model,
+            output_data=output_data,
             training_data=training_data,
             invocation_logs=invocation_logs,
+            customization_type=customization_type,
+            job_name=job_name,
+            custom_model_name=custom_model_name,
             validation_data=validation_data,
             hyper_parameters=hyper_parameters,
             distillation=distillation,
             reinforcement_fine_tuning=reinforcement_fine_tuning,
+            key=resolve_key(self, custom_model_kms_key) if custom_model_kms_key is not None else None,
+            job_tags=job_tags,
+            custom_model_tags=custom_model_tags,
+            vpc_config=vpc_config,
         )
+        request = JobRequest(inputs)
+        given_role_arn = role_arn(role) if role is not None else None
+
+        # Validate everything before creating any child, and raise once.
+        problems = ProblemCollector("CustomizationJob", self.node.path)
+        ignore = request.provider_filled_members() | ({"roleArn"} if given_role_arn is None else set())
+        problems.check_request(
+            OPERATION, request.render(given_role_arn, for_validation=True), ignore=ignore, arguments=_ARGUMENTS
+        )
+        check_job_rules(problems, inputs)
         check_tags(problems, "job_tags", job_tags)
         check_tags(problems, "custom_model_tags", custom_model_tags)
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         problems.raise_if_any()
 
-        # --- children ---------------------------------------------------------------------------------------------
+        #: The service role: the one given (None when given as an ARN string) or the one created.
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
-        created_role: iam.Role | None = None
-        if role is None:
-            created_role = create_service_role(
-                self,
-                "ServiceRole",
-                source_arn=bedrock_arn(self, "model-customization-job"),
-                description="Service role Amazon Bedrock assumes to run a model customization job",
-            )
-            reads = [loc for loc in (training, log_source, *(validators or [])) if loc is not None]
-            grant_s3_read(created_role, reads)
-            grant_s3_write(created_role, output)
-            if key is not None:
-                created_role.add_to_principal_policy(key_use_statement(self, key))
-            if vpc_config is not None:
-                grant_vpc(created_role, self, vpc_config)
-            if reinforcement_fine_tuning is not None:
-                grant_invoke(created_role, [reinforcement_fine_tuning.grader_arn()])
+        created_role = self._create_role(request) if role is None else None
+        if created_role is not None:
             self.role = created_role
         final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
         assert final_role_arn is not None
 
         provider = BedrockCustomizationProvider.of(self)
         provider.grant_pass_role(final_role_arn)
-        if key is not None:
-            provider.grant_key_use(key)
-
-        properties = request(final_role_arn, for_validation=False)
+        if inputs.key is not None:
+            provider.grant_key_use(inputs.key)
+        properties = request.render(final_role_arn)
         properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
         self._resource = CustomResource(
             self,
@@ -275,8 +189,29 @@ class CustomizationJob(Construct):
         if created_role is not None:
             # Bedrock checks the role's permissions when the job starts: its policy must exist by then.
             depend_on_policies(self._resource, created_role)
-        self.customization_type = CustomizationType(kind)
+        #: The customization type the job runs (as given or implied).
+        self.customization_type = CustomizationType(inputs.kind)
+        #: The custom model the job produces, for use wherever a model is expected.
         self.model = CustomModelReference(self.custom_model_arn, self.custom_model_name)
+
+    def _create_role(self, request: JobRequest) -> iam.Role:
+        """The least-privilege service role for exactly this job's data, key, VPC and grader."""
+        inputs = request.inputs
+        role = create_service_role(
+            self,
+            "ServiceRole",
+            source_arn=bedrock_arn(self, "model-customization-job"),
+            description="Service role Amazon Bedrock assumes to run a model customization job",
+        )
+        grant_s3_read(role, request.reads)
+        grant_s3_write(role, request.output)
+        if inputs.key is not None:
+            role.add_to_principal_policy(key_use_statement(self, inputs.key))
+        if inputs.vpc_config is not None:
+            grant_vpc(role, self, inputs.vpc_config)
+        if inputs.reinforcement_fine_tuning is not None:
+            grant_invoke(role, [inputs.reinforcement_fine_tuning.grader_arn()])
+        return role
 
     # --- attributes (tokens) ----------------------------------------------------------------------------------------
     @property
@@ -325,83 +260,3 @@ class CustomizationJob(Construct):
             actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
             resource_arns=[self.job_arn, self.custom_model_arn],
         )
-
-
-def _customization_type(
-    given: CustomizationType | str | None, distillation: DistillationConfig | None, rft: RftConfig | None
-) -> str:
-    if isinstance(given, CustomizationType):
-        return given.value
-    if given is not None:
-        return given
-    if distillation is not None:
-        return CustomizationType.DISTILLATION.value
-    if rft is not None:
-        return CustomizationType.REINFORCEMENT_FINE_TUNING.value
-    return CustomizationType.FINE_TUNING.value
-
-
-def _check_job_rules(
-    problems: ProblemCollector,
-    *,
-    kind: str,
-    training_data: S3Input | None,
-    invocation_logs: InvocationLogsConfig | None,
-    validation_data: Sequence[S3Input] | None,
-    hyper_parameters: Mapping[str, HyperParameterValue] | None,
-    distillation: DistillationConfig | None,
-    reinforcement_fine_tuning: RftConfig | None,
-) -> None:
-    """The rules of CreateModelCustomizationJob that its input shape cannot express."""
-    distilling = kind == CustomizationType.DISTILLATION.value
-    rft = kind == CustomizationType.REINFORCEMENT_FINE_TUNING.value
-    if kind == "IMPORTED":  # in the API's enum, but no job creates that type; other unknown values: shape check
-        problems.add("customization_type IMPORTED is not a job type (use CustomModel to register artifacts)")
-    if training_data is None and invocation_logs is None:
-        problems.add("training_data or invocation_logs is required")
-    if training_data is not None and invocation_logs is not None:
-        problems.add("training_data and invocation_logs are mutually exclusive: set exactly one")
-    if distilling and distillation is None:
-        problems.add("distillation (the teacher model) is required for customization_type DISTILLATION")
-    if distillation is not None and not distilling:
-        problems.add(f"distillation is only valid with customization_type DISTILLATION (got {kind})")
-    if rft and reinforcement_fine_tuning is None:
-        problems.add(
-            "reinforcement_fine_tuning (the grader) is required for customization_type REINFORCEMENT_FINE_TUNING"
-        )
-    if reinforcement_fine_tuning is not None and not rft:
-        problems.add(
-            f"reinforcement_fine_tuning is only valid with customization_type REINFORCEMENT_FINE_TUNING (got {kind})"
-        )
-    if validation_data is not None and len(validation_data) == 0:
-        problems.add(f"validation_data must have 1 to {_MAX_VALIDATORS} items (got 0); omit it for none")
-    for name, value in (hyper_parameters or {}).items():
-        if not isinstance(value, str | int | float | bool):
-            problems.add(f"hyper_parameters[{name!r}] must be a string, number or boolean (got {type(value).__name__})")
-
-
-def _render_hyper_parameters(values: Mapping[str, HyperParameterValue]) -> dict[str, Any]:
-    """Bedrock takes every hyperparameter as a string; numbers are written without exponents ("0.00001")."""
-    rendered: dict[str, Any] = {}
-    for name, value in values.items():
-        if isinstance(value, bool):
-            rendered[name] = "true" if value else "false"
-        elif isinstance(value, int):
-            rendered[name] = str(value)
-        elif isinstance(value, float):
-            rendered[name] = format(Decimal(repr(value)), "f")
-        else:
-            rendered[name] = value  # strings (tokens included); other types are reported by _check_job_rules
-    return rendered
-
-
-def _render_logs(config: InvocationLogsConfig, source_uri: str) -> dict[str, Any]:
-    return prune(
-        {
-            "usePromptResponse": config.use_prompt_response,
-            "invocationLogSource": {"s3Uri": source_uri},
-            "requestMetadataFilters": config.request_metadata_filters.render()
-            if config.request_metadata_filters is not None
-            else None,
-        }
-    )

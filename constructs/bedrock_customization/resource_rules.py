@@ -9,6 +9,8 @@ from bedrock_customization_provider import contract
 
 from .validation import ProblemCollector, is_unresolved
 
+#: CloudFormation's longest wait for a custom resource, the default (the provider fails clearly just before it).
+DEFAULT_SERVICE_TIMEOUT = Duration.seconds(contract.MAX_SERVICE_TIMEOUT_SECONDS)
 #: AWS's per-resource tag limit (the API's list shape allows more than Bedrock's tagging accepts).
 MAX_TAGS = 50
 _REMOVAL_POLICIES = {
