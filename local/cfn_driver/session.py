@@ -19,6 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from . import moto_fidelity
 from .clock import AcceleratedClock
 from .emulator import EmulatorHandle, start_emulator
 from .polls import PollScheduler
@@ -61,6 +62,7 @@ class LocalSession:
 
     def __enter__(self) -> LocalSession:
         try:
+            moto_fidelity.apply()
             self.emulator = start_emulator(speed=self.options.speed, seed=self.options.seed)
             self.clock = self.emulator.clock
             self.responses = ResponseEndpoint(self.workdir, self.region)

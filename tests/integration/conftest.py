@@ -8,6 +8,7 @@ workers) reset between tests, and a runner per test.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -146,9 +147,15 @@ TIER_JOB_SECONDS = 20 * 60
 
 @pytest.fixture(scope="session")
 def example_assembly(tmp_path_factory: pytest.TempPathFactory):
-    """The example app synthesized once per test session with the pinned CDK CLI (what `make demo` runs)."""
+    """The example app synthesized once per test session with the pinned CDK CLI (what `make demo` runs).
+
+    ``CFN_DRIVER_ASSEMBLY=<cdk.out>`` reuses an assembly synthesized earlier instead.
+    """
+    from cfn_driver.assembly import CloudAssembly
     from cfn_driver.synth import synthesize
 
+    if os.environ.get("CFN_DRIVER_ASSEMBLY"):
+        return CloudAssembly.load(os.environ["CFN_DRIVER_ASSEMBLY"])
     return synthesize(tmp_path_factory.mktemp("example") / "cdk.out")
 
 
@@ -168,6 +175,7 @@ def cloud(local_session):
     from cfn_driver.runtime import FaultPlan
 
     local_session.emulator.controls.reset()
+    local_session.emulator.controls.set_speed(TIER_SPEED)
     local_session.emulator.controls.add_job_scenario(JobScenario.lasting(TIER_JOB_SECONDS))
     local_session.lambdas.faults = FaultPlan()
     local_session.polls.problems.clear()
