@@ -8,6 +8,8 @@ running job and deletes its custom model unless RemovalPolicy is Retain.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,10 @@ from . import contract, jobs, naming, rules
 from .errors import JobFailedError
 from .lifecycle import Done, Pending, Request, Step, changed_members, id_after_failure, refuse_fixed_names
 
+logger = logging.getLogger(__name__)
+
+#: How much older than ServiceTimeout a job started by a cancelled Create may be (Lambda retries, clock skew).
+CANCELLED_CREATE_SLACK_SECONDS = 900
 #: Members a user may fix; unchanged in a replacing update, they would collide with the resource being replaced.
 FIXED_NAME_MEMBERS = ("jobName", "customModelName")
 
@@ -79,8 +85,10 @@ class JobKind:
 
     def delete(self, request: Request) -> Done | None:
         arn = request.physical_id
-        if not arn.startswith("arn:"):  # the sentinel of a failed create, or nothing we made
+        if arn == contract.FAILED_CREATE_PHYSICAL_ID:
             return Done(arn)
+        if not arn.startswith("arn:"):
+            return self._stop_cancelled_create(request)
         description = jobs.find_job(self.bedrock, arn)
         if description is None:
             return Done(arn)
@@ -94,6 +102,41 @@ class JobKind:
         if model_arn and not request.retain:
             jobs.delete_custom_model(self.bedrock, model_arn)
         return Done(arn)
+
+    def _stop_cancelled_create(self, request: Request) -> Done | None:
+        """Delete with a physical id we never gave: CloudFormation cancelled our Create before it answered.
+
+        CloudFormation makes up a physical id for a Create it cancelled (a sibling failed) and then deletes it. The job
+        that Create started may be running: find it by name (fixed, or generated for this stack and logical id),
+        recent, and started from exactly these properties (its token says so), and stop it. Models are never deleted
+        here: a stopped job makes none, and a name match alone must not destroy anything.
+        """
+        running = []
+        for description in self._jobs_of_cancelled_create(request):
+            status = jobs.job_status(description)
+            if status == jobs.IN_PROGRESS:
+                logger.info("Stopping %s, started by a Create CloudFormation cancelled", description["jobArn"])
+                jobs.stop_job(self.bedrock, description["jobArn"])
+            if status not in jobs.TERMINAL_STATUSES:
+                running.append(description["jobArn"])
+        return None if running else Done(request.physical_id)
+
+    def _jobs_of_cancelled_create(self, request: Request) -> list[Mapping[str, Any]]:
+        fixed = request.properties.get("jobName")
+        if fixed:
+            candidates = [fixed]
+        else:
+            since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+                seconds=request.service_timeout + CANCELLED_CREATE_SLACK_SECONDS
+            )
+            prefix = naming.generated_name_prefix(request.stack_id, request.logical_id)
+            candidates = [
+                summary["jobArn"]
+                for summary in jobs.list_jobs(self.bedrock, name_contains=prefix, created_after=since)
+                if naming.is_generated_name(summary["jobName"], request.stack_id, request.logical_id)
+            ]
+        found = (jobs.find_job(self.bedrock, job) for job in candidates)
+        return [d for d in found if d is not None and self._made_from(d, request)]
 
     def _api_request(self, request: Request) -> dict[str, Any]:
         """The validated CreateModelCustomizationJob request: generated names and the derived token filled in."""

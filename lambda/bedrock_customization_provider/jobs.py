@@ -6,6 +6,7 @@ CloudFormation or about how the provider waits. Names follow Terraform's: ``find
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -61,6 +62,18 @@ def find_job(bedrock: Any, job: str) -> dict[str, Any] | None:
         if error_code(exc) == "ResourceNotFoundException":
             return None
         raise
+
+
+def list_jobs(bedrock: Any, *, name_contains: str, created_after: datetime.datetime) -> list[dict[str, Any]]:
+    """ListModelCustomizationJobs summaries (every page) whose name contains ``name_contains``."""
+    summaries: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"nameContains": name_contains, "creationTimeAfter": created_after, "maxResults": 100}
+    while True:
+        page = bedrock.list_model_customization_jobs(**kwargs)
+        summaries += page.get("modelCustomizationJobSummaries", [])
+        if not page.get("nextToken"):
+            return summaries
+        kwargs["nextToken"] = page["nextToken"]
 
 
 def job_status(description: Mapping[str, Any]) -> str:

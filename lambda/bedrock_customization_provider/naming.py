@@ -66,6 +66,18 @@ def generated_name(stack_id: str, logical_id: str, request_id: str, purpose: str
     ``[a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])*`` and the custom model name pattern ``([0-9a-zA-Z][_-]?){1,63}``.
     """
     digest = request_digest(stack_id, logical_id, request_id, purpose)[:_HASH_LENGTH]
-    readable = _NOT_ALNUM.sub("-", f"{stack_name(stack_id)}-{logical_id}").strip("-")
-    readable = readable[: MAX_NAME_LENGTH - _HASH_LENGTH - 1].rstrip("-")
+    readable = generated_name_prefix(stack_id, logical_id)
     return f"{readable}-{digest}" if readable else digest
+
+
+def generated_name_prefix(stack_id: str, logical_id: str) -> str:
+    """The readable part every generated name of this resource shares (``<stack>-<logical id>``, shortened)."""
+    readable = _NOT_ALNUM.sub("-", f"{stack_name(stack_id)}-{logical_id}").strip("-")
+    return readable[: MAX_NAME_LENGTH - _HASH_LENGTH - 1].rstrip("-")
+
+
+def is_generated_name(name: str, stack_id: str, logical_id: str) -> bool:
+    """Whether ``name`` is one :func:`generated_name` makes for this resource, whatever the request."""
+    prefix = generated_name_prefix(stack_id, logical_id)
+    pattern = (re.escape(prefix) + "-" if prefix else "") + f"[0-9a-f]{{{_HASH_LENGTH}}}"
+    return re.fullmatch(pattern, name) is not None

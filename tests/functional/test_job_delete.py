@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bedrock_customization_provider import contract
+from bedrock_customization_provider import contract, naming
+from bedrock_customization_provider.lifecycle import api_members
+from botocore.stub import ANY
 
 
 def test_delete_running_job_stops_waits_for_stopped_and_deletes_the_model(harness):
@@ -130,3 +132,101 @@ def test_delete_still_stopping_at_the_wait_limit_fails_saying_to_retry(harness):
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("Deletion not finished (job still stopping): CloudFormation's custom-resource")
     assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def cancelled_create_delete(harness) -> tuple[dict, str, str]:
+    """GIVEN CloudFormation cancelled our Create (a sibling failed) and deletes it under a made-up physical id."""
+    create = harness.event("job_create")
+    event = harness.event(
+        "job_delete",
+        PhysicalResourceId="demo-stack-FineTuneJob1A2B3C4D-1XG3K9ZQ2P7M",
+        ResourceProperties=create["ResourceProperties"],
+    )
+    ids = (create["StackId"], create["LogicalResourceId"], create["RequestId"])
+    digest = naming.properties_digest(api_members(create["ResourceProperties"]), contract.JOB_TAG_MEMBERS)
+    return event, naming.generated_name(*ids, "job"), naming.client_request_token(*ids, "job", digest)
+
+
+def test_delete_of_a_cancelled_create_stops_the_job_it_started(harness):
+    event, name, token = cancelled_create_delete(harness)
+    other = "demo-stack-FineTuneJob1A2B3C4D-extra-suffix"  # contains the prefix, but not a name we generate
+    summary = {"baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/x.y", "creationTime": "2026-01-01T00:00Z"}
+    harness.bedrock.add_response(
+        "list_model_customization_jobs",
+        {
+            "modelCustomizationJobSummaries": [
+                {**summary, "jobArn": harness.JOB_ARN, "jobName": name, "status": "InProgress"},
+                {**summary, "jobArn": harness.NEW_JOB_ARN, "jobName": other, "status": "InProgress"},
+            ]
+        },
+        {"nameContains": "demo-stack-FineTuneJob1A2B3C4D", "creationTimeAfter": ANY, "maxResults": 100},
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("InProgress", jobName=name, clientRequestToken=token),
+        {"jobIdentifier": harness.JOB_ARN},
+    )
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+
+    # WHEN the next poll finds it stopped THEN the delete succeeds, and no model was touched
+    harness.bedrock.add_response(
+        "list_model_customization_jobs",
+        {
+            "modelCustomizationJobSummaries": [
+                {**summary, "jobArn": harness.JOB_ARN, "jobName": name, "status": "Stopped"}
+            ]
+        },
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Stopped", jobName=name, clientRequestToken=token)
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(harness.poll_event())
+    assert body["Status"] == "SUCCESS"
+    assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
+    assert "DeleteCustomModel" not in harness.calls
+
+
+def test_delete_of_a_cancelled_create_leaves_jobs_of_other_properties_alone(harness):
+    event, name, _token = cancelled_create_delete(harness)
+    harness.bedrock.add_response(
+        "list_model_customization_jobs",
+        {
+            "modelCustomizationJobSummaries": [
+                {
+                    "jobArn": harness.JOB_ARN,
+                    "jobName": name,
+                    "status": "InProgress",
+                    "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/x.y",
+                    "creationTime": "2026-01-01T00:00Z",
+                }
+            ]
+        },
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("InProgress", jobName=name, clientRequestToken="cfn-" + "0" * 16 + "-" + "1" * 40),
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS"
+    assert "StopModelCustomizationJob" not in harness.calls
+
+
+def test_delete_of_a_cancelled_create_with_a_fixed_name_finds_the_job_by_name(harness):
+    event, _name, _token = cancelled_create_delete(harness)
+    event["ResourceProperties"]["jobName"] = "my-fixed-job"
+    create = harness.event("job_create")
+    create["ResourceProperties"]["jobName"] = "my-fixed-job"
+    ids = (create["StackId"], create["LogicalResourceId"], create["RequestId"])
+    digest = naming.properties_digest(api_members(create["ResourceProperties"]), contract.JOB_TAG_MEMBERS)
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description(
+            "Stopping", jobName="my-fixed-job", clientRequestToken=naming.client_request_token(*ids, "job", digest)
+        ),
+        {"jobIdentifier": "my-fixed-job"},
+    )
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
