@@ -53,3 +53,11 @@ def test_token_carries_the_properties_digest():
     assert naming.token_properties_digest(token) == digest
     assert naming.token_properties_digest("someone-elses-token") is None
     assert naming.token_properties_digest(None) is None
+
+
+def test_generated_names_are_recognised_for_their_resource_only():
+    name = naming.generated_name(STACK, "Job", "request-1", "job")
+    assert naming.is_generated_name(name, STACK, "Job")
+    assert not naming.is_generated_name(name, STACK, "OtherJob")
+    assert not naming.is_generated_name(name + "x", STACK, "Job")
+    assert not naming.is_generated_name("demo-stack-Job-my-own-name", STACK, "Job")
