@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
@@ -28,6 +28,7 @@ from .resource_rules import (
 )
 from .s3_location import S3Input, resolve_s3
 from .service_role import create_service_role, depend_on_policies, grant_s3_read, key_use_statement
+from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
 
 OPERATION = "CreateCustomModel"
@@ -41,7 +42,7 @@ _ARGUMENTS = {
 }
 
 
-@jsii.implements(bedrock.IModel)
+@jsii.implements(bedrock.IModel, ITaggable)
 class CustomModel(Construct):
     """An Amazon Bedrock custom model created from model artifacts; the stack deploys once it is Active.
 
@@ -142,7 +143,11 @@ class CustomModel(Construct):
             provider.grant_pass_role(final_role_arn)
         if key is not None:
             provider.grant_key_use(key)
+        # Tags applied with cdk.Tags.of(...) join the explicit ones.
+        self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
+        self.node.add_validation(TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)}))
         properties = request(final_role_arn, for_validation=False)
+        properties["modelTags"] = lazy_tags(self._tags, model_tags)
         properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
         self._resource = CustomResource(
             self,
@@ -155,6 +160,11 @@ class CustomModel(Construct):
         provider.bind(self._resource)
         if created_role is not None:
             depend_on_policies(self._resource, created_role)
+
+    @property
+    def tags(self) -> TagManager:
+        """Tags applied with ``cdk.Tags.of(...)``; rendered on the model."""
+        return self._tags
 
     @staticmethod
     def from_model_arn(model_arn: str, model_name: str = "") -> CustomModelReference:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+import jsii
+from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
 
@@ -35,6 +36,7 @@ from .service_role import (
     grant_vpc,
     key_use_statement,
 )
+from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
 
 OPERATION = "CreateModelCustomizationJob"
@@ -57,6 +59,7 @@ _ARGUMENTS = {
 }
 
 
+@jsii.implements(ITaggable)
 class CustomizationJob(Construct):
     """An Amazon Bedrock model customization job; the stack deploys when the job has completed.
 
@@ -175,7 +178,22 @@ class CustomizationJob(Construct):
         provider.grant_pass_role(final_role_arn)
         if inputs.key is not None:
             provider.grant_key_use(inputs.key)
-        properties = request.render(final_role_arn)
+        # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model.
+        self._tags = new_tag_manager(contract.JOB_RESOURCE_TYPE)
+        tag_lists = {
+            "jobTags": lazy_tags(self._tags, job_tags),
+            "customModelTags": lazy_tags(self._tags, custom_model_tags),
+        }
+        self.node.add_validation(
+            TagValidation(
+                OPERATION,
+                {
+                    "jobTags": ("job_tags", self._tags, job_tags),
+                    "customModelTags": ("custom_model_tags", self._tags, custom_model_tags),
+                },
+            )
+        )
+        properties = request.render(final_role_arn, tag_lists=tag_lists)
         properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
         self._resource = CustomResource(
             self,
@@ -212,6 +230,11 @@ class CustomizationJob(Construct):
         if inputs.reinforcement_fine_tuning is not None:
             grant_invoke(role, [inputs.reinforcement_fine_tuning.grader_arn()])
         return role
+
+    @property
+    def tags(self) -> TagManager:
+        """Tags applied with ``cdk.Tags.of(...)``; rendered on the job and its custom model."""
+        return self._tags
 
     # --- attributes (tokens) ----------------------------------------------------------------------------------------
     @property

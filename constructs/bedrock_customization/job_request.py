@@ -76,7 +76,10 @@ class JobRequest:
         names = {"jobName": self.inputs.job_name, "customModelName": self.inputs.custom_model_name}
         return {"clientRequestToken"} | {member for member, value in names.items() if value is None}
 
-    def render(self, role_arn: str | None, *, for_validation: bool = False) -> dict[str, Any]:
+    def render(
+        self, role_arn: str | None, *, for_validation: bool = False, tag_lists: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The request; ``tag_lists`` replaces the explicit ``jobTags`` / ``customModelTags`` (e.g. lazy tokens)."""
         inputs = self.inputs
 
         def uri(location: ResolvedS3) -> str:
@@ -100,6 +103,7 @@ class JobRequest:
                 "customModelTags": render_tags(inputs.custom_model_tags),
                 "vpcConfig": _render_vpc(inputs.vpc_config),
                 "customizationConfig": self._customization_config(),
+                **(tag_lists or {}),
             }
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from aws_cdk import Duration, RemovalPolicy
 from bedrock_customization_provider import contract
@@ -31,9 +31,13 @@ def check_tags(problems: ProblemCollector, argument: str, tags: Mapping[str, str
         return
     if len(tags) > MAX_TAGS:
         problems.add(f"{argument} must have at most {MAX_TAGS} tags (got {len(tags)})")
-    for key in tags:
-        if isinstance(key, str) and not is_unresolved(key) and key.lower().startswith("aws:"):
-            problems.add(f"{argument} key {key!r} must not start with 'aws:' (reserved for AWS)")
+    for key in reserved_tag_keys(tags):
+        problems.add(f"{argument} key {key!r} must not start with 'aws:' (reserved for AWS)")
+
+
+def reserved_tag_keys(keys: Iterable[str]) -> list[str]:
+    """Keys in the ``aws:`` namespace, which only AWS may set."""
+    return [k for k in keys if isinstance(k, str) and not is_unresolved(k) and k.lower().startswith("aws:")]
 
 
 def check_service_timeout(problems: ProblemCollector, timeout: Duration) -> None:
