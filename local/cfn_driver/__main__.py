@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("assembly", type=Path)
     run.add_argument("--stack", help="stack name (default: the only one)")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(soft_wrap=True)
     plain = True if args.plain else None
     try:
         if args.command == "demo":

@@ -2,8 +2,8 @@
 
 Steps, each checked (any failure → exit status 1):
 
-1. ``cdk synth`` of ``app.py`` with the pinned CLI; revisions 2 and 3 (``-c demoRevision=N``) synthesize in the
-   background meanwhile.
+1. ``cdk synth`` of ``app.py`` with the pinned CLI (with ``-c modelPackageArn=...``, so a custom model joins the two
+   jobs); revisions 2 and 3 (``-c demoRevision=N``) synthesize in the background meanwhile.
 2. Create every custom resource (live progress: stack events and each job's phases), print the stack outputs.
 3. Revision 2, a tag change: updated in place (same physical id, new tags on the job in Bedrock).
 4. Revision 3, a hyperparameter change: replaced (new job; the old one is deleted in the cleanup phase; the
@@ -43,6 +43,9 @@ from .template import StackTemplate
 DEMO_SPEED = 600.0
 DEMO_JOB_SECONDS = 40 * 60
 REVISION_CONTEXT_KEY = "demoRevision"
+#: Context for every synth: app.py then also registers a custom model from a (local, made-up) SageMaker AI model
+#: package, so the demo runs both resource kinds (CreateModelCustomizationJob and CreateCustomModel).
+DEMO_CONTEXT = {"modelPackageArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-demo/1"}
 
 
 @dataclass
@@ -67,7 +70,7 @@ class _BackgroundSynth:
         for revision in (2, 3):
             try:
                 self.results[revision] = synthesize(
-                    workdir / f"cdk.out.rev{revision}", {REVISION_CONTEXT_KEY: str(revision)}, app_dir
+                    workdir / f"cdk.out.rev{revision}", {**DEMO_CONTEXT, REVISION_CONTEXT_KEY: str(revision)}, app_dir
                 )
             except Exception as exc:  # reported when the revision is needed
                 self.results[revision] = exc
@@ -119,7 +122,7 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="cfn-driver-demo-") as tmp:
         base_dir = Path(workdir or tmp)
         console.print(f"[bold]1. cdk synth[/bold] of {app_dir / 'app.py'} (pinned CDK CLI)")
-        assembly = synthesize(base_dir / "cdk.out", {}, app_dir)
+        assembly = synthesize(base_dir / "cdk.out", DEMO_CONTEXT, app_dir)
         stack = assembly.stack()
         revisions = _BackgroundSynth(base_dir, app_dir)
         customs = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name)).custom_ids()
