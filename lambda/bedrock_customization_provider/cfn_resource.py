@@ -138,7 +138,7 @@ class BedrockResource(CfnResource):
         if request.request_type == "Delete":
             return Done(
                 request.physical_id,
-                failure=f"Deletion not finished (job still stopping): {budget.reason()} Retry the deletion later.",
+                failure=f"Deletion not finished: {budget.reason()} Retry the deletion later.",
             )
         try:
             return self._kind(request, context).give_up(request, pending_id, budget.reason())

@@ -76,6 +76,11 @@ class ModelKind:
         arn = request.physical_id
         if not arn.startswith("arn:") or request.retain:
             return Done(arn)
+        description = models.find_model(self.bedrock, arn)
+        if description is None:
+            return Done(arn)
+        if models.model_status(description) == models.CREATING:
+            return None  # a model still being created cannot be deleted yet (a Create that ran out of time)
         models.delete_custom_model(self.bedrock, arn)
         return Done(arn)
 

@@ -130,7 +130,7 @@ def test_delete_still_stopping_at_the_wait_limit_fails_saying_to_retry(harness):
     harness.expect_poll_teardown()
     body = harness.invoke(poll)
     assert body["Status"] == "FAILED"
-    assert body["Reason"].startswith("Deletion not finished (job still stopping): CloudFormation's custom-resource")
+    assert body["Reason"].startswith("Deletion not finished: CloudFormation's custom-resource")
     assert body["PhysicalResourceId"] == harness.JOB_ARN
 
 

@@ -167,6 +167,7 @@ def test_replacement_with_unchanged_fixed_name_is_refused(harness):
 
 
 def test_delete_deletes_the_model(harness):
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
     body = harness.invoke(harness.event("model_delete"))
     assert body["Status"] == "SUCCESS"
@@ -181,7 +182,7 @@ def test_delete_with_retain_keeps_the_model(harness):
 
 
 def test_delete_of_missing_model_succeeds(harness):
-    harness.bedrock.add_client_error("delete_custom_model", "ResourceNotFoundException", "not found", 404)
+    harness.bedrock.add_client_error("get_custom_model", "ResourceNotFoundException", "not found", 404)
     assert harness.invoke(harness.event("model_delete"))["Status"] == "SUCCESS"
 
 
@@ -192,6 +193,7 @@ def test_delete_after_failed_create_calls_nothing(harness):
 
 
 def test_model_in_use_fails_delete_saying_how_to_proceed(harness):
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
     harness.bedrock.add_client_error("delete_custom_model", "ConflictException", "Model is deployed.", 409)
     body = harness.invoke(harness.event("model_delete"))
     assert body["Status"] == "FAILED"
@@ -203,3 +205,20 @@ def test_unknown_resource_type_fails_clearly(harness):
     body = harness.invoke(harness.event("model_create", ResourceType="Custom::Other"))
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("Unsupported resource type Custom::Other")
+
+
+def test_delete_of_a_model_still_creating_waits_then_deletes(harness):
+    # GIVEN a Create that ran out of time left the model Creating, its ARN as physical id
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Creating"))
+    harness.expect_poll_setup()
+    assert harness.invoke(harness.event("model_delete")) is None
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
+    harness.expect_poll_teardown()
+    assert harness.invoke(harness.poll_event())["Status"] == "SUCCESS"
+
+
+def test_delete_of_a_model_that_disappeared_while_deleting_succeeds(harness):
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Failed"))
+    harness.bedrock.add_client_error("delete_custom_model", "ResourceNotFoundException", "not found", 404)
+    assert harness.invoke(harness.event("model_delete"))["Status"] == "SUCCESS"
