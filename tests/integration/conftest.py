@@ -188,3 +188,25 @@ def runner(cloud, example_assembly):
     from cfn_driver.stack import StackRunner
 
     return StackRunner(cloud, example_assembly.stack())
+
+
+#: Context that makes app.py also declare a custom model (CreateCustomModel from a SageMaker AI model package).
+MODEL_PACKAGE_CONTEXT = {"modelPackageArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-demo/1"}
+
+
+@pytest.fixture(scope="session")
+def example_with_model_assembly(tmp_path_factory: pytest.TempPathFactory):
+    """The example app with its custom model, synthesized once per session (CFN_DRIVER_MODEL_ASSEMBLY reuses one)."""
+    from cfn_driver.assembly import CloudAssembly
+    from cfn_driver.synth import synthesize
+
+    if os.environ.get("CFN_DRIVER_MODEL_ASSEMBLY"):
+        return CloudAssembly.load(os.environ["CFN_DRIVER_MODEL_ASSEMBLY"])
+    return synthesize(tmp_path_factory.mktemp("example-model") / "cdk.out", MODEL_PACKAGE_CONTEXT)
+
+
+@pytest.fixture
+def model_runner(cloud, example_with_model_assembly):
+    from cfn_driver.stack import StackRunner
+
+    return StackRunner(cloud, example_with_model_assembly.stack())

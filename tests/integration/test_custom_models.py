@@ -1,0 +1,96 @@
+"""Custom models (CreateCustomModel) through the driver and the emulator: create, tags in place, delete, a model
+still in use, and a failed import rolled back."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from bedrock_emulator import ModelScenario
+from cfn_driver.leftovers import find_leftovers
+
+pytestmark = pytest.mark.integration
+
+MODEL = "Custom::BedrockCustomModel"
+IMPORT_FAILURE = "Model import failed: the model package is not in a supported format."
+
+
+def _state(session):
+    return session.emulator.state()
+
+
+def _clean(session, runner):
+    return find_leftovers(session, runner.owned_model_arns() | runner.retained_models)
+
+
+def _model_id(template):
+    return next(lid for lid, r in template["Resources"].items() if r["Type"] == MODEL)
+
+
+def _only_the_model(template):
+    """The template without its jobs (and the outputs that name them): the model alone."""
+    kept = copy.deepcopy(template)
+    jobs = [lid for lid, r in kept["Resources"].items() if r["Type"].startswith("Custom::") and r["Type"] != MODEL]
+    for lid in jobs:
+        del kept["Resources"][lid]
+    kept["Outputs"] = {k: v for k, v in kept.get("Outputs", {}).items() if not any(j in str(v) for j in jobs)}
+    return kept
+
+
+def test_a_custom_model_is_created_retagged_in_place_and_deleted(model_runner, cloud):
+    template = model_runner.stack.template()
+    model_id = _model_id(template)
+    # WHEN the stack with jobs and a custom model is created
+    created = model_runner.deploy(template)
+    # THEN the model is Active and its outputs resolve
+    assert created.status == "CREATE_COMPLETE", created.failures
+    arn = model_runner.records[model_id].physical_id
+    [imported] = [m for m in _state(cloud)["models"] if m["modelArn"] == arn]
+    assert imported["modelStatus"] == "Active"
+    assert created.outputs["ImportedModelArn"] == arn and created.outputs["ImportedModelStatus"] == "Active"
+    # WHEN only its tags change
+    retagged = copy.deepcopy(template)
+    retagged["Resources"][model_id]["Properties"]["modelTags"] = [{"key": "team", "value": "ml"}]
+    updated = model_runner.deploy(retagged)
+    # THEN the same model carries the new tags
+    assert updated.status == "UPDATE_COMPLETE", updated.failures
+    assert model_runner.records[model_id].physical_id == arn
+    assert next(m for m in _state(cloud)["models"] if m["modelArn"] == arn)["tags"] == {"team": "ml"}
+    assert len([c for c in _state(cloud)["calls"] if c["operation"] == "CreateCustomModel"]) == 1
+    # WHEN the stack is deleted THEN every model is gone
+    assert model_runner.destroy().ok
+    assert _state(cloud)["models"] == []
+    assert _clean(cloud, model_runner) == []
+
+
+def test_deleting_a_model_still_in_use_fails_with_a_reason_and_succeeds_once_released(model_runner, cloud):
+    template = _only_the_model(model_runner.stack.template())
+    model_id = _model_id(template)
+    assert model_runner.deploy(template).ok
+    arn = model_runner.records[model_id].physical_id
+    # GIVEN a provisioned throughput uses the model
+    cloud.emulator.controls.set_model_in_use(arn, True, by="provisioned-throughput/demo")
+    # WHEN the stack is deleted
+    refused = model_runner.destroy()
+    # THEN the delete fails, saying why, and the model is still there
+    assert refused.status == "DELETE_FAILED"
+    assert refused.failures[0][0] == model_id
+    assert "still uses it" in refused.failures[0][1]
+    assert [m["modelArn"] for m in _state(cloud)["models"]] == [arn]
+    # WHEN it is released and the delete is retried THEN the stack goes
+    cloud.emulator.controls.set_model_in_use(arn, False)
+    assert model_runner.destroy().ok
+    assert _state(cloud)["models"] == [] and _clean(cloud, model_runner) == []
+
+
+def test_a_failed_import_fails_the_create_and_rolls_back(model_runner, cloud):
+    template = _only_the_model(model_runner.stack.template())
+    cloud.emulator.controls.add_model_scenario(
+        ModelScenario(creating_seconds=300, outcome="fail", failure_message=IMPORT_FAILURE)
+    )
+    outcome = model_runner.deploy(template)
+    assert outcome.status == "ROLLBACK_COMPLETE", outcome
+    assert outcome.failures[0][1].startswith(IMPORT_FAILURE)
+    assert [e["RequestType"] for e in model_runner.requests] == ["Create", "Delete"]
+    assert _state(cloud)["models"] == []
+    assert _clean(cloud, model_runner) == []
