@@ -50,12 +50,14 @@ _ARGUMENTS = {
     "customModelKmsKeyId": "custom_model_kms_key",
     "jobTags": "job_tags",
     "customModelTags": "custom_model_tags",
-    "trainingDataConfig": "training_data / invocation_logs",
+    "trainingDataConfig.s3Uri": "training_data",
+    "trainingDataConfig.invocationLogsConfig": "invocation_logs",
     "validationDataConfig": "validation_data",
     "outputDataConfig": "output_data",
     "hyperParameters": "hyper_parameters",
     "vpcConfig": "vpc_config",
-    "customizationConfig": "distillation / reinforcement_fine_tuning",
+    "customizationConfig.distillationConfig": "distillation",
+    "customizationConfig.rftConfig": "reinforcement_fine_tuning",
 }
 
 

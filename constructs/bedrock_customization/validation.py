@@ -21,6 +21,12 @@ def is_unresolved(value: object) -> bool:
     return Token.is_unresolved(value)
 
 
+def argument_for(path: str, arguments: Mapping[str, str]) -> str | None:
+    """The argument behind an API path: the entry of ``arguments`` with the longest path prefix of ``path``."""
+    matches = [p for p in arguments if path == p or path.startswith((f"{p}.", f"{p}["))]
+    return arguments[max(matches, key=len)] if matches else None
+
+
 class ProblemCollector:
     """One construct's problems, in the order found."""
 
@@ -40,11 +46,10 @@ class ProblemCollector:
         ignore: Collection[str] = (),
         arguments: Mapping[str, str] | None = None,
     ) -> None:
-        """Validate ``request`` against the API's input shape; name the Python argument behind each API member."""
-        arguments = arguments or {}
+        """Validate ``request`` against the API's input shape; name the Python argument behind each problem
+        (``arguments`` maps API paths such as ``customizationConfig.rftConfig`` to argument names)."""
         for problem in shapes.validate_request(operation, dict(request), is_unresolved=is_unresolved, ignore=ignore):
-            top = problem.path.split(".", 1)[0].split("[", 1)[0]
-            argument = arguments.get(top)
+            argument = argument_for(problem.path, arguments or {})
             self.add(f"{problem} (argument {argument})" if argument else str(problem))
 
     def raise_if_any(self) -> None:

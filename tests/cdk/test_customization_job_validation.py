@@ -146,7 +146,8 @@ RULES = [
          re.escape("training_data or invocation_logs is required")),
     Rule("invocation log source uri", const(distill(training_data=REMOVE, invocation_logs=InvocationLogsConfig("x"))),
          const(distill(training_data=REMOVE, invocation_logs=LOGS)),
-         re.escape("trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri must match pattern")),
+         re.escape("trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri must match pattern")
+         + ".*argument invocation_logs"),
     Rule("distillation needs a teacher", const({"customization_type": "DISTILLATION"}),
          const(distill(customization_type="DISTILLATION")),
          re.escape("distillation (the teacher model) is required for customization_type DISTILLATION")),
@@ -169,7 +170,8 @@ RULES = [
          const({"reinforcement_fine_tuning": RftConfig(grader=GRADER)}),
          re.escape("rftConfig.graderConfig.lambdaGrader.lambdaArn must match pattern")),
     Rule("rft batch size minimum", const(rft(batch_size=8)), const(rft(batch_size=16)),
-         re.escape("rftConfig.hyperParameters.batchSize must be at least 16 (got 8)")),
+         re.escape("rftConfig.hyperParameters.batchSize must be at least 16 (got 8)")
+         + re.escape(" (argument reinforcement_fine_tuning)")),
     Rule("rft epoch count maximum", const(rft(epoch_count=51)), const(rft(epoch_count=50)),
          re.escape("rftConfig.hyperParameters.epochCount must be at most 50 (got 51)")),
     Rule("rft learning rate maximum", const(rft(learning_rate=0.1)), const(rft(learning_rate=0.00001)),
