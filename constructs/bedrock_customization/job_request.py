@@ -6,7 +6,7 @@ which sees a placeholder bucket name where the bucket is a token so the key part
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -107,7 +107,7 @@ class JobRequest:
             }
         )
 
-    def _training_config(self, uri) -> dict[str, Any]:
+    def _training_config(self, uri: Callable[[ResolvedS3], str]) -> dict[str, Any]:
         logs = self.inputs.invocation_logs
         logs_config = None
         if logs is not None and self.log_source is not None:
