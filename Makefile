@@ -29,7 +29,8 @@ node_modules/.installed: package.json package-lock.json
 synth: setup
 	$(CDK) synth --quiet --no-notices
 
-demo: synth
+demo: setup
+	$(PY) -m cfn_driver demo
 
 lint: setup
 	$(PY) -m ruff check .
