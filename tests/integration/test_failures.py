@@ -58,12 +58,6 @@ def test_a_failed_job_fails_the_create_and_the_rollback_leaves_nothing(runner, c
     assert _clean(cloud, runner) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider gap: CloudFormation cancels an in-flight Create when a sibling fails and its rollback Delete "
-    "carries a made-up physical id; the provider treats that as 'nothing to delete', so the running job, its poll "
-    "rule and permission are orphaned (it could find the job by its generated-name prefix <stack>-<logical id>)",
-)
 def test_a_running_job_is_stopped_when_a_sibling_fails_and_the_create_is_cancelled(runner, cloud):
     # GIVEN two independent jobs: the first trains for a long time, the second fails quickly
     first, second = _job_ids(runner)
