@@ -45,7 +45,10 @@ class JobKind:
         else:  # the sentinel of a failed Create: there is nothing to update in place
             replacing = replacing or ["(failed create)"]
         if replacing and description and self._made_from(description, request):
-            replacing = []  # CloudFormation rolls back to the job it still has: keep it, do not train again
+            # CloudFormation rolls back to the job it still has: keep it, do not train again. A replacement it
+            # cancelled on the way (a sibling failed) may still be training: stop it, it is nobody's resource.
+            self._stop_recent_jobs(dataclasses.replace(request, properties=request.old_properties))
+            replacing = []
         if replacing:
             refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
             return self.create(request)
@@ -111,17 +114,23 @@ class JobKind:
         recent, and started from exactly these properties (its token says so), and stop it. Models are never deleted
         here: a stopped job makes none, and a name match alone must not destroy anything.
         """
+        return None if self._stop_recent_jobs(request) else Done(request.physical_id)
+
+    def _stop_recent_jobs(self, request: Request) -> list[str]:
+        """Stop this resource's recent jobs started from ``request.properties``; the ARNs of those not stopped yet."""
         running = []
-        for description in self._jobs_of_cancelled_create(request):
+        for description in self._recent_jobs_made_from(request):
             status = jobs.job_status(description)
             if status == jobs.IN_PROGRESS:
-                logger.info("Stopping %s, started by a Create CloudFormation cancelled", description["jobArn"])
+                logger.info("Stopping %s, started by a request CloudFormation cancelled", description["jobArn"])
                 jobs.stop_job(self.bedrock, description["jobArn"])
             if status not in jobs.TERMINAL_STATUSES:
                 running.append(description["jobArn"])
-        return None if running else Done(request.physical_id)
+        return running
 
-    def _jobs_of_cancelled_create(self, request: Request) -> list[Mapping[str, Any]]:
+    def _recent_jobs_made_from(self, request: Request) -> list[Mapping[str, Any]]:
+        """Jobs named for this resource (fixed name, or generated for its stack and logical id), started within the
+        wait limit, from exactly ``request.properties`` (their token carries the digest)."""
         fixed = request.properties.get("jobName")
         if fixed:
             candidates = [fixed]

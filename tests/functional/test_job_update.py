@@ -162,7 +162,36 @@ def test_rollback_to_the_job_that_still_exists_keeps_it_instead_of_training_agai
         "get_model_customization_job",
         harness.job_description("Completed", clientRequestToken=naming.client_request_token(*ids, "job", digest)),
     )
-    # THEN no new job: the tags go back to what the old properties say, in place
+    # AND the replacement the failed update started (from the failed properties) is still training
+    update_ids = (event["StackId"], event["LogicalResourceId"], "the-failed-update-request")
+    failed_digest = naming.properties_digest(api_members(failed), contract.JOB_TAG_MEMBERS)
+    replacement = naming.generated_name(*update_ids, "job")
+    harness.bedrock.add_response(
+        "list_model_customization_jobs",
+        {
+            "modelCustomizationJobSummaries": [
+                {
+                    "jobArn": harness.NEW_JOB_ARN,
+                    "jobName": replacement,
+                    "status": "InProgress",
+                    "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0:128k",
+                    "creationTime": "2026-01-01T00:00Z",
+                }
+            ]
+        },
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description(
+            "InProgress",
+            arn=harness.NEW_JOB_ARN,
+            jobName=replacement,
+            clientRequestToken=naming.client_request_token(*update_ids, "job", failed_digest),
+        ),
+        {"jobIdentifier": harness.NEW_JOB_ARN},
+    )
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.NEW_JOB_ARN})
+    # THEN no new job: the cancelled replacement is stopped, the tags go back to the old properties', in place
     harness.bedrock.add_response(
         "tag_resource", {}, {"resourceARN": harness.JOB_ARN, "tags": [{"key": "team", "value": "ml"}]}
     )
