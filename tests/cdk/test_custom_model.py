@@ -205,3 +205,27 @@ def test_grant_read_scopes_to_the_model(make_stack, synthesize, q):
     model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "Model")
     (statement,) = q.policy_statements(template, "ReaderDefaultPolicy")
     assert statement["Resource"] == {"Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]}
+
+
+def test_models_work_where_aws_cdk_expects_an_aws_bedrock_imodel(make_stack, synthesize, q):
+    # GIVEN a job's model and a custom model passed to an aws-cdk API typed aws_bedrock.IModel
+    from aws_cdk import aws_stepfunctions as sfn
+    from aws_cdk import aws_stepfunctions_tasks as tasks
+
+    stack = make_stack()
+    job = CustomizationJob(stack, "Job", base_model="amazon.nova-micro-v1:0:128k", training_data="s3://b-1/t",
+                           output_data="s3://b-1/o/")  # fmt: skip
+    model = CustomModel(stack, "Model", model_package_arn=PACKAGE)
+    invoke_tuned = tasks.BedrockInvokeModel(stack, "InvokeTuned", model=job.model, body=sfn.TaskInput.from_object({}))
+    invoke_imported = tasks.BedrockInvokeModel(stack, "InvokeImported", model=model, body=sfn.TaskInput.from_object({}))
+    sfn.StateMachine(
+        stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(invoke_tuned.next(invoke_imported))
+    )
+    # WHEN synthesized THEN the state machine may invoke exactly those two models
+    template = synthesize(stack)
+    job_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
+    model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "Model")
+    invokes = [s for s in q.policy_statements(template, "MachineRole") if "bedrock:InvokeModel" in q.actions_of(s)]
+    resources = [r for s in invokes for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    assert {"Fn::GetAtt": [job_id, contract.ATTR_CUSTOM_MODEL_ARN]} in resources
+    assert {"Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]} in resources
