@@ -16,7 +16,6 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from bedrock_customization import CustomizationJob, CustomModel, S3Location
-
 from constructs import Construct
 
 BASE_MODEL = "amazon.nova-micro-v1:0:128k"

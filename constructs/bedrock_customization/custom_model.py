@@ -11,7 +11,6 @@ from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManag
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
-
 from constructs import Construct
 
 from .models import CustomModelReference

@@ -10,7 +10,6 @@ import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
-
 from constructs import Construct
 
 from .job_request import HyperParameterValue, JobInputs, JobRequest

@@ -13,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from bedrock_customization_provider import contract
-
 from constructs import Construct, IConstruct
 
 from .asset import provider_code

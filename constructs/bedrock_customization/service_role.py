@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct, IConstruct
 
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn

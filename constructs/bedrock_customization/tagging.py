@@ -14,7 +14,6 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 from bedrock_customization_provider import shapes
-
 from constructs import IValidation
 
 from .resource_rules import MAX_TAGS, reserved_tag_keys

@@ -24,7 +24,6 @@ from bedrock_customization import (
     S3Location,
     VpcConfig,
 )
-
 from constructs import Construct
 
 REMOVE = object()
