@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from bedrock_emulator import JobScenario
 from rich.console import Console
 
 from .assembly import CloudAssembly
-from .demo import DEMO_SPEED, run_demo
+from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, run_demo
 from .display import ProgressDisplay
 from .errors import DriverError
 from .leftovers import find_leftovers
@@ -27,22 +28,32 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="create then delete the stack of an existing cloud assembly (cdk.out)")
     run.add_argument("assembly", type=Path)
     run.add_argument("--stack", help="stack name (default: the only one)")
+    run.add_argument(
+        "--job-minutes",
+        type=float,
+        default=DEMO_JOB_SECONDS / 60,
+        help="virtual duration of every customization job (keep it under the resources' ServiceTimeout)",
+    )
     args = parser.parse_args(argv)
     console = Console(soft_wrap=True)
     plain = True if args.plain else None
     try:
         if args.command == "demo":
             return 0 if run_demo(console=console, plain=plain, speed=args.speed, workdir=args.workdir).ok else 1
-        return _run(CloudAssembly.load(args.assembly), args.stack, console, plain, args.speed)
+        assembly = CloudAssembly.load(args.assembly)
+        return _run(assembly, args.stack, console, plain, args.speed, args.job_minutes * 60)
     except DriverError as exc:
         console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         return 1
 
 
-def _run(assembly: CloudAssembly, stack_name: str | None, console: Console, plain: bool | None, speed: float) -> int:
+def _run(
+    assembly: CloudAssembly, stack_name: str | None, console: Console, plain: bool | None, speed: float, job: float
+) -> int:
     stack = assembly.stack(stack_name)
     with LocalSession(SessionOptions(speed=speed)) as session:
         assert session.emulator is not None
+        session.emulator.controls.add_job_scenario(JobScenario.lasting(job))
         display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
         runner = StackRunner(session, stack, observer=display)
         display.begin(f"create {stack.stack_name}")

@@ -81,7 +81,7 @@ class PollScheduler:
                 self._next_due[arn] = now + every
                 self._last_wall[arn] = wall
                 continue
-            if now < self._next_due[arn] or wall - self._last_wall[arn] < self.min_wall_gap:
+            if now < self._next_due[arn] or wall - self._last_wall.get(arn, 0.0) < self.min_wall_gap:
                 continue
             self._next_due[arn] = now + every
             self._last_wall[arn] = wall

@@ -381,6 +381,8 @@ class StackRunner:
                         f"CloudFormation did not receive a response from your Custom Resource within its "
                         f"ServiceTimeout of {op.service_timeout} s. Check the logs for RequestId {request_id}."
                     )
+                    if op.request_type == "Create":  # no answer, no id: the rollback's Delete gets a made-up one
+                        physical = self._made_up_physical_id(op, request_id)
                     result = _Result(op, "FAILED", physical or "", {}, reason, props, sent=True)
                 else:
                     result = _Result(
@@ -418,13 +420,17 @@ class StackRunner:
             del running[request_id]
             physical = self._physical_of(op, props)
             if op.request_type == "Create":
-                suffix = uuid.uuid5(uuid.NAMESPACE_OID, request_id).hex[:12].upper()
-                physical = f"{self.env.stack_name}-{op.logical_id}-{suffix}"
+                physical = self._made_up_physical_id(op, request_id)
             what = {"Create": "creation", "Update": "update", "Delete": "deletion"}[op.request_type]
             result = _Result(op, "FAILED", physical or "", {}, f"Resource {what} cancelled", props, sent=True)
             results[key(op, physical)] = result
             self.cancelled.append(request_id)
             self._emit(op, result)
+
+    def _made_up_physical_id(self, op: _Op, request_id: str) -> str:
+        """What CloudFormation puts in a Delete for a Create that never answered: ``<stack>-<logical id>-<RANDOM>``."""
+        suffix = uuid.uuid5(uuid.NAMESPACE_OID, request_id).hex[:12].upper()
+        return f"{self.env.stack_name}-{op.logical_id}-{suffix}"
 
     def _start(self, op: _Op) -> tuple[str, dict[str, Any]] | _Result:
         action = op.request_type.upper()

@@ -176,6 +176,26 @@ def test_a_job_still_running_at_the_service_timeout_is_stopped_and_the_stack_rol
     assert _clean(cloud, runner) == []
 
 
+def test_a_create_that_never_answers_times_out_and_the_rollback_stops_its_job(runner, cloud):
+    # GIVEN a job longer than CloudFormation will wait (its ServiceTimeout runs on the accelerated clock, the
+    # provider's own budget on the wall clock, so here CloudFormation's limit comes first)
+    first, _second = _job_ids(runner)
+    cloud.emulator.controls.add_job_scenario(
+        JobScenario(outcome="run_forever", stop_seconds=1), prefix=_name_prefix(runner, first)
+    )
+    # WHEN the stack is created
+    outcome = runner.deploy()
+    # THEN CloudFormation gives up, and its Delete (with a made-up physical id) still stops the job
+    assert outcome.status == "ROLLBACK_COMPLETE", outcome
+    assert "did not receive a response" in outcome.failures[0][1]
+    delete = runner.requests[-1]
+    assert delete["RequestType"] == "Delete" and delete["PhysicalResourceId"].startswith(_name_prefix(runner, first))
+    [job] = _state(cloud)["jobs"]
+    assert job["status"] in ("Stopping", "Stopped")
+    assert _state(cloud)["models"] == []
+    assert _clean(cloud, runner) == []
+
+
 class _SpeedUpOnFailure:
     def __init__(self, controls):
         self.controls = controls
