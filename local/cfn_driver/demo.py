@@ -17,6 +17,7 @@ template here, so the demo never depends on that convention.
 from __future__ import annotations
 
 import copy
+import sys
 import tempfile
 import threading
 import time
@@ -125,8 +126,14 @@ def run_demo(
         assembly = synthesize(base_dir / "cdk.out", DEMO_CONTEXT, app_dir)
         stack = assembly.stack()
         revisions = _BackgroundSynth(base_dir, app_dir)
-        customs = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name)).custom_ids()
+        template = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name))
+        customs = template.custom_ids()
+        function = template.function_spec(template.provider_function_id(customs[0]), stack) if customs else None
         console.print(f"   {stack.stack_name}: {len(customs)} custom resources; the provider runs from its asset")
+        if function is not None:
+            local = f"python{sys.version_info.major}.{sys.version_info.minor}"
+            note = "" if function.runtime == local else f" (the template asks for {function.runtime})"
+            console.print(f"   handler {function.handler} on {local}{note}", highlight=False)
         options = SessionOptions(speed=speed, workdir=base_dir / "session")
         with LocalSession(options) as session:
             assert session.emulator is not None
@@ -163,7 +170,7 @@ def _steps(
     outcome = _operation(display, "2. create", lambda: runner.deploy(base))
     if not _check(outcome, result):
         return
-    _print_outputs(console, outcome.outputs)
+    _print_outputs(console, outcome.outputs, plain=bool(display.plain))
     _check_clean(session, runner, result, "after create")
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
@@ -233,7 +240,11 @@ def _synthesized(revisions: _BackgroundSynth, revision: int, console: Console) -
         return None
 
 
-def _print_outputs(console: Console, outputs: dict[str, Any]) -> None:
+def _print_outputs(console: Console, outputs: dict[str, Any], *, plain: bool) -> None:
+    if plain:  # logs: one unwrapped line per output
+        for name, value in outputs.items():
+            console.print(f"   output {name} = {value}", highlight=False, soft_wrap=True)
+        return
     table = Table(title="stack outputs", show_edge=False, title_justify="left")
     table.add_column("output")
     table.add_column("value", overflow="fold")

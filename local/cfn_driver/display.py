@@ -126,7 +126,11 @@ class ProgressDisplay:
             )
             return f"job {job['status']}: {phases}"
         if row.resource_type == MODEL_TYPE:
-            model = next((m for m in state.get("models", []) if m["modelArn"] == row.physical_id), None)
+            models = [m for m in state.get("models", []) if row.logical_id in (m.get("modelName") or "")]
+            models.sort(key=lambda m: m.get("creationTime") or "")
+            model = models[-1] if models else None
+            if model is None:
+                model = next((m for m in state.get("models", []) if m["modelArn"] == row.physical_id), None)
             return f"model {model['modelStatus']}" if model else ""
         return ""
 
