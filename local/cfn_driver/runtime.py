@@ -196,6 +196,9 @@ class LambdaService:
 
     # --- functions ----------------------------------------------------------------------------------------------
     def register(self, spec: FunctionSpec) -> None:
+        """Add or replace a function; a changed configuration (new code, handler, environment) starts cold."""
+        if self._specs.get(spec.name, spec) != spec and spec.name in self._workers:
+            self._workers.pop(spec.name).stop()
         self._specs[spec.name] = spec
 
     def function_names(self) -> list[str]:

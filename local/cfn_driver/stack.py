@@ -24,7 +24,7 @@ from .cfn_events import request_event
 from .errors import IntrinsicError
 from .intrinsics import CustomState, Resolver, StackEnv
 from .session import LocalSession
-from .template import StackTemplate
+from .template import FunctionSpec, StackTemplate
 
 #: Wall seconds between checks for responses and due polls.
 TICK_SECONDS = 0.05
@@ -138,7 +138,7 @@ class StackRunner:
         #: Request ids CloudFormation stopped listening to (a sibling failed); late responses to them are ignored.
         self.cancelled: list[str] = []
         self.status = "NONE"
-        self._registered: set[str] = set()
+        self._registered: dict[str, FunctionSpec] = {}
         # What Ref/GetAtt of custom resources see *during* an operation: answers land here as they arrive.
         self._live: dict[str, CustomState] = {}
 
@@ -522,9 +522,9 @@ class StackRunner:
         for lid in template.custom_ids():
             function_id = template.provider_function_id(lid)
             spec = template.function_spec(function_id, self.stack)
-            if spec.name not in self._registered:
+            if self._registered.get(spec.name) != spec:  # new, or changed by an update (new asset, environment...)
                 self.session.register_function(spec)
-                self._registered.add(spec.name)
+                self._registered[spec.name] = spec
 
     def _set_status(self, status: str) -> None:
         self.status = status
