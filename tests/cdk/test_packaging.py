@@ -18,7 +18,7 @@ SHOW_CONSTRUCTS = "import constructs, sys; print(constructs.__file__)"
 
 def offline_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_PROFILE")}
-    env.update({"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"})
+    env.update({"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_CLI_TELEMETRY": "true"})
     env.update(extra)
     return env
 
