@@ -104,6 +104,16 @@ class _Op:
     record: ResourceRecord | None = None  # for a Delete: the resource being deleted
 
 
+@dataclass(frozen=True)
+class _InFlight:
+    """A request sent and not answered yet."""
+
+    op: _Op
+    deadline: float  # virtual time after which CloudFormation stops waiting
+    properties: dict[str, Any]
+    physical_id: str | None
+
+
 @dataclass
 class _Result:
     op: _Op
@@ -249,9 +259,7 @@ class StackRunner:
             if result.status == "SUCCESS" and result.physical_id != previous.physical_id:
                 deletes.append(self._record(result))
         self._set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-        cleanup = self._execute(
-            [self._delete_op(r, deps=set()) for r in deletes], stop_on_failure=False, keyed_by_physical=True
-        )
+        cleanup = self._execute(self._delete_ops(deletes, old), stop_on_failure=False, keyed_by_physical=True)
         rollback_failures += self._apply_deletes(cleanup, forget=False)
         self.template = old
         self._set_status("UPDATE_ROLLBACK_FAILED" if rollback_failures else "UPDATE_ROLLBACK_COMPLETE")
@@ -338,7 +346,7 @@ class StackRunner:
         assert lambdas and responses and polls and clock
         results: dict[str, _Result] = {}
         pending = list(ops)
-        running: dict[str, tuple[_Op, float, dict[str, Any]]] = {}  # request id -> (op, virtual deadline, props)
+        running: dict[str, _InFlight] = {}  # by request id
         failed = False
         succeeded: set[str] = set()  # logical ids done successfully (what dependents wait for)
         last_progress = time.monotonic()
@@ -360,8 +368,8 @@ class StackRunner:
                         if started.status == "SUCCESS":
                             succeeded.add(op.logical_id)
                     else:
-                        request_id, props = started
-                        running[request_id] = (op, clock.now() + op.service_timeout, props)
+                        request_id, props, physical_id = started
+                        running[request_id] = _InFlight(op, clock.now() + op.service_timeout, props, physical_id)
             if failed and stop_on_failure and running:
                 self._cancel(running, results, key)
             if not running:
@@ -369,10 +377,11 @@ class StackRunner:
             responses.wait(running, TICK_SECONDS)
             polls.deliver_due()
             self.observer.idle()
-            for request_id, (op, deadline, props) in list(running.items()):
-                physical = self._physical_of(op, props)
+            for request_id, flight in list(running.items()):
+                op, props, physical = flight.op, flight.properties, flight.physical_id
                 answer = responses.first(request_id)
-                if answer is None and clock.now() <= deadline and time.monotonic() - last_progress < WALL_GUARD_SECONDS:
+                waiting = clock.now() <= flight.deadline and time.monotonic() - last_progress < WALL_GUARD_SECONDS
+                if answer is None and waiting:
                     continue
                 del running[request_id]
                 last_progress = time.monotonic()
@@ -407,7 +416,7 @@ class StackRunner:
 
     def _cancel(
         self,
-        running: dict[str, tuple[_Op, float, dict[str, Any]]],
+        running: dict[str, _InFlight],
         results: dict[str, _Result],
         key: Callable[[_Op, str | None], str],
     ) -> None:
@@ -416,9 +425,9 @@ class StackRunner:
         A cancelled Create never got a physical id, so CloudFormation makes one up (``<stack>-<logical id>-<random>``)
         and the rollback's Delete carries it: the provider has to cope with a Delete for something it cannot name.
         """
-        for request_id, (op, _deadline, props) in list(running.items()):
+        for request_id, flight in list(running.items()):
             del running[request_id]
-            physical = self._physical_of(op, props)
+            op, props, physical = flight.op, flight.properties, flight.physical_id
             if op.request_type == "Create":
                 physical = self._made_up_physical_id(op, request_id)
             what = {"Create": "creation", "Update": "update", "Delete": "deletion"}[op.request_type]
@@ -432,7 +441,8 @@ class StackRunner:
         suffix = uuid.uuid5(uuid.NAMESPACE_OID, request_id).hex[:12].upper()
         return f"{self.env.stack_name}-{op.logical_id}-{suffix}"
 
-    def _start(self, op: _Op) -> tuple[str, dict[str, Any]] | _Result:
+    def _start(self, op: _Op) -> tuple[str, dict[str, Any], str | None] | _Result:
+        """Send the op's event (request id, properties, physical id), or its immediate result (no event needed)."""
         action = op.request_type.upper()
         try:
             prepared = op.prepare()
@@ -458,11 +468,7 @@ class StackRunner:
         self.requests.append(event)
         self._record_event(op, f"{action}_IN_PROGRESS", "", physical_id or "")
         self.session.lambdas.invoke_async(op.function, event)
-        return event["RequestId"], {**properties, "__physical__": physical_id}
-
-    @staticmethod
-    def _physical_of(op: _Op, props: dict[str, Any]) -> str | None:
-        return props.get("__physical__")
+        return event["RequestId"], dict(properties), physical_id
 
     def _emit(self, op: _Op, result: _Result) -> None:
         action = op.request_type.upper()
@@ -476,12 +482,11 @@ class StackRunner:
 
     # --- bookkeeping --------------------------------------------------------------------------------------------
     def _record(self, result: _Result) -> ResourceRecord:
-        properties = {k: v for k, v in result.properties.items() if k != "__physical__"}
         return ResourceRecord(
             logical_id=result.op.logical_id,
             resource_type=result.op.resource_type,
             physical_id=result.physical_id,
-            properties=properties,
+            properties=dict(result.properties),
             data=result.data,
             function=result.op.function,
         )

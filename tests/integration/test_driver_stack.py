@@ -88,5 +88,6 @@ def test_a_failed_update_reverts_in_place_changes_and_deletes_replacements(probe
     ]
     revert = probe_runner.requests[mark + 2]
     assert "Fail" not in revert["ResourceProperties"] and revert["OldResourceProperties"]["Fail"] == "bad update"
+    assert set(revert["OldResourceProperties"]) == {"ServiceToken", "Id", "Upstream", "Fail"}
     assert {lid: r.physical_id for lid, r in probe_runner.records.items()} == {"A": "a-1", "B": "b-1"}
     assert probe_runner.destroy().ok
