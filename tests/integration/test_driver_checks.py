@@ -137,3 +137,15 @@ def test_the_run_command_creates_and_deletes_a_synthesized_stack(example_assembl
     assert completed.returncode == 0, printed + completed.stderr
     assert "stack CREATE_COMPLETE" in printed and "stack DELETE_COMPLETE" in printed
     assert "left behind" not in printed
+
+
+@pytest.mark.integration
+def test_the_main_job_passes_end_to_end():
+    """`make demo`: synthesize with the CDK CLI, create, update in place, replace, delete, check leftovers."""
+    command = [sys.executable, "-m", "cfn_driver", "--plain", "demo"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    printed = completed.stdout
+    assert completed.returncode == 0, printed[-4000:] + completed.stderr[-2000:]
+    for step in ("== 2. create", "== 3. update: tag change", "== 4. update: replacement", "== 5. delete"):
+        assert step in printed
+    assert "demo passed" in printed and "nothing left behind" in printed
