@@ -28,7 +28,7 @@ from .template import FunctionSpec, StackTemplate
 
 #: Wall seconds between checks for responses and due polls.
 TICK_SECONDS = 0.05
-#: A run that makes no progress for this many wall seconds is a driver bug or a frozen clock: stop waiting.
+#: Wall seconds a request may wait beyond its ServiceTimeout's wall equivalent (a frozen clock never gets there).
 WALL_GUARD_SECONDS = 300.0
 JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 MODEL_TYPE = "Custom::BedrockCustomModel"
@@ -110,6 +110,7 @@ class _InFlight:
 
     op: _Op
     deadline: float  # virtual time after which CloudFormation stops waiting
+    wall_deadline: float  # monotonic time after which the driver stops waiting anyway (frozen or stalled clock)
     properties: dict[str, Any]
     physical_id: str | None
 
@@ -349,7 +350,6 @@ class StackRunner:
         running: dict[str, _InFlight] = {}  # by request id
         failed = False
         succeeded: set[str] = set()  # logical ids done successfully (what dependents wait for)
-        last_progress = time.monotonic()
 
         def key(op: _Op, physical: str | None = None) -> str:
             return f"{op.logical_id}#{physical}" if keyed_by_physical else op.logical_id
@@ -360,7 +360,6 @@ class StackRunner:
                     if not op.deps <= succeeded:
                         continue
                     pending.remove(op)
-                    last_progress = time.monotonic()
                     started = self._start(op)
                     if isinstance(started, _Result):
                         results[key(op, started.physical_id)] = started
@@ -369,7 +368,8 @@ class StackRunner:
                             succeeded.add(op.logical_id)
                     else:
                         request_id, props, physical_id = started
-                        running[request_id] = _InFlight(op, clock.now() + op.service_timeout, props, physical_id)
+                        wall = time.monotonic() + clock.to_wall(op.service_timeout) + WALL_GUARD_SECONDS
+                        running[request_id] = _InFlight(op, clock.now() + op.service_timeout, wall, props, physical_id)
             if failed and stop_on_failure and running:
                 self._cancel(running, results, key)
             if not running:
@@ -380,11 +380,10 @@ class StackRunner:
             for request_id, flight in list(running.items()):
                 op, props, physical = flight.op, flight.properties, flight.physical_id
                 answer = responses.first(request_id)
-                waiting = clock.now() <= flight.deadline and time.monotonic() - last_progress < WALL_GUARD_SECONDS
+                waiting = clock.now() <= flight.deadline and time.monotonic() <= flight.wall_deadline
                 if answer is None and waiting:
                     continue
                 del running[request_id]
-                last_progress = time.monotonic()
                 if answer is None:
                     reason = (
                         f"CloudFormation did not receive a response from your Custom Resource within its "
