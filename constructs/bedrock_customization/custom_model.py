@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
+from aws_cdk import ArnFormat, CustomResource, Duration, ITaggable, RemovalPolicy, Stack, TagManager
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
@@ -16,7 +16,7 @@ from constructs import Construct
 from .models import CustomModelReference
 from .options import prune
 from .provider import BedrockCustomizationProvider
-from .references import KeyInput, RoleInput, bedrock_arn, resolve_key, role_arn
+from .references import KeyInput, RoleInput, resolve_key, role_arn
 from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
@@ -26,7 +26,7 @@ from .resource_rules import (
     render_tags,
 )
 from .s3_location import S3Input, resolve_s3
-from .service_role import create_service_role, depend_on_policies, grant_s3_read, key_use_statement
+from .service_role import create_service_role, depend_on_policies, grant_key_use, grant_s3_read
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
 
@@ -39,6 +39,17 @@ _ARGUMENTS = {
     "roleArn": "role",
     "modelTags": "model_tags",
 }
+
+
+def model_import_source_arn(scope: Construct) -> str:
+    """``aws:SourceArn`` for the service role of CreateCustomModel: any Bedrock resource of this account and region.
+
+    AWS documents one service role for both ways of importing models (custom model import jobs and CreateCustomModel)
+    and its example trust restricts ``aws:SourceArn`` to ``model-import-job/*`` of the account, without naming what
+    CreateCustomModel passes. Bedrock's confused-deputy guide says to wildcard the unknown parts of the ARN
+    (``arn:aws:bedrock:*:123456789012:*``); this keeps the region and account fixed and wildcards the resource.
+    """
+    return Stack.of(scope).format_arn(service="bedrock", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
 
 
 @jsii.implements(bedrock.IModel, ITaggable)
@@ -127,13 +138,12 @@ class CustomModel(Construct):
             created_role = create_service_role(
                 self,
                 "ServiceRole",
-                # Bedrock's own resources of this account and region (the import runs as a Bedrock-internal job).
-                source_arn=bedrock_arn(self, "*", ""),
+                source_arn=model_import_source_arn(self),
                 description="Service role Amazon Bedrock assumes to read custom model artifacts",
             )
             grant_s3_read(created_role, [artifacts])
             if key is not None:
-                created_role.add_to_principal_policy(key_use_statement(self, key))
+                grant_key_use(created_role, self, key)
             self.role = created_role
         final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
 
@@ -142,6 +152,8 @@ class CustomModel(Construct):
             provider.grant_pass_role(final_role_arn)
         if key is not None:
             provider.grant_key_use(key)
+        if model_package_arn is not None:
+            provider.grant_model_package_read(model_package_arn)
         # Tags applied with cdk.Tags.of(...) join the explicit ones.
         self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
         self.node.add_validation(TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)}))

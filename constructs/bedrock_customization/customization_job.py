@@ -30,10 +30,10 @@ from .service_role import (
     create_service_role,
     depend_on_policies,
     grant_invoke,
+    grant_key_use,
     grant_s3_read,
     grant_s3_write,
     grant_vpc,
-    key_use_statement,
 )
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
@@ -225,7 +225,7 @@ class CustomizationJob(Construct):
         grant_s3_read(role, request.reads)
         grant_s3_write(role, request.output)
         if inputs.key is not None:
-            role.add_to_principal_policy(key_use_statement(self, inputs.key))
+            grant_key_use(role, self, inputs.key)
         if inputs.vpc_config is not None:
             grant_vpc(role, self, inputs.vpc_config)
         if inputs.reinforcement_fine_tuning is not None:

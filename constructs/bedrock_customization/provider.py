@@ -1,9 +1,12 @@
 """The one provider function per stack behind every customization job and custom model of that stack.
 
 Constructs call :meth:`BedrockCustomizationProvider.of` and get the stack's single instance, created on first use,
-then ask it for the permissions their resource needs (pass a role, use a key). Its own role is least privilege:
-Bedrock actions on this account's (and region's) jobs and custom models, EventBridge actions on the rules crhelper
-creates to poll (all named with :data:`contract.POLL_RULE_PREFIX`), and Add/RemovePermission on itself only.
+then ask it for the permissions their resource needs (pass a role, use a key, read a model package). Its own role is
+least privilege: Bedrock actions on this account's (and region's) jobs and custom models (plus the foundation models
+and inference profiles a job names, and ListModelCustomizationJobs, which supports no resource scoping), EventBridge
+actions on the rules crhelper creates to poll (all named with :data:`contract.POLL_RULE_PREFIX`), and
+Add/RemovePermission on itself only. ``tests/cdk/test_provider_permissions.py`` derives the Bedrock, EventBridge and
+Lambda operations from the provider's source and checks each is allowed here.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from constructs import Construct, IConstruct
 
 from .asset import provider_code
 from .references import ResolvedKey, bedrock_arn
-from .service_role import key_use_statement
+from .service_role import grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
@@ -54,16 +57,21 @@ class BedrockCustomizationProvider(Construct):
         job_arns = bedrock_arn(self, "model-customization-job")
         model_arns = bedrock_arn(self, "custom-model")
         foundation_models = bedrock_arn(self, "foundation-model", account="")
+        inference_profiles = bedrock_arn(self, "inference-profile")
         self._allow(
-            # CreateModelCustomizationJob is authorized against the job, the resulting model and the base model.
+            # CreateModelCustomizationJob is authorized against the job and the resulting custom model, plus the
+            # models it names: the base model (a foundation model, or one of this account's custom models when
+            # customizing iteratively) and a distillation teacher (a foundation model or an inference profile).
             ["bedrock:CreateModelCustomizationJob"],
-            [job_arns, model_arns, foundation_models],
+            [job_arns, model_arns, foundation_models, inference_profiles],
         )
         self._allow(["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"], [job_arns])
+        # List* actions support no resource-level permissions (Service Authorization Reference): Resource "*".
+        # The provider lists its own recent jobs to find one a lost Create response started.
+        self._allow(["bedrock:ListModelCustomizationJobs"], ["*"])
         self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
-        self._allow(
-            ["bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"], [job_arns, model_arns]
-        )
+        # TagResource also authorizes creating a job or model with tags (jobTags, customModelTags, modelTags).
+        self._allow(["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns])
         rules = stack.format_arn(service="events", resource="rule", resource_name=f"{contract.POLL_RULE_PREFIX}*")
         self._allow(["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"], [rules])
         self._allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
@@ -137,7 +145,17 @@ class BedrockCustomizationProvider(Construct):
         if key.resource_arn in self._keys:
             return
         self._keys.add(key.resource_arn)
-        self.role.add_to_principal_policy(key_use_statement(self, key))
+        grant_key_use(self.role, self, key)
+
+    def grant_model_package_read(self, model_package_arn: str) -> None:
+        """CreateCustomModel from a SageMaker AI model package: the caller needs ``sagemaker:DescribeModelPackage``
+        and ``sagemaker:AccessModelPackageData`` on the package (Bedrock API reference, ModelPackageArnDataSource)."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackageData"],
+                resources=[model_package_arn],
+            )
+        )
 
     def grant(self, statement: iam.PolicyStatement) -> None:
         self.role.add_to_principal_policy(statement)

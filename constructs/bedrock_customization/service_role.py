@@ -58,15 +58,29 @@ def grant_s3_write(role: iam.IRole, location: ResolvedS3) -> None:
         location.bucket.encryption_key.grant_encrypt_decrypt(role)
 
 
-def key_use_statement(scope: Construct, key: ResolvedKey) -> iam.PolicyStatement:
-    """Use of a customer-managed key, only through Bedrock (``kms:ViaService``), as Bedrock's encryption guide asks."""
-    conditions: dict = {"StringEquals": {"kms:ViaService": f"bedrock.{Stack.of(scope).region}.amazonaws.com"}}
-    conditions.update(key.conditions)
-    return iam.PolicyStatement(
-        actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
-        resources=[key.resource_arn],
-        conditions=conditions,
-    )
+def key_use_statements(scope: Construct, key: ResolvedKey) -> list[iam.PolicyStatement]:
+    """Use of a customer-managed key, only through Bedrock (``kms:ViaService``), as Bedrock's encryption guide asks;
+    grants only for AWS resources (``kms:GrantIsForAWSResource``): Bedrock creates them for the job or model, and
+    nothing else may use this permission to hand the key to another principal."""
+    via_bedrock: dict = {"StringEquals": {"kms:ViaService": f"bedrock.{Stack.of(scope).region}.amazonaws.com"}}
+    via_bedrock.update(key.conditions)
+    return [
+        iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            resources=[key.resource_arn],
+            conditions=via_bedrock,
+        ),
+        iam.PolicyStatement(
+            actions=["kms:CreateGrant"],
+            resources=[key.resource_arn],
+            conditions={**via_bedrock, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
+
+
+def grant_key_use(role: iam.IRole, scope: Construct, key: ResolvedKey) -> None:
+    for statement in key_use_statements(scope, key):
+        role.add_to_principal_policy(statement)
 
 
 def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:

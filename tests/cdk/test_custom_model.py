@@ -70,7 +70,17 @@ def test_created_role_has_confused_deputy_conditions_and_reads_only_the_artifact
     (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "bedrock.amazonaws.com"}
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    assert "aws:SourceArn" in trust["Condition"]["ArnLike"]
+    # Any Bedrock resource of this account and region (the unknown resource part wildcarded, as Bedrock's
+    # confused-deputy guide says); never the unmatchable "...:*/" of a resource-name-style ARN.
+    assert trust["Condition"]["ArnLike"] == {
+        "aws:SourceArn": {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+                 ":*"],
+            ]
+        }
+    }  # fmt: skip
     statements = q.policy_statements(template, "FromS3ServiceRoleDefaultPolicy")
     (read,) = q.statements_with(statements, "s3:GetObject")
     assert read["Resource"]["Fn::Join"][1][-1] == ":s3:::customer-escrow-111122223333-smtj-abcdef/nova-micro/run-1/*"

@@ -304,10 +304,11 @@ def test_service_role_writes_only_the_output_prefix(template, q):
 
 def test_service_role_may_use_the_model_key_only_through_bedrock(template, q):
     statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
-    (key_use,) = q.statements_with(statements, "kms:CreateGrant")
+    (grant,) = q.statements_with(statements, "kms:CreateGrant")
     key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
-    assert key_use["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
+    assert grant["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert "kms:ViaService" in grant["Condition"]["StringEquals"]
 
 
 def test_service_role_may_decrypt_a_kms_encrypted_data_bucket(template, q):
@@ -380,16 +381,23 @@ def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_model
         "bedrock:StopModelCustomizationJob",
         "bedrock:GetCustomModel",
         "bedrock:DeleteCustomModel",
+        "bedrock:ListModelCustomizationJobs",
         "bedrock:TagResource",
         "bedrock:UntagResource",
-        "bedrock:ListTagsForResource",
     } <= q.all_actions(bedrock_statements)
     for statement in bedrock_statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if q.actions_of(statement) == ["bedrock:ListModelCustomizationJobs"]:
+            assert resources == ["*"]  # List* actions support no resource-level permissions
+            continue
         for resource in resources:
-            assert resource != "*"
             tail = resource["Fn::Join"][1][-1]
-            assert tail in (":model-customization-job/*", ":custom-model/*", "::foundation-model/*")
+            assert tail in (
+                ":model-customization-job/*",
+                ":custom-model/*",
+                "::foundation-model/*",
+                ":inference-profile/*",
+            )
 
 
 def test_provider_event_rules_are_scoped_to_the_poll_prefix(template, q):
@@ -415,8 +423,9 @@ def test_provider_may_add_permissions_only_to_itself_in_a_separate_policy(templa
 
 def test_provider_may_use_the_model_key_through_bedrock(template, q):
     statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
-    (key_use,) = q.statements_with(statements, "kms:CreateGrant")
-    assert "kms:ViaService" in key_use["Condition"]["StringEquals"]
+    (grant,) = q.statements_with(statements, "kms:CreateGrant")
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert "kms:ViaService" in grant["Condition"]["StringEquals"]
 
 
 def test_grant_read_scopes_to_the_job_and_its_model(make_stack, synthesize, q):

@@ -1,0 +1,165 @@
+"""The provider role allows exactly the AWS operations the provider's code calls, each on the documented resources.
+
+The operations are derived from the provider package's source (every attribute named like a botocore operation of
+Bedrock, EventBridge or Lambda), so a provider change that calls a new operation fails here until the construct
+grants it. Resources follow the Service Authorization Reference
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html): List* actions support
+no resource-level permissions and need ``"*"``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import bedrock_customization_provider
+import botocore.session
+import pytest
+from aws_cdk import aws_kms as kms
+from bedrock_customization import CustomizationJob, CustomModel, DistillationConfig
+from botocore import xform_name
+
+PACKAGE = "arn:aws:sagemaker:us-east-1:111122223333:model-package/nova-micro-sft/1"
+ARTIFACTS = "s3://customer-escrow-111122223333-smtj-abcdef/nova-micro/run-1/"
+_ACCOUNT_SCOPE = "arn:${Partition}:bedrock:${Region}:${AccountId}"
+JOBS = f"{_ACCOUNT_SCOPE}:model-customization-job/*"
+MODELS = f"{_ACCOUNT_SCOPE}:custom-model/*"
+FOUNDATION_MODELS = "arn:${Partition}:bedrock:${Region}::foundation-model/*"
+INFERENCE_PROFILES = f"{_ACCOUNT_SCOPE}:inference-profile/*"
+#: IAM action -> the resources the provider role must allow it on (exactly).
+EXPECTED_RESOURCES = {
+    # job*, custom-model* and the models the request names (base model, distillation teacher).
+    "bedrock:CreateModelCustomizationJob": {JOBS, MODELS, FOUNDATION_MODELS, INFERENCE_PROFILES},
+    "bedrock:GetModelCustomizationJob": {JOBS},
+    "bedrock:StopModelCustomizationJob": {JOBS},
+    "bedrock:ListModelCustomizationJobs": {"*"},
+    "bedrock:CreateCustomModel": {MODELS},
+    "bedrock:GetCustomModel": {MODELS},
+    "bedrock:DeleteCustomModel": {MODELS},
+    "bedrock:TagResource": {JOBS, MODELS},
+    "bedrock:UntagResource": {JOBS, MODELS},
+    "events:PutRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    "events:PutTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    "events:RemoveTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    "events:DeleteRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    "lambda:AddPermission": {"${BedrockCustomizationProviderFunction.Arn}"},
+    "lambda:RemovePermission": {"${BedrockCustomizationProviderFunction.Arn}"},
+}
+_SERVICES = {"bedrock": "bedrock", "events": "events", "lambda": "lambda"}  # botocore service -> IAM prefix
+
+
+def provider_operations() -> set[str]:
+    """``prefix:Operation`` for every AWS operation the provider package refers to (receiver decides the service)."""
+    session = botocore.session.get_session()
+    operations = {
+        service: {xform_name(name): name for name in session.get_service_model(service).operation_names}
+        for service in _SERVICES
+    }
+    found: set[str] = set()
+    for path in Path(bedrock_customization_provider.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            receiver = ast.unparse(node.value)
+            service = "events" if "events" in receiver else "lambda" if "lambda" in receiver else "bedrock"
+            if node.attr in operations[service]:
+                found.add(f"{_SERVICES[service]}:{operations[service][node.attr]}")
+    return found
+
+
+def render(value: Any) -> str:
+    """A resource as text: ``Ref``/``GetAtt`` become ``${Name}`` (logical ids without their hash suffix)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"].removeprefix("AWS::") + "}"
+    if "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return "${" + re.sub(r"[0-9A-F]{8}$", "", logical_id) + "." + attribute + "}"
+    separator, parts = value["Fn::Join"]
+    return separator.join(render(part) for part in parts)
+
+
+def allowed_resources(statements: list[dict[str, Any]], action: str, q) -> set[str]:
+    resources: set[str] = set()
+    for statement in statements:
+        if statement["Effect"] == "Allow" and any(fnmatchcase(action, a) for a in q.actions_of(statement)):
+            found = statement["Resource"]
+            resources |= {render(r) for r in (found if isinstance(found, list) else [found])}
+    return resources
+
+
+@pytest.fixture(scope="module")
+def template(make_stack, synthesize):
+    stack = make_stack("PermissionsStack")
+    CustomizationJob(stack, "Fine", base_model="amazon.nova-micro-v1:0:128k", training_data="s3://b-1/t.jsonl",
+                     output_data="s3://b-1/o/", job_tags={"k": "v"})  # fmt: skip
+    teacher = DistillationConfig(teacher_model="amazon.nova-pro-v1:0")
+    CustomizationJob(stack, "Distill", base_model="amazon.nova-micro-v1:0:128k", training_data="s3://b-1/t.jsonl",
+                     output_data="s3://b-1/d/", distillation=teacher)  # fmt: skip
+    CustomModel(stack, "FromPackage", model_package_arn=PACKAGE)
+    CustomModel(stack, "FromS3", s3_artifacts=ARTIFACTS, kms_key=kms.Key(stack, "Key"))
+    return synthesize(stack)
+
+
+@pytest.fixture(scope="module")
+def provider_statements(template, q):
+    return q.policy_statements(template, "BedrockCustomizationProvider")
+
+
+def test_the_provider_calls_what_the_expectations_list():
+    # The derivation itself: a new call in the provider shows up here first (add its IAM action and resources above).
+    assert provider_operations() == set(EXPECTED_RESOURCES)
+
+
+@pytest.mark.parametrize("action", sorted(provider_operations()))
+def test_every_operation_the_provider_calls_is_allowed_on_its_documented_resources(action, provider_statements, q):
+    assert allowed_resources(provider_statements, action, q) == EXPECTED_RESOURCES.get(action, {"<not expected>"})
+
+
+def test_the_provider_has_no_service_action_it_does_not_call(provider_statements, q):
+    called = provider_operations()
+    granted = {a for a in q.all_actions(provider_statements) if a.split(":")[0] in _SERVICES.values()}
+    assert granted == called
+
+
+def test_the_provider_may_read_the_model_package_it_imports(provider_statements, q):
+    # ModelPackageArnDataSource: the caller needs DescribeModelPackage and AccessModelPackageData on the package.
+    (statement,) = q.statements_with(provider_statements, "sagemaker:DescribeModelPackage")
+    assert statement == {
+        "Action": ["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackageData"],
+        "Effect": "Allow",
+        "Resource": PACKAGE,
+    }
+
+
+def test_no_model_package_no_sagemaker_permission(make_stack, synthesize, q):
+    stack = make_stack()
+    CustomModel(stack, "FromS3", s3_artifacts=ARTIFACTS)
+    statements = q.policy_statements(synthesize(stack), "BedrockCustomizationProvider")
+    assert not [a for a in q.all_actions(statements) if a.startswith("sagemaker:")]
+
+
+def test_key_use_statements_limit_grants_to_aws_resources(template, provider_statements, q):
+    key_id, _ = q.one(template, "AWS::KMS::Key", "Key")
+    via_bedrock = {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["bedrock.", {"Ref": "AWS::Region"},
+                                                                         ".amazonaws.com"]]}}}  # fmt: skip
+    expected = [
+        {
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Condition": via_bedrock,
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
+        },
+        {
+            "Action": "kms:CreateGrant",
+            "Condition": {**via_bedrock, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
+        },
+    ]
+    for statements in (provider_statements, q.policy_statements(template, "FromS3ServiceRoleDefaultPolicy")):
+        assert [s for s in statements if any(a.startswith("kms:") for a in q.actions_of(s))] == expected
