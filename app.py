@@ -5,6 +5,12 @@ Synthesizes offline: no credentials, no account, no network (the stack is enviro
 asset is staged from installed packages). ``cdk synth`` runs it through cdk.json.
 
 Optional context:
+    -c dataBucket=NAME   an existing bucket holding your data, in the stack's region: the jobs train on
+                         ``train/data.jsonl`` (validated on ``validation/data.jsonl``), the follow-up job on
+                         ``train/more-data.jsonl``, and write under ``output/``. Default: the stack creates an empty
+                         bucket, which is enough for ``cdk synth`` and the offline demo; deploy with your own bucket
+                         (``cdk deploy -c dataBucket=my-training-data``), as Bedrock needs the data to exist when a
+                         job starts.
     -c modelPackageArn=arn:aws:sagemaker:...:model-package/...   also register a custom model from a SageMaker AI
                                                                  model package (e.g. a Nova model trained there)
     -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
@@ -22,19 +28,31 @@ BASE_MODEL = "amazon.nova-micro-v1:0:128k"
 
 
 class CustomizationExampleStack(cdk.Stack):
-    """A data bucket, a fine-tuning job on it, a second job continuing from the first job's model, and outputs."""
+    """A data bucket (yours, or a new empty one), a fine-tuning job on it, a second job continuing from the first
+    job's model, and outputs."""
 
     def __init__(
-        self, scope: Construct, id: str, *, model_package_arn: str | None = None, revision: int = 1, **kwargs
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        data_bucket_name: str | None = None,
+        model_package_arn: str | None = None,
+        revision: int = 1,
+        **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
-        data = s3.Bucket(
-            self,
-            "Data",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-        )
+        data: s3.IBucket
+        if data_bucket_name:
+            data = s3.Bucket.from_bucket_name(self, "Data", data_bucket_name)
+        else:
+            data = s3.Bucket(
+                self,
+                "Data",
+                encryption=s3.BucketEncryption.S3_MANAGED,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                enforce_ssl=True,
+            )
         job = CustomizationJob(
             self,
             "FineTune",
@@ -83,14 +101,20 @@ class CustomizationExampleStack(cdk.Stack):
             cdk.CfnOutput(self, "ImportedModelStatus", value=model.status)
 
 
-def main() -> cdk.App:
-    app = cdk.App()
-    CustomizationExampleStack(
+def build(app: cdk.App) -> CustomizationExampleStack:
+    """The example stack, configured by the app's context (see the module docstring)."""
+    return CustomizationExampleStack(
         app,
         "BedrockCustomizationExample",
+        data_bucket_name=app.node.try_get_context("dataBucket"),
         model_package_arn=app.node.try_get_context("modelPackageArn"),
         revision=int(app.node.try_get_context("demoRevision") or 1),
     )
+
+
+def main() -> cdk.App:
+    app = cdk.App()
+    build(app)
     app.synth()
     return app
 

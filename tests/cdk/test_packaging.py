@@ -84,3 +84,39 @@ def test_app_revisions_change_tags_then_hyperparameters(app_module, synthesize, 
     assert {"key": "revision", "value": "2"} in second["jobTags"]
     assert {k: v for k, v in second.items() if k != "jobTags"} == {k: v for k, v in first.items() if k != "jobTags"}
     assert third["hyperParameters"]["epochCount"] == "3" != first["hyperParameters"]["epochCount"]
+
+
+def test_app_trains_on_an_existing_bucket_given_as_context(app_module, synthesize, q):
+    # GIVEN `cdk deploy -c dataBucket=my-training-data`
+    stack = app_module["build"](cdk.App(context={"dataBucket": "my-training-data"}))
+    template = synthesize(stack)
+    # THEN no bucket is created and the jobs read and write the given one, under the same keys
+    assert q.resources(template, "AWS::S3::Bucket") == {}
+    jobs = q.resources(template, "Custom::BedrockModelCustomizationJob")
+    (first,) = [r["Properties"] for lid, r in jobs.items() if lid.startswith("FineTune") and "Again" not in lid]
+    (again,) = [r["Properties"] for lid, r in jobs.items() if lid.startswith("FineTuneAgain")]
+    assert first["trainingDataConfig"] == {"s3Uri": "s3://my-training-data/train/data.jsonl"}
+    assert first["validationDataConfig"] == {"validators": [{"s3Uri": "s3://my-training-data/validation/data.jsonl"}]}
+    assert first["outputDataConfig"] == {"s3Uri": "s3://my-training-data/output/fine-tune/"}
+    assert again["trainingDataConfig"] == {"s3Uri": "s3://my-training-data/train/more-data.jsonl"}
+    assert again["outputDataConfig"] == {"s3Uri": "s3://my-training-data/output/fine-tune-again/"}
+    # AND the created service role reads exactly those objects of that bucket
+    statements = q.policy_statements(template, "FineTuneServiceRoleDefaultPolicy")
+    (write,) = q.statements_with(statements, "s3:PutObject")
+    assert write["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-training-data/output/fine-tune/*"]]
+    }
+
+
+def test_app_without_context_creates_its_data_bucket(app_module, synthesize, q):
+    stack = app_module["build"](cdk.App())
+    template = synthesize(stack)
+    (bucket_id,) = q.resources(template, "AWS::S3::Bucket")
+    first = next(
+        r["Properties"]
+        for lid, r in q.resources(template, "Custom::BedrockModelCustomizationJob").items()
+        if lid.startswith("FineTune") and "Again" not in lid
+    )
+    assert first["trainingDataConfig"] == {
+        "s3Uri": {"Fn::Join": ["", ["s3://", {"Ref": bucket_id}, "/train/data.jsonl"]]}
+    }
