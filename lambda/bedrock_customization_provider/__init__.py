@@ -7,9 +7,9 @@ Modules, by concern:
 
 - what the resources are: :mod:`.contract` (shared names), :mod:`.shapes` (botocore-model coercion and validation),
   :mod:`.rules` (the few rules a shape cannot express), :mod:`.naming` (deterministic names and tokens);
-- what we do on Bedrock: :mod:`.jobs`, :mod:`.models` (plain API functions), :mod:`.job_resource`,
+- what we do on Bedrock: :mod:`.jobs`, :mod:`.models`, :mod:`.tagging` (plain API functions), :mod:`.job_resource`,
   :mod:`.model_resource` (Create/Update/Delete of each resource kind, see :mod:`.lifecycle`);
 - how we wait: :mod:`.waiting` (the ServiceTimeout budget) and :mod:`.cfn_resource` (crhelper's scheduled polls);
 - plumbing: :mod:`.handler` (entry point), :mod:`.clients`, :mod:`.retry`, :mod:`.response`, :mod:`.logs`,
-  :mod:`.errors`.
+  :mod:`.errors` (our exceptions, and how any error becomes a reason).
 """

@@ -7,15 +7,20 @@ an EventBridge rule that re-invokes the function every poll interval, the respon
   setting up a poll and waiting an interval;
 - rule names are ``bedrock-cr-poll-<logical id>-<hash>`` (<= 64 characters, the IAM policy is scoped to the prefix),
   deterministic per request so a redelivered event reuses the rule; statement ids are the same (<= 100);
-- the poll target's input is a slim event (no API properties), far below EventBridge's 8,192 characters;
+- the poll target's input is a slim event (no API properties), far below EventBridge's 8,192 characters; what a
+  poll needs from the properties, the first invocation puts in the :class:`~.lifecycle.Pending` memo (CrHelperData);
+- polling that cannot be set up after the resource was started (PutRule, AddPermission, PutTargets failing) gives
+  the resource up at once (a job is stopped) and answers FAILED, instead of leaving a job nobody owns;
 - reasons are cut at the END (crhelper keeps only the end), the response send is bounded, no 120 s sleep on delete;
-- every poll checks :class:`~.waiting.ServiceTimeoutBudget` and gives up clearly before CloudFormation's limit.
+- every poll checks :class:`~.waiting.ServiceTimeoutBudget` and gives up clearly before CloudFormation's limit; the
+  budget starts when the resource began (the job's creationTime), so a redelivered request cannot extend it.
 
 Decorated functions stay thin: parse the event, call the kind, translate the answer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -28,7 +33,15 @@ from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
 from . import contract, naming, response
-from .errors import PollTargetTooLargeError, ProviderError, RetriesExhaustedError, fit_reason
+from .errors import (
+    PollTargetTooLargeError,
+    ProviderError,
+    RetriesExhaustedError,
+    error_code,
+    fit_reason,
+    ignore_not_found,
+    reason_for,
+)
 from .lifecycle import Done, Pending, Request, ResourceKind, Step
 from .waiting import ServiceTimeoutBudget
 
@@ -40,6 +53,7 @@ MAX_TARGET_INPUT_LENGTH = 8192
 #: crhelper's keys in the event and its Data.
 _POLL_KEYS = ("CrHelperPoll", "CrHelperRule", "CrHelperPermission")
 _STARTED_AT = "StartedAt"
+_MEMO = "Memo"
 _NOT_RULE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 KindsFactory = Callable[[Any], Mapping[str, ResourceKind]]
@@ -58,6 +72,8 @@ class BedrockResource(CfnResource):
         ssl_verify: bool | str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        # crhelper 2.0.12's constructor always builds its own lambda/events/logs boto3 clients (ours replace the first
+        # two, logs is never used); avoiding that would mean copying its whole constructor, so we accept the cost.
         super().__init__(
             json_logging=False,
             log_level="INFO",
@@ -93,9 +109,9 @@ class BedrockResource(CfnResource):
             elif request.request_type == "Update":
                 step = kind.update(request)
             else:
-                step = kind.delete(request) or Pending(request.physical_id)
+                step = kind.delete(request, {})
         except Exception as exc:  # every failure becomes a FAILED response with the right physical id
-            step = Done(_first_failure_id(event), failure=_reason(exc))
+            step = Done(_first_failure_id(event), failure=reason_for(exc))
         return self._answer(step, started_at=now)
 
     def _poll(self, event: Mapping[str, Any], context: Any) -> str | None:
@@ -103,22 +119,28 @@ class BedrockResource(CfnResource):
         self._final = False
         pending_id = self.Data.get("PhysicalResourceId", "")
         request = Request.from_event(event)
-        done: Done | None
+        step: Step
         try:
             kind = self._kind(request, context)
-            done = kind.delete(request) if request.request_type == "Delete" else kind.check(request, pending_id)
+            if request.request_type == "Delete":
+                step = kind.delete(request, self.Data.get(_MEMO) or {})
+            else:
+                step = kind.check(request, pending_id)
         except RetriesExhaustedError as exc:  # Bedrock is busy: try again at the next poll
             logger.warning("Poll skipped: %s", exc)
-            done = None
+            step = Pending(pending_id)
         except Exception as exc:
-            done = Done(_poll_failure_id(request, pending_id), failure=_reason(exc))
-        budget = self._budget(request, float(self.Data.get(_STARTED_AT, self._clock())))
-        if done is None and budget.exhausted(self._clock()):
-            done = self._give_up(request, pending_id, budget, context)
-        if done is None:
+            step = Done(_poll_failure_id(request, pending_id), failure=reason_for(exc))
+        started_at = float(self.Data.get(_STARTED_AT, self._clock()))
+        if isinstance(step, Pending) and step.began_at is not None:
+            started_at = min(started_at, step.began_at)  # a redelivered request must not restart the budget
+        budget = self._budget(request, started_at)
+        if isinstance(step, Pending) and budget.exhausted(self._clock()):
+            step = self._give_up(request, pending_id, budget.reason(), context)
+        if isinstance(step, Pending):
             logger.info("%s %s not final yet; next poll in %d min", request.request_type, pending_id, self._interval)
             return None
-        return self._answer(done, started_at=0)
+        return self._answer(step, started_at=0)
 
     # --- helpers ------------------------------------------------------------------------------------------------
     @property
@@ -134,21 +156,23 @@ class BedrockResource(CfnResource):
     def _budget(self, request: Request, started_at: float) -> ServiceTimeoutBudget:
         return ServiceTimeoutBudget(request.service_timeout, started_at, self._interval * 60)
 
-    def _give_up(self, request: Request, pending_id: str, budget: ServiceTimeoutBudget, context: Any) -> Done:
+    def _give_up(self, request: Request, pending_id: str, why: str, context: Any) -> Done:
+        """Waiting ends before the resource is final: the kind stops what it can; FAILED with ``why``."""
         if request.request_type == "Delete":
-            return Done(
-                request.physical_id,
-                failure=f"Deletion not finished: {budget.reason()} Retry the deletion later.",
-            )
+            return Done(request.physical_id, failure=f"Deletion not finished: {why} Retry the deletion later.")
         try:
-            return self._kind(request, context).give_up(request, pending_id, budget.reason())
+            return self._kind(request, context).give_up(request, pending_id, why)
         except Exception as exc:
-            return Done(_poll_failure_id(request, pending_id), failure=_reason(exc))
+            return Done(_poll_failure_id(request, pending_id), failure=reason_for(exc))
 
     def _answer(self, step: Step, *, started_at: float) -> str:
         """Translate a step into crhelper's state: the physical id it returns, Data, Status and Reason."""
         if isinstance(step, Pending):
-            self.Data = {_STARTED_AT: int(started_at)}  # crhelper adds PhysicalResourceId and puts it in the poll
+            # crhelper adds PhysicalResourceId and puts Data in every poll's event (CrHelperData)
+            began = started_at if step.began_at is None else min(started_at, step.began_at)
+            self.Data = {_STARTED_AT: int(began)}
+            if step.memo:
+                self.Data[_MEMO] = dict(step.memo)
             return step.physical_id
         self._final = True
         self.Data = dict(step.attributes)
@@ -160,10 +184,36 @@ class BedrockResource(CfnResource):
 
     # --- crhelper overrides -------------------------------------------------------------------------------------
     def _polling_init(self, event: dict) -> None:
-        if "CrHelperPoll" not in event and self._final:
+        if "CrHelperPoll" in event:
+            super()._polling_init(event)
+        elif self._final:
             self._send_response = True  # already final: answer now, no poll, no interval of waiting
-            return
-        super()._polling_init(event)
+        else:
+            try:
+                super()._polling_init(event)  # PutRule, AddPermission, PutTargets
+            except Exception as exc:
+                self._polling_failed(exc)
+
+    def _polling_failed(self, exc: BaseException) -> None:
+        """Polls could not be scheduled, but the resource was started: give it up now and answer FAILED.
+
+        Otherwise crhelper answers FAILED without a physical id we chose, and a job started by a replacing Update
+        would keep training with nothing that owns it. The reason begins with the cause.
+        """
+        cause = reason_for(exc)
+        logger.error("Could not schedule the polls: %s", cause)
+        pending_id = self.Data.get("PhysicalResourceId", "")
+        try:
+            self._remove_polling()  # whatever part was set up (each removal tolerates what is missing)
+        except Exception as cleanup:
+            logger.warning("Could not remove the poll rule: %s", reason_for(cleanup))
+        request = Request.from_event(self._event)
+        why = "the provider could not schedule its polls (EventBridge rule, Lambda permission, target)."
+        given_up = self._give_up(request, pending_id, why, self._context)
+        self.PhysicalResourceId = self._answer(
+            dataclasses.replace(given_up, failure=f"{cause} {given_up.failure}"), started_at=0
+        )
+        self._send_response = True
 
     def _rule_name(self) -> str:
         event = self._event
@@ -193,14 +243,13 @@ class BedrockResource(CfnResource):
                 SourceArn=rule_arn,
             )
         except ClientError as exc:  # a redelivered event: the same statement is already there
-            if exc.response.get("Error", {}).get("Code") != "ResourceConflictException":
+            if error_code(exc) != "ResourceConflictException":
                 raise
         return statement_id
 
     def _put_targets(self, func_name: str) -> None:
         payload = json.dumps(slim_event(self._event))
         if len(payload) > MAX_TARGET_INPUT_LENGTH:
-            self._remove_polling()
             raise PollTargetTooLargeError(
                 f"Poll event is {len(payload)} characters, over EventBridge's {MAX_TARGET_INPUT_LENGTH}"
             )
@@ -214,14 +263,14 @@ class BedrockResource(CfnResource):
         )
 
     def _remove_targets(self, rule_arn: str) -> None:
-        _ignore_not_found(self._events_client.remove_targets, Rule=rule_arn.split("/")[-1], Ids=["1"])
+        ignore_not_found(self._events_client.remove_targets, Rule=rule_arn.split("/")[-1], Ids=["1"])
 
     def _remove_permission(self, sid: str) -> None:
         function = self._context.function_name
-        _ignore_not_found(self._lambda_client.remove_permission, FunctionName=function, StatementId=sid)
+        ignore_not_found(self._lambda_client.remove_permission, FunctionName=function, StatementId=sid)
 
     def _delete_rule(self, rule_arn: str) -> None:
-        _ignore_not_found(self._events_client.delete_rule, Name=rule_arn.split("/")[-1])
+        ignore_not_found(self._events_client.delete_rule, Name=rule_arn.split("/")[-1])
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Callable = response.send) -> None:
         self.Reason = fit_reason(self.Reason) if self.Reason else self.Reason
@@ -234,25 +283,6 @@ def slim_event(event: Mapping[str, Any]) -> dict[str, Any]:
     properties = event.get("ResourceProperties") or {}
     slim["ResourceProperties"] = {k: v for k, v in properties.items() if k in contract.PROVIDER_KEYS}
     return slim
-
-
-def _ignore_not_found(operation: Callable[..., Any], **kwargs: Any) -> None:
-    try:
-        operation(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        logger.info("Already gone: %s", kwargs)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ProviderError):
-        return str(exc)
-    logger.exception("Unexpected error")
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Message') or error.get('Code')} ({error.get('Code')} from {exc.operation_name})"
-    return f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
 def _first_failure_id(event: Mapping[str, Any]) -> str:

@@ -1,12 +1,20 @@
-"""Every exception the provider raises on purpose. The message of each is the reason CloudFormation shows.
+"""Every exception the provider raises on purpose, and how any error becomes the reason CloudFormation shows.
 
 CloudFormation keeps only ~256 characters of a reason, so messages put the useful words first (Bedrock's own message,
-the field and the rule, what to do) and :func:`fit_reason` cuts the END, never the beginning.
+the field and the rule, what to do) and :func:`fit_reason` cuts the END, never the beginning. The helpers for AWS
+errors (:func:`error_code`, :func:`error_message`, :func:`ignore_not_found`, :func:`reason_for`) live here too, so
+every module reads a ``ClientError`` the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+logger = logging.getLogger(__name__)
 
 #: Longest reason we send; crhelper would otherwise keep only the last 240 characters.
 MAX_REASON_LENGTH = 256
@@ -16,6 +24,54 @@ def fit_reason(text: str, limit: int = MAX_REASON_LENGTH) -> str:
     """``text`` cut to ``limit`` characters at the end, so its beginning always reaches CloudFormation."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def fit_list(items: Sequence[str], limit: int, separator: str = "; ") -> str:
+    """The first ``items`` that fit whole within ``limit``, then ``(and k more)`` for the rest.
+
+    The first item always appears (cut at its end if it alone is too long): it is the one the reader needs first.
+    """
+    items = [" ".join(str(item).split()) for item in items]
+    for shown in range(len(items), 0, -1):
+        more = len(items) - shown
+        suffix = f" (and {more} more)" if more else ""
+        head = separator.join(items[:shown])
+        if len(head) + len(suffix) <= limit:
+            return head + suffix
+    suffix = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+    return fit_reason(items[0], limit - len(suffix)) + suffix if items else ""
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of ``exc`` (``ResourceNotFoundException``, ...), empty when there is none."""
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def error_message(exc: ClientError) -> str:
+    """The service's own message of ``exc``, or its code when the service sent none."""
+    return exc.response.get("Error", {}).get("Message", "") or error_code(exc)
+
+
+def ignore_not_found(operation: Callable[..., Any], **kwargs: Any) -> None:
+    """``operation(**kwargs)``, where ``ResourceNotFoundException`` means the work is already done."""
+    try:
+        operation(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        logger.info("Already gone: %s", kwargs)
+
+
+def reason_for(exc: BaseException) -> str:
+    """The FAILED reason for ``exc``: our own message, or AWS's message first, or the unexpected error's type."""
+    if isinstance(exc, InvalidPropertiesError) and len(exc.problems) > 1:
+        logger.error("Every invalid property: %s", "; ".join(exc.problems))  # the reason may name only the first
+    if isinstance(exc, ProviderError):
+        return str(exc)
+    logger.error("Unexpected error", exc_info=exc)
+    if isinstance(exc, ClientError):
+        return f"{error_message(exc)} ({error_code(exc)} from {exc.operation_name})"
+    return f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
 class ProviderError(Exception):
@@ -29,25 +85,7 @@ class InvalidPropertiesError(ProviderError):
         self.problems = [str(p) for p in problems]
         count = len(self.problems)
         head = "Invalid properties: " if count == 1 else f"Invalid properties ({count} problems): "
-        super().__init__(head + _fit_each(self.problems, MAX_REASON_LENGTH - len(head)))
-
-
-def _fit_each(items: Sequence[str], limit: int, separator: str = "; ") -> str:
-    """Join ``items`` within ``limit``: short items stay whole, the long ones share what is left, each keeping its
-    beginning (the field) so every problem is named."""
-    joined = separator.join(items)
-    if len(joined) <= limit:
-        return joined
-    budget = limit - len(separator) * (len(items) - 1)
-    share, remaining = budget // len(items), len(items)
-    for length in sorted(len(item) for item in items):  # short items get all they need, the rest share the remainder
-        if length > share:
-            break
-        budget -= length
-        remaining -= 1
-        share = budget // remaining if remaining else share
-    share = max(12, share)
-    return separator.join(fit_reason(item, share) for item in items)
+        super().__init__(head + fit_list(self.problems, MAX_REASON_LENGTH - len(head)))
 
 
 class NameInUseError(ProviderError):

@@ -13,9 +13,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import contract, jobs, naming, rules
+from . import contract, jobs, models, naming, rules, tagging
 from .errors import JobFailedError
-from .lifecycle import Done, Pending, Request, Step, changed_members, id_after_failure, refuse_fixed_names
+from .lifecycle import (
+    Done,
+    Pending,
+    Request,
+    Step,
+    changed_members,
+    creation_time,
+    id_after_failure,
+    refuse_fixed_names,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +32,8 @@ logger = logging.getLogger(__name__)
 CANCELLED_CREATE_SLACK_SECONDS = 900
 #: Members a user may fix; unchanged in a replacing update, they would collide with the resource being replaced.
 FIXED_NAME_MEMBERS = ("jobName", "customModelName")
+#: Memo key (see :class:`~.lifecycle.Pending`): the jobs a cancelled Create's Delete stopped and waits for.
+STOPPING_JOBS = "StoppingJobs"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,29 +61,60 @@ class JobKind:
             self._stop_recent_jobs(dataclasses.replace(request, properties=request.old_properties))
             replacing = []
         if replacing:
+            adopted = self._rollback_to_fixed_name(request)
+            if adopted is not None:
+                return adopted
             refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
             return self.create(request)
         if description is None:
             raise JobFailedError(f"Job {request.physical_id} no longer exists; tags cannot be updated.")
-        props, old = request.properties, request.old_properties
-        jobs.apply_tag_changes(self.bedrock, request.physical_id, old.get("jobTags"), props.get("jobTags"))
-        model_arn = description.get("outputModelArn")
-        if model_arn:
-            jobs.apply_tag_changes(self.bedrock, model_arn, old.get("customModelTags"), props.get("customModelTags"))
+        self._retag(request, description)
         return Done(request.physical_id, job_attributes(description))
 
-    def check(self, request: Request, physical_id: str) -> Done | None:
+    def _rollback_to_fixed_name(self, request: Request) -> Step | None:
+        """A rollback to a changed fixed ``jobName``: adopt the job holding it when made from these very properties.
+
+        CloudFormation rolls a replaced job back by sending the old properties with the new job's physical id. With
+        generated names the old job is the physical id itself (handled in :meth:`update`); with a fixed ``jobName``
+        that the update changed, the old job still holds the old name and starting it again would fail ("name in
+        use"). When that job's token says it was made from exactly these properties, it is the resource to keep
+        (CloudFormation then deletes the replacement in its cleanup).
+        """
+        fixed = request.properties.get("jobName")
+        if not fixed or fixed == request.old_properties.get("jobName"):
+            return None
+        description = jobs.find_job(self.bedrock, fixed)
+        if description is None or not self._made_from(description, request):
+            return None
+        arn = description["jobArn"]
+        logger.info("Rolling back to job %s (jobName %s), made from these properties", arn, fixed)
+        self._retag(request, description)
+        return self._progress(request, arn, description)
+
+    def _retag(self, request: Request, description: Mapping[str, Any]) -> None:
+        """Tags from the old properties to the new ones, on the job and on its custom model once it exists."""
+        props, old = request.properties, request.old_properties
+        tagging.apply_tag_changes(self.bedrock, description["jobArn"], old.get("jobTags"), props.get("jobTags"))
+        model_arn = description.get("outputModelArn")
+        if model_arn:
+            tagging.apply_tag_changes(self.bedrock, model_arn, old.get("customModelTags"), props.get("customModelTags"))
+
+    def check(self, request: Request, physical_id: str) -> Step:
         description = jobs.find_job(self.bedrock, physical_id)
         if description is None:
             raise JobFailedError(f"Job {physical_id} disappeared while it was being created.")
+        return self._progress(request, physical_id, description)
+
+    def _progress(self, request: Request, physical_id: str, description: Mapping[str, Any]) -> Step:
+        """The answer for the job being created, from its description."""
         status = jobs.job_status(description)
         if status not in jobs.TERMINAL_STATUSES:
-            return None
+            return Pending(physical_id, began_at=creation_time(description))
         if status == jobs.COMPLETED:
             return Done(physical_id, job_attributes(description))
         model_arn = description.get("outputModelArn")
         if model_arn and not request.retain:
-            jobs.delete_custom_model(self.bedrock, model_arn)
+            models.delete_custom_model(self.bedrock, model_arn)
         message = description.get("failureMessage") or (
             "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
         )
@@ -86,35 +128,54 @@ class JobKind:
             return Done(physical_id, failure=reason)
         return Done(request.physical_id, failure=reason)
 
-    def delete(self, request: Request) -> Done | None:
+    def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
         if arn == contract.FAILED_CREATE_PHYSICAL_ID:
             return Done(arn)
         if not arn.startswith("arn:"):
-            return self._stop_cancelled_create(request)
+            return self._stop_cancelled_create(request, memo)
         description = jobs.find_job(self.bedrock, arn)
         if description is None:
             return Done(arn)
         status = jobs.job_status(description)
         if status == jobs.IN_PROGRESS:
             jobs.stop_job(self.bedrock, arn)
-            return None
+            return Pending(arn)
         if status not in jobs.TERMINAL_STATUSES:
-            return None
+            return Pending(arn)
         model_arn = description.get("outputModelArn")
         if model_arn and not request.retain:
-            jobs.delete_custom_model(self.bedrock, model_arn)
+            models.delete_custom_model(self.bedrock, model_arn)
         return Done(arn)
 
-    def _stop_cancelled_create(self, request: Request) -> Done | None:
+    def _stop_cancelled_create(self, request: Request, memo: Mapping[str, Any]) -> Step:
         """Delete with a physical id we never gave: CloudFormation cancelled our Create before it answered.
 
         CloudFormation makes up a physical id for a Create it cancelled (a sibling failed) and then deletes it. The job
         that Create started may be running: find it by name (fixed, or generated for this stack and logical id),
         recent, and started from exactly these properties (its token says so), and stop it. Models are never deleted
         here: a stopped job makes none, and a name match alone must not destroy anything.
+
+        Only the first invocation has the properties to find the jobs by; it remembers the ARNs it stopped in the
+        memo, and each poll waits for exactly those to stop.
         """
-        return None if self._stop_recent_jobs(request) else Done(request.physical_id)
+        stopping = memo.get(STOPPING_JOBS)
+        running = self._stop_recent_jobs(request) if stopping is None else self._still_running(stopping)
+        if not running:
+            return Done(request.physical_id)
+        return Pending(request.physical_id, memo={STOPPING_JOBS: running})
+
+    def _still_running(self, job_arns: list[str]) -> list[str]:
+        """Those of ``job_arns`` not stopped yet (one still InProgress is asked to stop again)."""
+        running = []
+        for arn in job_arns:
+            description = jobs.find_job(self.bedrock, arn)
+            status = jobs.job_status(description) if description else jobs.STOPPED
+            if status == jobs.IN_PROGRESS:
+                jobs.stop_job(self.bedrock, arn)
+            if status not in jobs.TERMINAL_STATUSES:
+                running.append(arn)
+        return running
 
     def _stop_recent_jobs(self, request: Request) -> list[str]:
         """Stop this resource's recent jobs started from ``request.properties``; the ARNs of those not stopped yet."""

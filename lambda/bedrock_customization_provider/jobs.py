@@ -1,19 +1,20 @@
-"""The Bedrock side of a model customization job: start, find, read status, stop, tag, delete its model.
+"""The Bedrock side of a model customization job: start, find, list, read status, stop.
 
 Plain functions of a Bedrock client (pass a :class:`~.retry.RetryingClient` for retries). They know nothing about
 CloudFormation or about how the provider waits. Names follow Terraform's: ``find_job`` returns None when missing.
+Tagging is in :mod:`.tagging`, deleting the job's custom model in :mod:`.models`.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import ModelInUseError, NameInUseError
+from .errors import NameInUseError, error_code, error_message
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +24,6 @@ COMPLETED = "Completed"
 FAILED = "Failed"
 STOPPED = "Stopped"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, STOPPED})
-
-
-def error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
-
-
-def error_message(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Message", "") or error_code(exc)
 
 
 def start_job(bedrock: Any, request: Mapping[str, Any]) -> str:
@@ -89,42 +82,3 @@ def stop_job(bedrock: Any, job_arn: str) -> None:
         if error_code(exc) not in ("ConflictException", "ResourceNotFoundException", "ValidationException"):
             raise
         logger.info("Job %s not stopped (%s): %s", job_arn, error_code(exc), error_message(exc))
-
-
-def tags_by_key(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
-    return {t["key"]: t["value"] for t in tags or ()}
-
-
-def apply_tag_changes(
-    bedrock: Any,
-    resource_arn: str,
-    old_tags: Iterable[Mapping[str, str]] | None,
-    new_tags: Iterable[Mapping[str, str]] | None,
-) -> None:
-    """TagResource for added or changed tags, UntagResource for removed keys; nothing when nothing changed."""
-    old, new = tags_by_key(old_tags), tags_by_key(new_tags)
-    removed = sorted(set(old) - set(new))
-    changed = [{"key": k, "value": v} for k, v in new.items() if old.get(k) != v]
-    if removed:
-        bedrock.untag_resource(resourceARN=resource_arn, tagKeys=removed)
-    if changed:
-        bedrock.tag_resource(resourceARN=resource_arn, tags=changed)
-
-
-def delete_custom_model(bedrock: Any, model_arn: str) -> None:
-    """DeleteCustomModel; a model that does not exist is already deleted.
-
-    Raises :class:`ModelInUseError` when a provisioned throughput or a deployment still uses the model.
-    """
-    try:
-        bedrock.delete_custom_model(modelIdentifier=model_arn)
-    except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return
-        if error_code(exc) == "ConflictException":
-            raise ModelInUseError(
-                "Cannot delete the custom model: a provisioned throughput or custom model deployment still uses it. "
-                "Delete those first, then retry the stack deletion (or set RemovalPolicy to Retain). "
-                f"Bedrock: {error_message(exc)} Model: {model_arn}"
-            ) from exc
-        raise

@@ -2,12 +2,13 @@
 
 A resource kind (job, custom model) implements :class:`ResourceKind` with plain functions of a :class:`Request`.
 It answers :class:`Done` (respond now) or :class:`Pending` (the resource is on its way; wait and ask again with
-``check``). How the waiting happens, and for how long, is not its business: see :mod:`.waiting` and
-:mod:`.cfn_resource`.
+``check``, or ``delete`` for a deletion). How the waiting happens, and for how long, is not its business: see
+:mod:`.waiting` and :mod:`.cfn_resource`.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,9 +28,16 @@ class Done:
 
 @dataclass(frozen=True)
 class Pending:
-    """The resource ``physical_id`` is on its way to a final state; ask again later."""
+    """The resource ``physical_id`` is on its way to a final state; ask again later.
+
+    ``memo``: what the first invocation learned and later polls need (a poll's event carries no API properties), kept
+    small: it rides in every poll's event. ``began_at``: when the resource began (epoch seconds, e.g. the job's
+    ``creationTime``), so a redelivered request cannot restart CloudFormation's wait budget.
+    """
 
     physical_id: str
+    memo: Mapping[str, Any] = field(default_factory=dict)
+    began_at: float | None = None
 
 
 Step = Done | Pending
@@ -87,6 +95,12 @@ class Request:
         return self.removal_policy == contract.REMOVAL_POLICY_RETAIN
 
 
+def creation_time(description: Mapping[str, Any]) -> float | None:
+    """A Bedrock description's ``creationTime`` as epoch seconds (None when absent): :attr:`Pending.began_at`."""
+    created = description.get("creationTime")
+    return created.timestamp() if isinstance(created, datetime.datetime) else None
+
+
 def api_members(properties: Mapping[str, Any]) -> dict[str, Any]:
     """The properties that are Bedrock API members (everything but the provider keys)."""
     return {k: v for k, v in properties.items() if k not in contract.PROVIDER_KEYS}
@@ -125,11 +139,15 @@ class ResourceKind(Protocol):
     def update(self, request: Request) -> Step:
         """In place (Done) or a replacement on its way (Pending with the new physical id)."""
 
-    def check(self, request: Request, physical_id: str) -> Done | None:
-        """Progress of the resource a Create/Update started: None while it is not final yet."""
+    def check(self, request: Request, physical_id: str) -> Step:
+        """Progress of the resource a Create/Update started: Pending while it is not final yet."""
 
     def give_up(self, request: Request, physical_id: str, why: str) -> Done:
         """Waiting must end before the resource is final: stop what can be stopped, answer FAILED with ``why``."""
 
-    def delete(self, request: Request) -> Done | None:
-        """One step of deleting: Done when gone (or kept), None while stopping/deleting is still under way."""
+    def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
+        """One step of deleting: Done when gone (or kept), Pending while stopping/deleting is still under way.
+
+        ``memo`` is empty on the first invocation, then the memo of the Pending it answered (polls carry no API
+        properties: whatever a poll needs from them must be in the memo).
+        """

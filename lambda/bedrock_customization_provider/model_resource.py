@@ -11,9 +11,18 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import contract, models, naming, rules
+from . import contract, models, naming, rules, tagging
 from .errors import CustomModelFailedError
-from .lifecycle import Done, Pending, Request, Step, changed_members, id_after_failure, refuse_fixed_names
+from .lifecycle import (
+    Done,
+    Pending,
+    Request,
+    Step,
+    changed_members,
+    creation_time,
+    id_after_failure,
+    refuse_fixed_names,
+)
 
 FIXED_NAME_MEMBERS = ("modelName",)
 
@@ -40,7 +49,7 @@ class ModelKind:
         description = models.find_model(self.bedrock, request.physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {request.physical_id} no longer exists; tags cannot change.")
-        models.apply_tag_changes(
+        tagging.apply_tag_changes(
             self.bedrock,
             request.physical_id,
             request.old_properties.get("modelTags"),
@@ -48,13 +57,13 @@ class ModelKind:
         )
         return Done(request.physical_id, model_attributes(description))
 
-    def check(self, request: Request, physical_id: str) -> Done | None:
+    def check(self, request: Request, physical_id: str) -> Step:
         description = models.find_model(self.bedrock, physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {physical_id} disappeared while it was being created.")
         status = models.model_status(description)
         if status == models.CREATING:
-            return None
+            return Pending(physical_id, began_at=creation_time(description))
         if status == models.ACTIVE:
             return Done(physical_id, model_attributes(description))
         if not request.retain:
@@ -72,7 +81,7 @@ class ModelKind:
             models.delete_custom_model(self.bedrock, physical_id)
         return Done(request.physical_id, failure=reason)
 
-    def delete(self, request: Request) -> Done | None:
+    def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
         if not arn.startswith("arn:") or request.retain:
             return Done(arn)
@@ -80,7 +89,7 @@ class ModelKind:
         if description is None:
             return Done(arn)
         if models.model_status(description) == models.CREATING:
-            return None  # a model still being created cannot be deleted yet (a Create that ran out of time)
+            return Pending(arn)  # a model still being created cannot be deleted yet (a Create that ran out of time)
         models.delete_custom_model(self.bedrock, arn)
         return Done(arn)
 

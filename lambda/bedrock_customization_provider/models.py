@@ -1,6 +1,7 @@
-"""The Bedrock side of a custom model registered from model artifacts: create, find, read status, delete, tag.
+"""The Bedrock side of custom models: create one from model artifacts, find, read status, delete any custom model.
 
-Plain functions of a Bedrock client, like :mod:`.jobs`; tagging and deletion are shared with it.
+Plain functions of a Bedrock client, like :mod:`.jobs`. :func:`delete_custom_model` also deletes the model a
+customization job made.
 """
 
 from __future__ import annotations
@@ -11,21 +12,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import NameInUseError
-from .jobs import apply_tag_changes, delete_custom_model, error_code, error_message
+from .errors import ModelInUseError, NameInUseError, error_code, error_message
 
 logger = logging.getLogger(__name__)
-
-__all__ = [
-    "ACTIVE",
-    "CREATING",
-    "FAILED",
-    "apply_tag_changes",
-    "create_model",
-    "delete_custom_model",
-    "find_model",
-    "model_status",
-]
 
 CREATING = "Creating"
 ACTIVE = "Active"
@@ -71,3 +60,22 @@ def find_model(bedrock: Any, model: str) -> dict[str, Any] | None:
 def model_status(description: Mapping[str, Any]) -> str:
     """``Creating``, ``Active`` or ``Failed``. Models made by a customization job have no status: they are Active."""
     return description.get("modelStatus", ACTIVE)
+
+
+def delete_custom_model(bedrock: Any, model_arn: str) -> None:
+    """DeleteCustomModel; a model that does not exist is already deleted.
+
+    Raises :class:`ModelInUseError` when a provisioned throughput or a deployment still uses the model.
+    """
+    try:
+        bedrock.delete_custom_model(modelIdentifier=model_arn)
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return
+        if error_code(exc) == "ConflictException":
+            raise ModelInUseError(
+                "Cannot delete the custom model: a provisioned throughput or custom model deployment still uses it. "
+                "Delete those first, then retry the stack deletion (or set RemovalPolicy to Retain). "
+                f"Bedrock: {error_message(exc)} Model: {model_arn}"
+            ) from exc
+        raise

@@ -207,8 +207,9 @@ NEW_IMPORTED_MODEL_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/impo
 
 
 def job_description(status: str, arn: str = JOB_ARN, **extra: Any) -> dict:
-    """A GetModelCustomizationJob answer (the members the output shape requires, plus ``extra``)."""
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    """A GetModelCustomizationJob answer (the members the output shape requires, plus ``extra``); created just now
+    unless ``creationTime`` says otherwise (it anchors the wait budget)."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     answer = {
         "jobArn": arn,
         "jobName": "demo-stack-FineTuneJob1A2B3C4D-0123456789ab",
@@ -226,11 +227,11 @@ def job_description(status: str, arn: str = JOB_ARN, **extra: Any) -> dict:
 
 
 def model_description(status: str, arn: str = IMPORTED_MODEL_ARN, **extra: Any) -> dict:
-    """A GetCustomModel answer."""
+    """A GetCustomModel answer, created just now unless ``creationTime`` says otherwise."""
     answer = {
         "modelArn": arn,
         "modelName": "demo-stack-NovaModelE5F6A7B8-0123456789ab",
-        "creationTime": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        "creationTime": datetime.datetime.now(datetime.UTC).replace(microsecond=0),
         "modelStatus": status,
         "customizationType": "IMPORTED",
     }

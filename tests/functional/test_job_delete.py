@@ -169,24 +169,29 @@ def test_delete_of_a_cancelled_create_stops_the_job_it_started(harness):
     harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
     harness.expect_poll_setup()
     assert harness.invoke(event) is None
+    poll = harness.poll_event()
+    assert set(poll["ResourceProperties"]) <= contract.PROVIDER_KEYS  # the poll has no properties to search by
 
-    # WHEN the next poll finds it stopped THEN the delete succeeds, and no model was touched
+    # WHEN the first poll finds the stopped job still Stopping THEN no answer yet: the Delete keeps waiting
     harness.bedrock.add_response(
-        "list_model_customization_jobs",
-        {
-            "modelCustomizationJobSummaries": [
-                {**summary, "jobArn": harness.JOB_ARN, "jobName": name, "status": "Stopped"}
-            ]
-        },
+        "get_model_customization_job",
+        harness.job_description("Stopping", jobName=name, clientRequestToken=token),
+        {"jobIdentifier": harness.JOB_ARN},
     )
+    assert harness.invoke(poll) is None
+
+    # WHEN the next poll finds it Stopped THEN the delete succeeds, and no model was touched
     harness.bedrock.add_response(
-        "get_model_customization_job", harness.job_description("Stopped", jobName=name, clientRequestToken=token)
+        "get_model_customization_job",
+        harness.job_description("Stopped", jobName=name, clientRequestToken=token),
+        {"jobIdentifier": harness.JOB_ARN},
     )
     harness.expect_poll_teardown()
-    body = harness.invoke(harness.poll_event())
-    assert body["Status"] == "SUCCESS"
+    body = harness.invoke(poll)
+    assert body["Status"] == "SUCCESS", body
     assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
     assert "DeleteCustomModel" not in harness.calls
+    assert len(harness.calls["ListModelCustomizationJobs"]) == 1  # polls check the stopped job, they do not search
 
 
 def test_delete_of_a_cancelled_create_leaves_jobs_of_other_properties_alone(harness):
@@ -214,19 +219,38 @@ def test_delete_of_a_cancelled_create_leaves_jobs_of_other_properties_alone(harn
     assert "StopModelCustomizationJob" not in harness.calls
 
 
-def test_delete_of_a_cancelled_create_with_a_fixed_name_finds_the_job_by_name(harness):
+def test_delete_of_a_cancelled_create_with_a_fixed_name_finds_the_job_by_name_and_waits_for_it(harness):
     event, _name, _token = cancelled_create_delete(harness)
     event["ResourceProperties"]["jobName"] = "my-fixed-job"
     create = harness.event("job_create")
     create["ResourceProperties"]["jobName"] = "my-fixed-job"
     ids = (create["StackId"], create["LogicalResourceId"], create["RequestId"])
     digest = naming.properties_digest(api_members(create["ResourceProperties"]), contract.JOB_TAG_MEMBERS)
+    token = naming.client_request_token(*ids, "job", digest)
     harness.bedrock.add_response(
         "get_model_customization_job",
-        harness.job_description(
-            "Stopping", jobName="my-fixed-job", clientRequestToken=naming.client_request_token(*ids, "job", digest)
-        ),
+        harness.job_description("Stopping", jobName="my-fixed-job", clientRequestToken=token),
         {"jobIdentifier": "my-fixed-job"},
     )
     harness.expect_poll_setup()
     assert harness.invoke(event) is None
+    poll = harness.poll_event()
+    assert "jobName" not in poll["ResourceProperties"]
+
+    # WHEN a poll finds the job still Stopping THEN still waiting; WHEN Stopped THEN SUCCESS
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Stopping", jobName="my-fixed-job", clientRequestToken=token),
+        {"jobIdentifier": harness.JOB_ARN},
+    )
+    assert harness.invoke(poll) is None
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Stopped", jobName="my-fixed-job", clientRequestToken=token),
+        {"jobIdentifier": harness.JOB_ARN},
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
+    assert "StopModelCustomizationJob" not in harness.calls  # already stopping: asked once is enough

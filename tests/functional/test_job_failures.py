@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from bedrock_customization_provider import contract
 
 
@@ -27,9 +29,9 @@ def test_bad_input_fails_first_invocation_naming_fields_and_calls_nothing(harnes
     assert body["Status"] == "FAILED"
     assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
     reason = body["Reason"]
-    assert reason.startswith("Invalid properties (4 problems): ")
-    for field in ("jobName must match pattern", "roleArn is required", "customizationType must be one of"):
-        assert field in reason
+    # the problems that fit whole are named with their rule, the others counted
+    assert reason.startswith("Invalid properties (4 problems): roleArn is required; customizationType must be one of")
+    assert reason.endswith("(got FINETUNING) (and 2 more)")
     assert len(reason) <= 256
     assert not harness.calls.get("CreateModelCustomizationJob")
 
@@ -162,3 +164,31 @@ def test_throttled_poll_waits_for_the_next_poll(harness):
     harness.context.remaining_ms = 10_000  # no time to retry inside this poll
     harness.bedrock.add_client_error("get_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
     assert harness.invoke(poll) is None
+
+
+def test_redelivered_create_keeps_the_budget_of_the_job_it_started(harness):
+    # GIVEN the same Create delivered again 59 minutes after the first delivery started the job (Bedrock's
+    # idempotency answers the same job; the redelivery's poll event carries a fresh StartedAt)
+    poll = started(harness)
+    created = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=3600 - 60)
+    # WHEN its first poll finds the job still running THEN the wait ends now: CloudFormation's ServiceTimeout counts
+    # from the first delivery, so waiting another hour would answer a request it already failed
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", creationTime=created)
+    )
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Stopped the job, still running: CloudFormation's custom-resource limit")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_a_job_created_after_the_request_started_does_not_extend_its_budget(harness):
+    # GIVEN the recorded start of the request is older than the job (a replacement started a moment later)
+    poll = started(harness)
+    poll["CrHelperData"]["StartedAt"] -= 3600 - 60
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
+    harness.expect_poll_teardown()
+    assert harness.invoke(poll)["Status"] == "FAILED"

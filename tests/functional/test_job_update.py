@@ -217,3 +217,74 @@ def test_replacement_at_the_wait_limit_stops_the_new_job_and_keeps_the_old_id(ha
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("Stopped the job, still running: CloudFormation's custom-resource limit")
     assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def fixed_name_rollback(harness) -> tuple[dict, str]:
+    """GIVEN an update changed the fixed jobName (job-a to job-b) and more; the replacement job-b was created, then a
+    sibling failed. CloudFormation rolls back: the OLD properties (jobName job-a) with job-b's physical id."""
+    event = harness.event("job_update", PhysicalResourceId=harness.NEW_JOB_ARN)
+    props, failed = event["ResourceProperties"], event["OldResourceProperties"]
+    props["jobName"], failed["jobName"] = "job-a", "job-b"
+    failed["customModelName"] = "demo-custom-model-v2"
+    failed["hyperParameters"] = {**failed["hyperParameters"], "epochCount": "5"}
+    failed["jobTags"] = [{"key": "team", "value": "ai"}]
+    update_ids = (event["StackId"], event["LogicalResourceId"], "the-failed-update-request")
+    failed_digest = naming.properties_digest(api_members(failed), contract.JOB_TAG_MEMBERS)
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description(
+            "InProgress",
+            arn=harness.NEW_JOB_ARN,
+            jobName="job-b",
+            clientRequestToken=naming.client_request_token(*update_ids, "job", failed_digest),
+        ),
+        {"jobIdentifier": harness.NEW_JOB_ARN},
+    )
+    original_ids = (event["StackId"], event["LogicalResourceId"], "the-original-create-request")
+    return event, naming.client_request_token(
+        *original_ids, "job", naming.properties_digest(api_members(props), contract.JOB_TAG_MEMBERS)
+    )
+
+
+def test_rollback_to_a_changed_fixed_job_name_adopts_the_job_that_still_holds_it(harness):
+    event, token = fixed_name_rollback(harness)
+    # AND job-a, made from exactly the properties rolled back to, still exists
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description(
+            "Completed", jobName="job-a", clientRequestToken=token, outputModelArn=harness.MODEL_ARN
+        ),
+        {"jobIdentifier": "job-a"},
+    )
+    # THEN no new job and no "name in use": job-a is kept, its tags go back to the old properties'
+    harness.bedrock.add_response(
+        "tag_resource", {}, {"resourceARN": harness.JOB_ARN, "tags": [{"key": "team", "value": "ml"}]}
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.JOB_ARN  # CloudFormation deletes job-b in its cleanup
+    assert body["Data"][contract.ATTR_JOB_NAME] == "job-a"
+    assert body["Data"][contract.ATTR_CUSTOM_MODEL_ARN] == harness.MODEL_ARN
+    assert "CreateModelCustomizationJob" not in harness.calls
+
+
+def test_rollback_to_a_fixed_job_name_held_by_a_job_of_other_properties_still_fails_name_in_use(harness):
+    event, _token = fixed_name_rollback(harness)
+    someone_else = "cfn-" + "0" * 16 + "-" + "1" * 40
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", jobName="job-a", clientRequestToken=someone_else),
+        {"jobIdentifier": "job-a"},
+    )
+    harness.bedrock.add_client_error(
+        "create_model_customization_job", "ValidationException", "The provided job name is currently in use."
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Completed", jobName="job-a", clientRequestToken=someone_else),
+        {"jobIdentifier": "job-a"},
+    )
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("jobName job-a is already used by another job")
+    assert body["PhysicalResourceId"] == harness.NEW_JOB_ARN

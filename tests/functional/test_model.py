@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from bedrock_customization_provider import contract, naming
 
 PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-package/1"
@@ -222,3 +224,16 @@ def test_delete_of_a_model_that_disappeared_while_deleting_succeeds(harness):
     harness.bedrock.add_response("get_custom_model", harness.model_description("Failed"))
     harness.bedrock.add_client_error("delete_custom_model", "ResourceNotFoundException", "not found", 404)
     assert harness.invoke(harness.event("model_delete"))["Status"] == "SUCCESS"
+
+
+def test_redelivered_model_create_keeps_the_budget_of_the_model_it_started(harness):
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(harness.event("model_create")) is None
+    created = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=3600 - 60)
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Creating", creationTime=created))
+    harness.expect_poll_teardown()
+    body = harness.invoke(harness.poll_event())
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Custom model still Creating: CloudFormation's custom-resource limit")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN

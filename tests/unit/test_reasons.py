@@ -15,14 +15,26 @@ def test_fit_reason_cuts_the_end_and_keeps_the_beginning():
     assert fit_reason("short") == "short"
 
 
-def test_invalid_properties_names_every_field_within_the_limit():
-    problems = [f"field{i} must match pattern " + "p" * 80 for i in range(6)] + ["roleArn is required"]
+def test_invalid_properties_names_the_first_problems_that_fit_and_counts_the_rest():
+    problems = [f"field{i} must match pattern " + "p" * 70 for i in range(6)] + ["roleArn is required"]
     message = str(InvalidPropertiesError(problems))
     assert len(message) <= 256
-    assert message.startswith("Invalid properties (7 problems): ")
-    for i in range(6):
-        assert f"field{i} must" in message
-    assert "roleArn is required" in message  # short problems stay whole
+    assert message.startswith("Invalid properties (7 problems): " + problems[0] + "; " + problems[1])
+    assert message.endswith(" (and 5 more)")  # what does not fit whole is counted, never cut into fragments
+    assert "field2" not in message
+
+
+def test_invalid_properties_that_all_fit_are_all_named_whole():
+    problems = ["jobName must match pattern [a-z]+", "roleArn is required", "epochCount must be at most 5 (got 9)"]
+    assert str(InvalidPropertiesError(problems)) == "Invalid properties (3 problems): " + "; ".join(problems)
+
+
+def test_a_first_problem_too_long_alone_keeps_its_beginning_and_the_count():
+    first = "trainingDataConfig.s3Uri must match pattern " + "x" * 400
+    message = str(InvalidPropertiesError([first, "roleArn is required"]))
+    assert len(message) <= 256
+    assert message.startswith("Invalid properties (2 problems): trainingDataConfig.s3Uri must match pattern xxx")
+    assert message.endswith("... (and 1 more)")
 
 
 def test_budget_gives_up_when_the_next_poll_would_be_too_late():
