@@ -21,7 +21,6 @@ from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
-    check_tags,
     removal_policy_value,
     render_tags,
 )
@@ -127,7 +126,10 @@ class CustomModel(Construct):
         if (s3_artifacts is None) == (model_package_arn is None):
             got = "both" if s3_artifacts is not None else "neither"
             problems.add(f"set exactly one source: s3_artifacts or model_package_arn (got {got})")
-        check_tags(problems, "model_tags", model_tags)
+        # Tags applied with cdk.Tags.of(...) join the explicit ones.
+        self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
+        tag_validation = TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)})
+        tag_validation.check_explicit(problems)
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         problems.raise_if_any()
@@ -154,9 +156,7 @@ class CustomModel(Construct):
             provider.grant_key_use(key)
         if model_package_arn is not None:
             provider.grant_model_package_read(model_package_arn)
-        # Tags applied with cdk.Tags.of(...) join the explicit ones.
-        self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
-        self.node.add_validation(TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)}))
+        self.node.add_validation(tag_validation)
         properties = request(final_role_arn, for_validation=False)
         properties["modelTags"] = lazy_tags(self._tags, model_tags)
         properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)

@@ -22,7 +22,6 @@ from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
-    check_tags,
     removal_policy_value,
 )
 from .s3_location import S3Input
@@ -161,8 +160,16 @@ class CustomizationJob(Construct):
             OPERATION, request.render(given_role_arn, for_validation=True), ignore=ignore, arguments=_ARGUMENTS
         )
         check_job_rules(problems, inputs)
-        check_tags(problems, "job_tags", job_tags)
-        check_tags(problems, "custom_model_tags", custom_model_tags)
+        # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model.
+        self._tags = new_tag_manager(contract.JOB_RESOURCE_TYPE)
+        tag_validation = TagValidation(
+            OPERATION,
+            {
+                "jobTags": ("job_tags", self._tags, job_tags),
+                "customModelTags": ("custom_model_tags", self._tags, custom_model_tags),
+            },
+        )
+        tag_validation.check_explicit(problems)
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         problems.raise_if_any()
@@ -179,21 +186,11 @@ class CustomizationJob(Construct):
         provider.grant_pass_role(final_role_arn)
         if inputs.key is not None:
             provider.grant_key_use(inputs.key)
-        # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model.
-        self._tags = new_tag_manager(contract.JOB_RESOURCE_TYPE)
         tag_lists = {
             "jobTags": lazy_tags(self._tags, job_tags),
             "customModelTags": lazy_tags(self._tags, custom_model_tags),
         }
-        self.node.add_validation(
-            TagValidation(
-                OPERATION,
-                {
-                    "jobTags": ("job_tags", self._tags, job_tags),
-                    "customModelTags": ("custom_model_tags", self._tags, custom_model_tags),
-                },
-            )
-        )
+        self.node.add_validation(tag_validation)
         properties = request.render(final_role_arn, tag_lists=tag_lists)
         properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
         self._resource = CustomResource(

@@ -1,8 +1,9 @@
-"""Construct-level rules both resources share: tags, CloudFormation's ServiceTimeout range, removal policy."""
+"""Construct-level rules both resources share: CloudFormation's ServiceTimeout range, removal policy; and the
+rendering of tag mappings as the API's lists (the tag rules live in :mod:`.tagging`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
 from bedrock_customization_provider import contract
@@ -11,8 +12,6 @@ from .validation import ProblemCollector, is_unresolved
 
 #: CloudFormation's longest wait for a custom resource, the default (the provider fails clearly just before it).
 DEFAULT_SERVICE_TIMEOUT = Duration.seconds(contract.MAX_SERVICE_TIMEOUT_SECONDS)
-#: AWS's per-resource tag limit (the API's list shape allows more than Bedrock's tagging accepts).
-MAX_TAGS = 50
 _REMOVAL_POLICIES = {
     RemovalPolicy.DESTROY: contract.REMOVAL_POLICY_DESTROY,
     RemovalPolicy.RETAIN: contract.REMOVAL_POLICY_RETAIN,
@@ -24,20 +23,6 @@ def render_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]] | None:
     if tags is None:
         return None
     return [{"key": key, "value": value} for key, value in tags.items()]
-
-
-def check_tags(problems: ProblemCollector, argument: str, tags: Mapping[str, str] | None) -> None:
-    if tags is None or is_unresolved(tags):
-        return
-    if len(tags) > MAX_TAGS:
-        problems.add(f"{argument} must have at most {MAX_TAGS} tags (got {len(tags)})")
-    for key in reserved_tag_keys(tags):
-        problems.add(f"{argument} key {key!r} must not start with 'aws:' (reserved for AWS)")
-
-
-def reserved_tag_keys(keys: Iterable[str]) -> list[str]:
-    """Keys in the ``aws:`` namespace, which only AWS may set."""
-    return [k for k in keys if isinstance(k, str) and not is_unresolved(k) and k.lower().startswith("aws:")]
 
 
 def check_service_timeout(problems: ProblemCollector, timeout: Duration) -> None:

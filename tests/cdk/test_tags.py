@@ -72,7 +72,7 @@ def test_resource_type_filters_of_the_tags_aspect_apply(synthesize, q):
 def test_applied_tags_over_the_limit_fail_synth():
     stack = stack_with_resources(job_tags={f"k{i}": "v" for i in range(50)})
     cdk.Tags.of(stack).add("one-more", "tag")
-    with pytest.raises(Exception, match=r"job_tags and applied tags must be at most 50 \(got 51\)"):
+    with pytest.raises(Exception, match=r"job_tags and applied tags must have at most 50 tags \(got 51\)"):
         Template.from_stack(stack)
 
 
