@@ -26,6 +26,11 @@ from typing import Any
 
 #: Top-level names of this repository's packages; any name starting with the first one counts.
 PROTECTED_PREFIXES = ("bedrock_customization", "bedrock_emulator", "cfn_driver")
+#: What Lambda's Python runtime offers besides the standard library: the SDK and its dependencies. Anything else must
+#: come from the asset; the development venv's other packages (rich, moto, cdk...) are not there in AWS.
+RUNTIME_PACKAGES = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six", "certifi", "_distutils_hack"}
+)
 
 
 def _protected(fullname: str) -> bool:
@@ -34,7 +39,8 @@ def _protected(fullname: str) -> bool:
 
 
 class AssetOnlyFinder:
-    """A meta path finder: the repository's packages come from the task root (the asset) or raise."""
+    """A meta path finder: the repository's packages come from the task root (the asset) or raise; third-party
+    packages come from the asset or the runtime's short list (:data:`RUNTIME_PACKAGES`) or raise."""
 
     def __init__(self, task_root: str) -> None:
         self.task_root = os.path.realpath(task_root)
@@ -43,8 +49,17 @@ class AssetOnlyFinder:
         return location is not None and os.path.realpath(location).startswith(self.task_root + os.sep)
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        top = fullname.partition(".")[0]
         if not _protected(fullname):
-            return None
+            if "." in fullname or top in sys.stdlib_module_names or top in RUNTIME_PACKAGES:
+                return None
+            if sys.modules.get(top) is not None or PathFinder.find_spec(top, [self.task_root]) is not None:
+                return None  # in the asset (or loaded before the runtime started): the normal finders take it
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r} in the function's code at {self.task_root} or in the Lambda "
+                f"runtime (which offers the standard library and {', '.join(sorted(RUNTIME_PACKAGES))})",
+                name=fullname,
+            )
         search = [self.task_root] if "." not in fullname else list(path or [])
         spec = PathFinder.find_spec(fullname, search)
         if spec is not None:

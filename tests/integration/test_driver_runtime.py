@@ -62,15 +62,18 @@ def _event(endpoint: ResponseEndpoint, request_type: str = "Create", **propertie
     }
 
 
-def test_the_provider_and_crhelper_resolve_inside_the_asset_and_the_source_tree_is_unreachable(service, probe_asset):
+def test_the_provider_and_crhelper_resolve_inside_the_asset_and_nothing_else_outside_the_runtime(service, probe_asset):
     # GIVEN a worker for the function
     worker = service.warm("Demo-Provider")
     # WHEN its import system is asked where things are
-    found = worker.probe(["crhelper", "bedrock_customization_provider.handler", "boto3", *PROTECTED])
+    found = worker.probe(["crhelper", "bedrock_customization_provider.handler", "boto3", "json", "rich", *PROTECTED])
     # THEN crhelper and the provider come from the asset, boto3 from the runtime, and our packages not at all
     assert found["crhelper"].startswith(str(probe_asset))
     assert found["bedrock_customization_provider.handler"].startswith(str(probe_asset))
     assert "site-packages" in found["boto3"]
+    # the venv's other packages are not in Lambda's runtime either
+    assert found["rich"].startswith("ImportError") and "Lambda runtime" in found["rich"]
+    assert not found["json"].startswith("ImportError")
     for name in PROTECTED:
         assert found[name].startswith("ImportError"), (name, found[name])
 
