@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from bedrock_customization_provider import contract
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -74,8 +75,8 @@ class LocalSession:
                     "AWS_REGION": self.region,
                     "AWS_DEFAULT_REGION": self.region,
                     "AWS_ENDPOINT_URL": self.emulator.endpoint_url,
-                    "CFN_RESPONSE_CA_BUNDLE": str(self.responses.ca_bundle),
-                    "RETRY_BASE_DELAY_SECONDS": str(self.options.retry_base_delay_seconds),
+                    contract.ENV_RESPONSE_CA_BUNDLE: str(self.responses.ca_bundle),
+                    contract.ENV_RETRY_BASE_DELAY_SECONDS: str(self.options.retry_base_delay_seconds),
                 },
                 virtual_to_wall=self.clock.to_wall,
             )
