@@ -19,7 +19,10 @@ from .stack import StackRunner
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cfn_driver", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m cfn_driver",
+        description="Run a CDK app's custom resources locally: CloudFormation, Lambda and the Bedrock emulator.",
+    )
     parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     parser.add_argument("--speed", type=float, default=DEMO_SPEED, help="virtual seconds per wall second")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -12,22 +12,20 @@ import pytest
 from bedrock_emulator import JobScenario
 from cfn_driver.demo import revision_template
 from cfn_driver.display import ProgressDisplay
+from cfn_driver.intrinsics import StackEnv
 from cfn_driver.leftovers import find_leftovers
 from cfn_driver.stack import StackEvent
+from cfn_driver.template import StackTemplate
 from rich.console import Console
 
 JOB = "Custom::BedrockModelCustomizationJob"
 
 
 def _function(cloud, example_assembly):
-    from cfn_driver.stack import StackRunner
-
-    runner = StackRunner(cloud, example_assembly.stack())
-    runner._register_functions(
-        __import__("cfn_driver.template", fromlist=["StackTemplate"]).StackTemplate(
-            example_assembly.stack().template(), runner.env
-        )
-    )
+    """Register the example's provider function (moto + runtime) as a stack operation would; return its name."""
+    stack = example_assembly.stack()
+    template = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name))
+    cloud.register_function(template.function_spec(template.provider_function_id(template.custom_ids()[0]), stack))
     return cloud.lambdas.function_names()[0]
 
 
