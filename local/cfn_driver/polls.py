@@ -4,6 +4,7 @@ Why read the rules back instead of intercepting crhelper: the provider creates a
 permission through the AWS APIs (moto behind the emulator). Delivering from what is actually stored there tests
 the provider's side of the contract too: rule names within limits, a target input that round-trips, and a resource
 policy that lets ``events.amazonaws.com`` invoke the function from that rule (no permission, no delivery, as in AWS).
+EventBridge's limits moto does not enforce (64-character rule names, 8,192-character target input) are checked here.
 
 Schedules run on the shared :class:`~cfn_driver.clock.AcceleratedClock`; ``min_wall_gap`` keeps a very fast clock
 from turning a one-minute rate into a busy loop (late delivery is within EventBridge's own guarantees).
@@ -22,6 +23,9 @@ from botocore.exceptions import ClientError
 from .clock import AcceleratedClock
 from .runtime import LambdaService
 
+#: EventBridge's limits that crhelper's defaults can break (moto does not enforce them; AWS refuses the call).
+MAX_RULE_NAME = 64
+MAX_TARGET_INPUT = 8192
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -99,7 +103,16 @@ class PollScheduler:
                 return 0
             raise
         fired = 0
+        if len(rule["Name"]) > MAX_RULE_NAME:
+            self.problems.append(f"rule name {rule['Name']} is longer than EventBridge's {MAX_RULE_NAME} characters")
+            return 0
         for target in targets:
+            if len(target.get("Input") or "") > MAX_TARGET_INPUT:
+                self.problems.append(
+                    f"rule {rule['Name']}: target input of {len(target['Input'])} characters exceeds EventBridge's "
+                    f"{MAX_TARGET_INPUT}: PutTargets would have failed in AWS; not delivered"
+                )
+                continue
             function = target["Arn"].rsplit(":function:", 1)[-1]
             if not self._permitted(function, rule["Arn"]):
                 self.problems.append(

@@ -84,6 +84,31 @@ def test_eventbridge_delivers_only_what_a_permission_allows(cloud, example_assem
     events.delete_rule(Name="bedrock-cr-poll-unpermitted")
 
 
+@pytest.mark.integration
+def test_eventbridge_limits_moto_does_not_enforce_are_reported(cloud, example_assembly, monkeypatch):
+    function = _function(cloud, example_assembly)
+    events, lam = cloud.client("events"), cloud.client("lambda")
+    rule_arn = events.put_rule(Name="bedrock-cr-poll-big-input", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    lam.add_permission(
+        FunctionName=function,
+        StatementId="big-input",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=rule_arn,
+    )
+    target = {"Id": "1", "Arn": f"arn:aws:lambda:us-east-1:123456789012:function:{function}"}
+    events.put_targets(Rule="bedrock-cr-poll-big-input", Targets=[{**target, "Input": json.dumps({"x": "y" * 9000})}])
+    cloud.emulator.controls.set_speed(0)
+    monkeypatch.setattr(cloud.polls, "min_wall_gap", 0.0)
+    cloud.polls.deliver_due()
+    cloud.emulator.controls.advance(61)
+    assert cloud.polls.deliver_due() == 0
+    assert "exceeds EventBridge's 8192" in cloud.polls.problems[0]
+    events.remove_targets(Rule="bedrock-cr-poll-big-input", Ids=["1"])
+    events.delete_rule(Name="bedrock-cr-poll-big-input")
+    lam.remove_permission(FunctionName=function, StatementId="big-input")
+
+
 def test_demo_revisions_edit_the_template_when_the_app_ignores_the_context():
     base = {"Resources": {"Job": {"Type": JOB, "Properties": {"jobTags": [], "hyperParameters": {"epochCount": "2"}}}}}
     two, how = revision_template(base, base, 2)
