@@ -71,25 +71,31 @@ class JobKind:
         self._retag(request, description)
         return Done(request.physical_id, job_attributes(description))
 
-    def _rollback_to_fixed_name(self, request: Request) -> Step | None:
+    def _rollback_to_fixed_name(self, request: Request) -> Done | None:
         """A rollback to a changed fixed ``jobName``: adopt the job holding it when made from these very properties.
 
         CloudFormation rolls a replaced job back by sending the old properties with the new job's physical id. With
         generated names the old job is the physical id itself (handled in :meth:`update`); with a fixed ``jobName``
         that the update changed, the old job still holds the old name and starting it again would fail ("name in
-        use"). When that job's token says it was made from exactly these properties, it is the resource to keep
-        (CloudFormation then deletes the replacement in its cleanup).
+        use"). When that job's token says it was made from exactly these properties and its custom model still
+        exists, it is the resource to keep (CloudFormation then deletes the replacement in its cleanup). An update
+        that merely returns to an old name finds that job's model deleted with its resource (or the job stopped):
+        nothing to keep, and the name stays taken.
         """
         fixed = request.properties.get("jobName")
         if not fixed or fixed == request.old_properties.get("jobName"):
             return None
         description = jobs.find_job(self.bedrock, fixed)
-        if description is None or not self._made_from(description, request):
+        if description is None or jobs.job_status(description) != jobs.COMPLETED:
             return None
-        arn = description["jobArn"]
-        logger.info("Rolling back to job %s (jobName %s), made from these properties", arn, fixed)
+        if not self._made_from(description, request):
+            return None
+        model_arn = description.get("outputModelArn")
+        if not model_arn or models.find_model(self.bedrock, model_arn) is None:
+            return None
+        logger.info("Rolling back to job %s (jobName %s), made from these properties", description["jobArn"], fixed)
         self._retag(request, description)
-        return self._progress(request, arn, description)
+        return Done(description["jobArn"], job_attributes(description))
 
     def _retag(self, request: Request, description: Mapping[str, Any]) -> None:
         """Tags from the old properties to the new ones, on the job and on its custom model once it exists."""

@@ -256,6 +256,12 @@ def test_rollback_to_a_changed_fixed_job_name_adopts_the_job_that_still_holds_it
         ),
         {"jobIdentifier": "job-a"},
     )
+    # AND its custom model too (CloudFormation's cleanup never ran: the update failed)
+    harness.bedrock.add_response(
+        "get_custom_model",
+        harness.model_description("Active", arn=harness.MODEL_ARN),
+        {"modelIdentifier": harness.MODEL_ARN},
+    )
     # THEN no new job and no "name in use": job-a is kept, its tags go back to the old properties'
     harness.bedrock.add_response(
         "tag_resource", {}, {"resourceARN": harness.JOB_ARN, "tags": [{"key": "team", "value": "ml"}]}
@@ -284,6 +290,25 @@ def test_rollback_to_a_fixed_job_name_held_by_a_job_of_other_properties_still_fa
         harness.job_description("Completed", jobName="job-a", clientRequestToken=someone_else),
         {"jobIdentifier": "job-a"},
     )
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("jobName job-a is already used by another job")
+    assert body["PhysicalResourceId"] == harness.NEW_JOB_ARN
+
+
+def test_update_back_to_an_old_fixed_job_name_whose_model_was_deleted_fails_name_in_use(harness):
+    # GIVEN job-a made from exactly these properties, but its resource was deleted after an earlier update
+    # succeeded (Destroy deleted its model): there is nothing to keep, and Bedrock keeps job names forever
+    event, token = fixed_name_rollback(harness)
+    gone = harness.job_description(
+        "Completed", jobName="job-a", clientRequestToken=token, outputModelArn=harness.MODEL_ARN
+    )
+    harness.bedrock.add_response("get_model_customization_job", gone, {"jobIdentifier": "job-a"})
+    harness.bedrock.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
+    harness.bedrock.add_client_error(
+        "create_model_customization_job", "ValidationException", "The provided job name is currently in use."
+    )
+    harness.bedrock.add_response("get_model_customization_job", gone, {"jobIdentifier": "job-a"})
     body = harness.invoke(event)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("jobName job-a is already used by another job")
