@@ -74,10 +74,10 @@ class FaultPlan:
 
     @staticmethod
     def _matches(event: Mapping[str, Any], logical_id: str, request_type: str) -> bool:
-        is_poll = "CrHelperPoll" in event
-        return (
-            event.get("LogicalResourceId") == logical_id and event.get("RequestType") == request_type and not (is_poll)
-        )
+        """CloudFormation's own delivery of the request (crhelper's polls carry the same ids plus CrHelperPoll)."""
+        if "CrHelperPoll" in event:
+            return False
+        return event.get("LogicalResourceId") == logical_id and event.get("RequestType") == request_type
 
 
 class Worker:
