@@ -87,3 +87,36 @@ def test_model_replacement_whose_polls_cannot_be_set_up_deletes_the_new_model(ha
     assert body["Status"] == "FAILED", body
     assert body["Reason"].startswith(f"{DENIED} (AccessDeniedException from PutTargets)")
     assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
+
+
+def test_delete_whose_polls_cannot_be_set_up_fails_saying_to_retry(harness):
+    # GIVEN a Delete that stopped the running job and must wait for Stopped, but cannot schedule its polls
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
+    targets_refused(harness)
+
+    body = harness.invoke(harness.event("job_delete"))
+
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith(f"{DENIED} (AccessDeniedException from PutTargets) Deletion not finished")
+    assert "Retry the deletion later." in body["Reason"]
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_poll_event_too_large_for_eventbridge_stops_the_job_and_removes_the_rule(harness):
+    # GIVEN a response URL so long that the poll event cannot be an EventBridge target input
+    event = harness.event("job_create")
+    event["ResponseURL"] += "&padding=" + "x" * 9000
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.JOB_ARN})
+    harness.events.add_response("put_rule", {"RuleArn": "arn:aws:events:us-east-1:123456789012:rule/r"})
+    harness.lambda_.add_response("add_permission", {"Statement": "{}"})
+    harness.expect_poll_teardown()
+    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Poll event is ")
+    assert "over EventBridge's 8192" in body["Reason"]
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert "PutTargets" not in harness.calls
