@@ -10,7 +10,7 @@ import jsii
 from aws_cdk import ArnFormat, CustomResource, Duration, ITaggable, RemovalPolicy, Stack, TagManager
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
-from bedrock_customization_provider import contract
+from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .models import CustomModelReference
@@ -49,6 +49,11 @@ def model_import_source_arn(scope: Construct) -> str:
     (``arn:aws:bedrock:*:123456789012:*``); this keeps the region and account fixed and wildcards the resource.
     """
     return Stack.of(scope).format_arn(service="bedrock", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
+
+
+#: The source members name both arguments: the rule is about the pair.
+_SOURCE_ARGUMENTS = {**_ARGUMENTS, "modelSourceConfig": "s3_artifacts or model_package_arn",
+                     "customModelDataSource": "s3_artifacts or model_package_arn"}  # fmt: skip
 
 
 @jsii.implements(bedrock.IModel, ITaggable)
@@ -123,9 +128,10 @@ class CustomModel(Construct):
         problems.check_request(
             OPERATION, request(given_role_arn, for_validation=True), ignore=ignore, arguments=_ARGUMENTS
         )
-        if (s3_artifacts is None) == (model_package_arn is None):
-            got = "both" if s3_artifacts is not None else "neither"
-            problems.add(f"set exactly one source: s3_artifacts or model_package_arn (got {got})")
+        # The API's own rules (exactly one source; a role with S3 artifacts: the one created here counts).
+        will_create_role = given_role_arn is None and artifacts is not None
+        semantic_request = request(given_role_arn or ("<created>" if will_create_role else None), for_validation=True)
+        problems.add_api_problems(rules.model_semantic_problems(semantic_request), _SOURCE_ARGUMENTS)
         # Tags applied with cdk.Tags.of(...) join the explicit ones.
         self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
         tag_validation = TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)})

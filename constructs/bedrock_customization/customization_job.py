@@ -48,6 +48,7 @@ _ARGUMENTS = {
     "customModelKmsKeyId": "custom_model_kms_key",
     "jobTags": "job_tags",
     "customModelTags": "custom_model_tags",
+    "trainingDataConfig": "training_data or invocation_logs",
     "trainingDataConfig.s3Uri": "training_data",
     "trainingDataConfig.invocationLogsConfig": "invocation_logs",
     "validationDataConfig": "validation_data",
@@ -156,10 +157,9 @@ class CustomizationJob(Construct):
         # Validate everything before creating any child, and raise once.
         problems = ProblemCollector("CustomizationJob", self.node.path)
         ignore = request.provider_filled_members() | ({"roleArn"} if given_role_arn is None else set())
-        problems.check_request(
-            OPERATION, request.render(given_role_arn, for_validation=True), ignore=ignore, arguments=_ARGUMENTS
-        )
-        check_job_rules(problems, inputs)
+        rendered = request.render(given_role_arn, for_validation=True)
+        problems.check_request(OPERATION, rendered, ignore=ignore, arguments=_ARGUMENTS)
+        check_job_rules(problems, inputs, rendered, _ARGUMENTS)
         # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model.
         self._tags = new_tag_manager(contract.JOB_RESOURCE_TYPE)
         tag_validation = TagValidation(

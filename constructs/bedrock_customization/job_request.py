@@ -122,12 +122,9 @@ class JobRequest:
         return prune({"s3Uri": uri(self.training) if self.training else None, "invocationLogsConfig": logs_config})
 
     def _customization_config(self) -> dict[str, Any] | None:
-        # Both set is a construct-level error; rendering the distillation one keeps the request well-formed.
-        if self.inputs.distillation is not None:
-            return self.inputs.distillation.render()
-        if self.inputs.reinforcement_fine_tuning is not None:
-            return self.inputs.reinforcement_fine_tuning.render()
-        return None
+        # Both set renders both, so the validation sees (and reports) what the user asked for.
+        configs = [c.render() for c in (self.inputs.distillation, self.inputs.reinforcement_fine_tuning) if c]
+        return {name: value for config in configs for name, value in config.items()} or None
 
 
 def render_hyper_parameters(values: Mapping[str, HyperParameterValue] | None) -> dict[str, Any] | None:

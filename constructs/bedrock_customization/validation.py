@@ -1,14 +1,16 @@
 """Collects validation problems for one construct and raises them together.
 
-Two sources feed it: the Bedrock API contract, checked generically by the provider's shape validator
-(:mod:`bedrock_customization_provider.shapes`, the same code the Lambda runs), and the construct-level rules the API
-shape cannot express (mutually exclusive arguments, ranges of provider keys). Values that are CDK tokens are not
+Three sources feed it: the Bedrock API contract, checked generically by the provider's shape validator
+(:mod:`bedrock_customization_provider.shapes`, the same code the Lambda runs); the provider's semantic rules of the
+API (:mod:`bedrock_customization_provider.rules`, e.g. exactly one training data source), run on the same rendered
+request; and the construct-level rules about Python arguments the API does not have (ranges of provider keys,
+argument types). Values that are CDK tokens are not
 known at synth time and are skipped; the provider validates them again at deploy time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from aws_cdk import Token
 from bedrock_customization_provider import shapes
@@ -48,7 +50,13 @@ class ProblemCollector:
     ) -> None:
         """Validate ``request`` against the API's input shape; name the Python argument behind each problem
         (``arguments`` maps API paths such as ``customizationConfig.rftConfig`` to argument names)."""
-        for problem in shapes.validate_request(operation, dict(request), is_unresolved=is_unresolved, ignore=ignore):
+        problems = shapes.validate_request(operation, dict(request), is_unresolved=is_unresolved, ignore=ignore)
+        self.add_api_problems(problems, arguments)
+
+    def add_api_problems(self, problems: Iterable[shapes.Problem], arguments: Mapping[str, str] | None = None) -> None:
+        """Problems found on the API request (by the shape or by the provider's semantic rules), each naming the
+        Python argument behind its path."""
+        for problem in problems:
             argument = argument_for(problem.path, arguments or {})
             self.add(f"{problem} (argument {argument})" if argument else str(problem))
 

@@ -141,9 +141,10 @@ RULES = [
      re.escape("modelName must be at most 63 characters (got 64)")),
     ("exactly one source: not both", {"s3_artifacts": ARTIFACTS},
      {"s3_artifacts": ARTIFACTS, "model_package_arn": None},
-     re.escape("set exactly one source: s3_artifacts or model_package_arn (got both)")),
+     re.escape("customModelDataSource cannot be combined with modelSourceConfig"
+               " (argument s3_artifacts or model_package_arn)")),
     ("exactly one source: not neither", {"model_package_arn": None}, {},
-     re.escape("set exactly one source: s3_artifacts or model_package_arn (got neither)")),
+     re.escape("modelSourceConfig or customModelDataSource is required (argument s3_artifacts or model_package_arn)")),
     ("model package arn format", {"model_package_arn": "arn:aws:sagemaker:us-east-1:1:model-package/x"}, {},
      re.escape("customModelDataSource.modelPackageArnDataSource.modelPackageArn must match pattern")),
     ("artifacts s3 uri", {"model_package_arn": None, "s3_artifacts": "s3:/x"},

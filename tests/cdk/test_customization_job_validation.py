@@ -140,18 +140,23 @@ RULES = [
          re.escape("vpcConfig.subnetIds[0] must match pattern")),
     Rule("training data and invocation logs are exclusive", const(distill(invocation_logs=LOGS)),
          const(distill(invocation_logs=LOGS, training_data=REMOVE)),
-         re.escape("training_data and invocation_logs are mutually exclusive")),
+         re.escape("trainingDataConfig must set exactly one of s3Uri, invocationLogsConfig"
+                   " (got s3Uri, invocationLogsConfig) (argument training_data or invocation_logs)")),
     Rule("training data or invocation logs required", const({"training_data": REMOVE}), const({}),
-         re.escape("training_data or invocation_logs is required")),
+         re.escape("trainingDataConfig must set exactly one of s3Uri, invocationLogsConfig (got none)"
+                   " (argument training_data or invocation_logs)")),
     Rule("invocation log source uri", const(distill(training_data=REMOVE, invocation_logs=InvocationLogsConfig("x"))),
          const(distill(training_data=REMOVE, invocation_logs=LOGS)),
          re.escape("trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri must match pattern")
          + ".*argument invocation_logs"),
     Rule("distillation needs a teacher", const({"customization_type": "DISTILLATION"}),
          const(distill(customization_type="DISTILLATION")),
-         re.escape("distillation (the teacher model) is required for customization_type DISTILLATION")),
+         re.escape("customizationConfig.distillationConfig is required for customizationType DISTILLATION"
+                   " (argument distillation)")),
     Rule("distillation config only for distillation", const(distill(customization_type="FINE_TUNING")),
-         const(distill()), re.escape("distillation is only valid with customization_type DISTILLATION")),
+         const(distill()),
+         re.escape("customizationConfig.distillationConfig is not allowed for customizationType FINE_TUNING"
+                   " (argument distillation)")),
     Rule("teacher identifier pattern",
          const({"distillation": DistillationConfig(teacher_model="bad teacher!")}), const(distill()),
          re.escape("teacherModelConfig.teacherModelIdentifier must match pattern")),
@@ -161,9 +166,14 @@ RULES = [
          re.escape("maxResponseLengthForInference must be an integer")),
     Rule("rft needs a grader", const({"customization_type": "REINFORCEMENT_FINE_TUNING"}),
          const(rft() | {"customization_type": "REINFORCEMENT_FINE_TUNING"}),
-         re.escape("reinforcement_fine_tuning (the grader) is required")),
+         re.escape("customizationConfig.rftConfig is required for customizationType REINFORCEMENT_FINE_TUNING"
+                   " (argument reinforcement_fine_tuning)")),
     Rule("rft config only for rft", const(rft() | {"customization_type": "FINE_TUNING"}), const(rft()),
-         re.escape("reinforcement_fine_tuning is only valid with customization_type REINFORCEMENT_FINE_TUNING")),
+         re.escape("customizationConfig.rftConfig is not allowed for customizationType FINE_TUNING"
+                   " (argument reinforcement_fine_tuning)")),
+    Rule("distillation and rft exclude each other", const(distill(**rft())), const(distill()),
+         re.escape("customizationConfig.rftConfig is not allowed for customizationType DISTILLATION"
+                   " (argument reinforcement_fine_tuning)")),
     Rule("grader arn pattern",
          const({"reinforcement_fine_tuning": RftConfig(grader="arn:aws:lambda:us-east-1:1:function:g")}),
          const({"reinforcement_fine_tuning": RftConfig(grader=GRADER)}),
