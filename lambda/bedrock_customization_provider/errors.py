@@ -2,8 +2,8 @@
 
 CloudFormation keeps only ~256 characters of a reason, so messages put the useful words first (Bedrock's own message,
 the field and the rule, what to do) and :func:`fit_reason` cuts the END, never the beginning. The helpers for AWS
-errors (:func:`error_code`, :func:`error_message`, :func:`ignore_not_found`, :func:`reason_for`) live here too, so
-every module reads a ``ClientError`` the same way.
+errors (:func:`error_code`, :func:`error_message`, :func:`none_if_not_found`, :func:`ignore_not_found`,
+:func:`reason_for`) live here too, so every module reads a ``ClientError`` the same way.
 """
 
 from __future__ import annotations
@@ -50,6 +50,16 @@ def error_code(exc: ClientError) -> str:
 def error_message(exc: ClientError) -> str:
     """The service's own message of ``exc``, or its code when the service sent none."""
     return exc.response.get("Error", {}).get("Message", "") or error_code(exc)
+
+
+def none_if_not_found(operation: Callable[..., Any], **kwargs: Any) -> Any:
+    """``operation(**kwargs)``'s answer, or None when AWS answers ``ResourceNotFoundException``."""
+    try:
+        return operation(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return None
 
 
 def ignore_not_found(operation: Callable[..., Any], **kwargs: Any) -> None:

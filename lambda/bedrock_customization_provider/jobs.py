@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import NameInUseError, error_code, error_message
+from .errors import NameInUseError, error_code, error_message, none_if_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,7 @@ def start_job(bedrock: Any, request: Mapping[str, Any]) -> str:
 
 def find_job(bedrock: Any, job: str) -> dict[str, Any] | None:
     """GetModelCustomizationJob by ARN or name; None when there is no such job."""
-    try:
-        return bedrock.get_model_customization_job(jobIdentifier=job)
-    except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise
+    return none_if_not_found(bedrock.get_model_customization_job, jobIdentifier=job)
 
 
 def list_jobs(bedrock: Any, *, name_contains: str, created_after: datetime.datetime) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import ModelInUseError, NameInUseError, error_code, error_message
+from .errors import ModelInUseError, NameInUseError, error_code, error_message, none_if_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,7 @@ def create_model(bedrock: Any, request: Mapping[str, Any], *, name_is_ours: bool
 
 def find_model(bedrock: Any, model: str) -> dict[str, Any] | None:
     """GetCustomModel by ARN or name; None when there is no such model."""
-    try:
-        return bedrock.get_custom_model(modelIdentifier=model)
-    except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise
+    return none_if_not_found(bedrock.get_custom_model, modelIdentifier=model)
 
 
 def model_status(description: Mapping[str, Any]) -> str:
