@@ -21,11 +21,10 @@ from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
-    removal_policy_value,
     render_tags,
 )
 from .s3_location import S3Input, resolve_s3
-from .service_role import create_service_role, depend_on_policies, grant_key_use, grant_s3_read
+from .service_role import create_service_role, grant_key_use, grant_s3_read
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
 
@@ -166,18 +165,14 @@ class CustomModel(Construct):
         self.node.add_validation(tag_validation)
         properties = request(final_role_arn, for_validation=False)
         properties["modelTags"] = lazy_tags(self._tags, model_tags)
-        properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
-        self._resource = CustomResource(
+        self._resource = provider.add_resource(
             self,
-            "Resource",
-            service_token=provider.service_token,
             resource_type=contract.MODEL_RESOURCE_TYPE,
             properties=properties,
+            removal_policy=removal_policy,
             service_timeout=timeout,
+            service_role=created_role,
         )
-        provider.bind(self._resource)
-        if created_role is not None:
-            depend_on_policies(self._resource, created_role)
 
     @property
     def tags(self) -> TagManager:

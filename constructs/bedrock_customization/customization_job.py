@@ -22,12 +22,10 @@ from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
-    removal_policy_value,
 )
 from .s3_location import S3Input
 from .service_role import (
     create_service_role,
-    depend_on_policies,
     grant_invoke,
     grant_key_use,
     grant_s3_read,
@@ -191,20 +189,14 @@ class CustomizationJob(Construct):
             "customModelTags": lazy_tags(self._tags, custom_model_tags),
         }
         self.node.add_validation(tag_validation)
-        properties = request.render(final_role_arn, tag_lists=tag_lists)
-        properties[contract.REMOVAL_POLICY] = removal_policy_value(removal_policy)
-        self._resource = CustomResource(
+        self._resource = provider.add_resource(
             self,
-            "Resource",
-            service_token=provider.service_token,
             resource_type=contract.JOB_RESOURCE_TYPE,
-            properties=properties,
+            properties=request.render(final_role_arn, tag_lists=tag_lists),
+            removal_policy=removal_policy,
             service_timeout=timeout,
+            service_role=created_role,
         )
-        provider.bind(self._resource)
-        if created_role is not None:
-            # Bedrock checks the role's permissions when the job starts: its policy must exist by then.
-            depend_on_policies(self._resource, created_role)
         #: The customization type the job runs (as given or implied).
         self.customization_type = CustomizationType(inputs.kind)
         #: The custom model the job produces, for use wherever a model is expected.

@@ -11,7 +11,9 @@ Lambda operations from the provider's source and checks each is allowed here.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from typing import Any
+
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -20,7 +22,8 @@ from constructs import Construct, IConstruct
 
 from .asset import provider_code
 from .references import ResolvedKey, bedrock_arn
-from .service_role import grant_key_use
+from .resource_rules import removal_policy_value
+from .service_role import depend_on_policies, grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
@@ -120,12 +123,37 @@ class BedrockCustomizationProvider(Construct):
     def service_token(self) -> str:
         return self.function.function_arn
 
-    def bind(self, resource: IConstruct) -> None:
-        """Make ``resource`` wait for every permission the provider has (incl. its self-permissions)."""
+    def add_resource(
+        self,
+        scope: Construct,
+        *,
+        resource_type: str,
+        properties: dict[str, Any],
+        removal_policy: RemovalPolicy,
+        service_timeout: Duration,
+        service_role: iam.Role | None,
+    ) -> CustomResource:
+        """The custom resource ``scope`` declares (as its child ``Resource``), served by this provider.
+
+        It waits for every permission it needs before CloudFormation sends Create: the provider's own (including its
+        self-permissions) and, when the construct created one, the service role's policy, which Bedrock checks when
+        the job or import starts.
+        """
+        resource = CustomResource(
+            scope,
+            "Resource",
+            service_token=self.service_token,
+            resource_type=resource_type,
+            properties={**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)},
+            service_timeout=service_timeout,
+        )
         resource.node.add_dependency(self.self_permissions)
         default_policy = self.role.node.try_find_child("DefaultPolicy")
         if default_policy is not None:  # the function already depends on it; say so for the resource too
             resource.node.add_dependency(default_policy)
+        if service_role is not None:
+            depend_on_policies(resource, service_role)
+        return resource
 
     def grant_pass_role(self, role_arn: str) -> None:
         """Let the provider hand ``role_arn`` to Bedrock (and to nothing else)."""
