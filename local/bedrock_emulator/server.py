@@ -55,6 +55,9 @@ def _json_default(value: Any) -> Any:
 def _moto_app() -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from . import moto_fidelity
+
+    moto_fidelity.apply()
     return DomainDispatcherApplication(create_backend_app)
 
 

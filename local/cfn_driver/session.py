@@ -20,7 +20,6 @@ from bedrock_customization_provider import contract
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import moto_fidelity
 from .clock import AcceleratedClock
 from .emulator import EmulatorHandle, start_emulator
 from .polls import PollScheduler
@@ -63,7 +62,6 @@ class LocalSession:
 
     def __enter__(self) -> LocalSession:
         try:
-            moto_fidelity.apply()
             self.emulator = start_emulator(speed=self.options.speed, seed=self.options.seed)
             self.clock = self.emulator.clock
             self.responses = ResponseEndpoint(self.workdir, self.region)

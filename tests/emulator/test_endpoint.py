@@ -75,6 +75,17 @@ def test_lambda_permissions_go_to_moto(emu):
     )
     policy = json.loads(lam.get_policy(FunctionName="provider")["Policy"])
     assert [statement["Sid"] for statement in policy["Statement"]] == ["poll-rule"]
+    # Like Lambda (and unlike plain moto), a second statement with the same id is refused, not appended.
+    with pytest.raises(lam.exceptions.ResourceConflictException, match="already exists"):
+        lam.add_permission(
+            FunctionName="provider",
+            StatementId="poll-rule",
+            Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com",
+            SourceArn="arn:aws:events:us-east-1:123456789012:rule/bedrock-cr-poll-abc",
+        )
+    policy = json.loads(lam.get_policy(FunctionName="provider")["Policy"])
+    assert len(policy["Statement"]) == 1
     lam.remove_permission(FunctionName="provider", StatementId="poll-rule")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_policy(FunctionName="provider")

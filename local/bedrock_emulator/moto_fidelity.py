@@ -3,9 +3,9 @@
 Why here: crhelper's polling adds a resource-policy statement per poll rule. Real Lambda refuses a second statement
 with the same id (409 ResourceConflictException, "The statement id (...) provided already exists"); a provider that
 names statements deterministically relies on that answer to survive duplicate delivery. moto 5.2.5 appends the
-duplicate instead, so one RemovePermission later a stale statement survives and the leftovers check would blame the
-provider for moto's behaviour. The emulator runs in the driver's process, so the fix is applied to it here, once.
-(It belongs in the emulator's moto layer; kept small so it can move there unchanged.)
+duplicate instead, so one RemovePermission later a stale statement survives and a leftovers check would blame the
+provider for moto's behaviour. The emulator applies this when it builds its moto application, so every user of the
+endpoint sees Lambda's answer.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class StatementIdConflict(LambdaClientError):
 
 def apply() -> None:
     """Idempotent: patch moto's Lambda resource policy to refuse duplicate statement ids."""
-    if getattr(Policy.add_statement, "_cfn_driver_faithful", False):
+    if getattr(Policy.add_statement, "_emulator_faithful", False):
         return
     original = Policy.add_statement
 
@@ -40,5 +40,5 @@ def apply() -> None:
             raise StatementIdConflict(sid)
         return original(self, raw, qualifier)
 
-    add_statement._cfn_driver_faithful = True  # type: ignore[attr-defined]
+    add_statement._emulator_faithful = True  # type: ignore[attr-defined]
     Policy.add_statement = add_statement  # type: ignore[method-assign]
