@@ -10,13 +10,12 @@ Steps, each checked (any failure → exit status 1):
    follow-up job, whose base model is the first job's model, is replaced too).
 5. Delete the stack, then check nothing is left behind (rules, permissions, running jobs, unowned models).
 
-When the app ignores ``demoRevision`` (its synthesized template does not change), the same edits are applied to the
-template here, so the demo never depends on that convention.
+Revisions come only from ``cdk synth``: a revision that fails to synthesize, or that app.py ignores (its template does
+not change), fails the demo instead of being papered over here.
 """
 
 from __future__ import annotations
 
-import copy
 import sys
 import tempfile
 import threading
@@ -84,21 +83,13 @@ class _BackgroundSynth:
         return result
 
 
-def revision_template(base: dict[str, Any], synthesized: dict[str, Any] | None, revision: int) -> tuple[dict, str]:
-    """The template of ``revision``: the synthesized one when the app honours ``demoRevision``, else an edit."""
-    if synthesized is not None and _custom_properties(synthesized) != _custom_properties(base):
-        return synthesized, f"cdk synth -c {REVISION_CONTEXT_KEY}={revision}"
-    edited = copy.deepcopy(base)
-    job_ids = [lid for lid, r in edited["Resources"].items() if r.get("Type") == JOB_TYPE]
-    if not job_ids:
-        raise DriverError("the example app declares no customization job to update")
-    props = edited["Resources"][job_ids[0]]["Properties"]
-    if revision >= 2:  # a tag change: applied in place
-        tags = [t for t in props.get("jobTags", []) if t.get("key") != "revision"]
-        props["jobTags"] = [*tags, {"key": "revision", "value": str(revision)}]
-    if revision >= 3:  # a hyperparameter change: a new job
-        props.setdefault("hyperParameters", {})["epochCount"] = "3"
-    return edited, f"template edit of {job_ids[0]} (app.py ignores -c {REVISION_CONTEXT_KEY})"
+def revision_template(base: dict[str, Any], synthesized: dict[str, Any], revision: int) -> dict[str, Any]:
+    """The synthesized template of ``revision``; an error when app.py ignored ``demoRevision``."""
+    if _custom_properties(synthesized) == _custom_properties(base):
+        raise DriverError(
+            f"cdk synth -c {REVISION_CONTEXT_KEY}={revision} changed no custom resource: app.py must honour it"
+        )
+    return synthesized
 
 
 def _custom_properties(template: dict[str, Any]) -> dict[str, Any]:
@@ -175,8 +166,10 @@ def _steps(
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
 
-    template2, how2 = revision_template(base, _synthesized(revisions, 2, console), 2)
-    outcome = _operation(display, f"3. update: tag change ({how2})", lambda: runner.deploy(template2))
+    template2 = revision_template(base, revisions.get(2).stack().template(), 2)
+    outcome = _operation(
+        display, f"3. update: tag change (cdk synth -c {REVISION_CONTEXT_KEY}=2)", lambda: runner.deploy(template2)
+    )
     if not _check(outcome, result):
         return
     if runner.records[first_job].physical_id != job_arn:
@@ -188,8 +181,10 @@ def _steps(
     else:
         console.print(f"   {first_job}: same job, tags now {tags}", highlight=False)
 
-    template3, how3 = revision_template(base, _synthesized(revisions, 3, console), 3)
-    outcome = _operation(display, f"4. update: replacement ({how3})", lambda: runner.deploy(template3))
+    template3 = revision_template(base, revisions.get(3).stack().template(), 3)
+    outcome = _operation(
+        display, f"4. update: replacement (cdk synth -c {REVISION_CONTEXT_KEY}=3)", lambda: runner.deploy(template3)
+    )
     if not _check(outcome, result):
         return
     new_arn = runner.records[first_job].physical_id
@@ -230,14 +225,6 @@ def _check(outcome: StackOutcome, result: DemoResult) -> bool:
 def _check_clean(session: LocalSession, runner: StackRunner, result: DemoResult, when: str) -> None:
     for problem in find_leftovers(session, runner.owned_model_arns() | runner.retained_models):
         result.fail(f"{when}: {problem}")
-
-
-def _synthesized(revisions: _BackgroundSynth, revision: int, console: Console) -> dict[str, Any] | None:
-    try:
-        return revisions.get(revision).stack().template()
-    except DriverError as exc:
-        console.print(f"   (synth of revision {revision} failed, editing the template instead: {exc})")
-        return None
 
 
 def _print_outputs(console: Console, outputs: dict[str, Any], *, plain: bool) -> None:

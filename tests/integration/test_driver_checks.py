@@ -3,6 +3,7 @@ and its progress lines, and the `run` command over a synthesized assembly."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from bedrock_emulator import JobScenario
 from cfn_driver.demo import revision_template
 from cfn_driver.display import ProgressDisplay
+from cfn_driver.errors import DriverError
 from cfn_driver.intrinsics import StackEnv
 from cfn_driver.leftovers import find_leftovers
 from cfn_driver.stack import StackEvent
@@ -109,16 +111,12 @@ def test_eventbridge_limits_moto_does_not_enforce_are_reported(cloud, example_as
     lam.remove_permission(FunctionName=function, StatementId="big-input")
 
 
-def test_demo_revisions_edit_the_template_when_the_app_ignores_the_context():
+def test_demo_revision_is_the_synthesized_template_and_an_ignored_revision_fails():
     base = {"Resources": {"Job": {"Type": JOB, "Properties": {"jobTags": [], "hyperParameters": {"epochCount": "2"}}}}}
-    two, how = revision_template(base, base, 2)
-    assert two["Resources"]["Job"]["Properties"]["jobTags"] == [{"key": "revision", "value": "2"}]
-    assert "template edit" in how
-    three, _ = revision_template(base, None, 3)
-    assert three["Resources"]["Job"]["Properties"]["hyperParameters"]["epochCount"] == "3"
     synthesized = {"Resources": {"Job": {"Type": JOB, "Properties": {"jobTags": [{"key": "a", "value": "b"}]}}}}
-    assert revision_template(base, synthesized, 2) == (synthesized, "cdk synth -c demoRevision=2")
-    assert base["Resources"]["Job"]["Properties"]["jobTags"] == []  # never edited in place
+    assert revision_template(base, synthesized, 2) is synthesized
+    with pytest.raises(DriverError, match="demoRevision=3 changed no custom resource"):
+        revision_template(base, copy.deepcopy(base), 3)
 
 
 def test_plain_progress_prints_stack_and_resource_lines_with_the_job_phases():
