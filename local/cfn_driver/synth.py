@@ -17,7 +17,8 @@ from .errors import DriverError
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUIET_ENV = {
     "CDK_DISABLE_CLI_TELEMETRY": "true",
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+    # jsii's end-of-life banner is silenced per Node major version (a list), not by a flag.
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
 }
 
