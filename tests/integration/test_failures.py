@@ -160,10 +160,11 @@ def test_a_job_still_running_at_the_service_timeout_is_stopped_and_the_stack_rol
     cloud.emulator.controls.add_job_scenario(
         JobScenario(outcome="run_forever", stop_seconds=1), prefix=_name_prefix(runner, first)
     )
-    # The provider measures its budget in wall seconds; slow the shared clock so its first poll (one virtual minute)
-    # comes after the budget ran out but before CloudFormation's own (virtual) 95 s; speed up again for the rest.
+    # The provider measures its budget in wall seconds (used up 95 - 90 = 5 s after it starts); slow the shared clock
+    # so its first poll (one virtual minute = 7.5 s at 8x) comes after that but well before CloudFormation's own
+    # virtual 95 s (11.9 s); speed up again for the rest.
     controls = cloud.emulator.controls
-    controls.set_speed(12)
+    controls.set_speed(8)
     runner.observer = _SpeedUpOnFailure(controls)
     # WHEN the stack is created
     outcome = runner.deploy(template)
