@@ -73,6 +73,8 @@ class BedrockCustomizationProvider(Construct):
         # The provider lists its own recent jobs to find one a lost Create response started.
         self._allow(["bedrock:ListModelCustomizationJobs"], ["*"])
         self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
+        # A custom model's tags carry the digest of the properties it was created from (Update reads it).
+        self._allow(["bedrock:ListTagsForResource"], [model_arns])
         # TagResource also authorizes creating a job or model with tags (jobTags, customModelTags, modelTags).
         self._allow(["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns])
         rules = stack.format_arn(service="events", resource="rule", resource_name=f"{contract.POLL_RULE_PREFIX}*")

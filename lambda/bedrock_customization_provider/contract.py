@@ -35,6 +35,14 @@ MIN_SERVICE_TIMEOUT_SECONDS: Final = 1
 JOB_TAG_MEMBERS: Final = frozenset({"jobTags", "customModelTags"})
 MODEL_TAG_MEMBERS: Final = frozenset({"modelTags"})
 
+# --- the provider's own tags (never part of a user's tag list) -------------------------------------------------------
+#: Tag the provider adds to every custom model it creates: the digest of the properties the model was created from
+#: (GetCustomModel returns neither the token nor the source). An Update asking for exactly those properties describes
+#: the model that exists (CloudFormation rolling back a refused replacement): it is kept, not replaced. Users' tag
+#: lists may not use this key; with it a model carries at most the 50 user tags + 1 (the API allows 200).
+MODEL_PROPERTIES_TAG_KEY: Final = "cdk-bedrock-customization:properties"
+RESERVED_TAG_KEYS: Final = frozenset({MODEL_PROPERTIES_TAG_KEY})
+
 # --- attributes (Fn::GetAtt names) -----------------------------------------------------------------------------------
 ATTR_JOB_ARN: Final = "JobArn"
 ATTR_JOB_NAME: Final = "JobName"

@@ -1,13 +1,16 @@
 """``Custom::BedrockCustomModel``: what Create, Update and Delete mean for a custom model from model artifacts.
 
 Physical id: the model ARN. Attributes: see :data:`~.contract.MODEL_ATTRIBUTES`. ``modelTags`` change in place; any
-other change registers a new model (CloudFormation then deletes the old one). Delete removes the model unless
-RemovalPolicy is Retain.
+other change registers a new model (CloudFormation then deletes the old one), unless the model at the physical id was
+created from exactly the requested properties (its :data:`~.contract.MODEL_PROPERTIES_TAG_KEY` tag says so): then the
+request describes that model, as CloudFormation's rollback of a refused replacement does, and it is kept. Delete
+removes the model unless RemovalPolicy is Retain.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +27,8 @@ from .lifecycle import (
     refuse_fixed_names,
 )
 
+logger = logging.getLogger(__name__)
+
 FIXED_NAME_MEMBERS = ("modelName",)
 
 
@@ -39,13 +44,18 @@ class ModelKind:
         return Pending(models.create_model(self.bedrock, api_request, name_is_ours=generated))
 
     def update(self, request: Request) -> Step:
+        self._api_request(request)  # validate first: bad input calls nothing
         replacing = changed_members(request, contract.MODEL_TAG_MEMBERS)
-        if request.physical_id == contract.FAILED_CREATE_PHYSICAL_ID:
+        if not request.physical_id.startswith("arn:"):  # the sentinel of a failed Create: nothing to update in place
             replacing = replacing or ["(failed create)"]
+        elif replacing and self._made_from(request.physical_id, request):
+            # The model that exists was created from exactly these properties: CloudFormation rolls back to it (after
+            # a refused replacement, say). Keep it; replacing it would need its fixed name, or build it twice.
+            logger.info("Model %s was created from these properties: updating it in place", request.physical_id)
+            replacing = []
         if replacing:
             refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
             return self.create(request)
-        self._api_request(request)  # validate the new tags before touching anything
         description = models.find_model(self.bedrock, request.physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {request.physical_id} no longer exists; tags cannot change.")
@@ -94,14 +104,29 @@ class ModelKind:
         return Done(arn)
 
     def _api_request(self, request: Request) -> tuple[dict[str, Any], bool]:
-        """The validated CreateCustomModel request and whether its name was generated here."""
+        """The validated CreateCustomModel request and whether its name was generated here.
+
+        The model's tags end with the provider's own: the digest of the properties it is created from.
+        """
         ids = (request.stack_id, request.logical_id, request.request_id)
         props = dict(request.properties)
         generated = "modelName" not in props
         props.setdefault("modelName", naming.generated_name(*ids, "model"))
         api_request = rules.checked_request(rules.MODEL_OPERATION, props)
+        digest_tag = {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": _properties_digest(request)}
+        api_request["modelTags"] = [*(api_request.get("modelTags") or []), digest_tag]
         api_request["clientRequestToken"] = naming.client_request_token(*ids, "custom-model")
         return api_request, generated
+
+    def _made_from(self, model_arn: str, request: Request) -> bool:
+        """Whether the model exists and was created from exactly these (non-tag) properties: its tag carries their
+        digest. Models created before the provider tagged them never match."""
+        tags = tagging.current_tags(self.bedrock, model_arn)
+        return tags is not None and tags.get(contract.MODEL_PROPERTIES_TAG_KEY) == _properties_digest(request)
+
+
+def _properties_digest(request: Request) -> str:
+    return naming.properties_digest(request.properties, contract.MODEL_TAG_MEMBERS | contract.PROVIDER_KEYS)
 
 
 def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import shapes
+from . import contract, shapes
 from .errors import InvalidPropertiesError
 
 JOB_OPERATION = "CreateModelCustomizationJob"
@@ -57,6 +57,22 @@ def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
         problems.append(shapes.Problem("customModelDataSource", "cannot be combined with modelSourceConfig"))
     if "modelSourceConfig" in sources and not request.get("roleArn"):
         problems.append(shapes.Problem("roleArn", "is required when modelSourceConfig is set"))
+    return problems + _model_tag_problems(request.get("modelTags"))
+
+
+def _model_tag_problems(tags: Any) -> list[shapes.Problem]:
+    """The provider adds a tag of its own to each model (:data:`~.contract.MODEL_PROPERTIES_TAG_KEY`): its key is
+    reserved, and it takes one of the tags the API allows."""
+    if not isinstance(tags, list):
+        return []
+    problems = [
+        shapes.Problem("modelTags", f"key {tag['key']} is reserved for the provider; use another key")
+        for tag in tags
+        if isinstance(tag, Mapping) and tag.get("key") in contract.RESERVED_TAG_KEYS
+    ]
+    limit = shapes.input_shape(MODEL_OPERATION).members["modelTags"].metadata.get("max")
+    if limit is not None and len(tags) == limit:  # beyond the limit, the shape already says so
+        problems.append(shapes.Problem("modelTags", f"must have at most {limit - 1} tags: the provider adds one"))
     return problems
 
 

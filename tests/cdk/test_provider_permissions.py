@@ -39,6 +39,7 @@ EXPECTED_RESOURCES = {
     "bedrock:CreateCustomModel": {MODELS},
     "bedrock:GetCustomModel": {MODELS},
     "bedrock:DeleteCustomModel": {MODELS},
+    "bedrock:ListTagsForResource": {MODELS},
     "bedrock:TagResource": {JOBS, MODELS},
     "bedrock:UntagResource": {JOBS, MODELS},
     "events:PutRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},

@@ -25,7 +25,13 @@ def test_create_polls_creating_until_active_then_succeeds_with_attributes(harnes
     ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
     assert sent["modelName"] == naming.generated_name(*ids, "model")
     assert sent["clientRequestToken"] == naming.client_request_token(*ids, "custom-model")
-    assert sent["modelTags"] == [{"key": "team", "value": "ml"}]
+    # the user's tags, then the provider's own: the digest of the properties the model is created from
+    api_props = {k: v for k, v in event["ResourceProperties"].items() if k not in contract.PROVIDER_KEYS}
+    digest = naming.properties_digest(api_props, contract.MODEL_TAG_MEMBERS)
+    assert sent["modelTags"] == [
+        {"key": "team", "value": "ml"},
+        {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": digest},
+    ]
     assert not set(sent) & contract.PROVIDER_KEYS
 
     harness.bedrock.add_response(
@@ -143,6 +149,7 @@ def test_tag_only_update_in_place(harness):
 def test_source_change_replaces_the_model(harness):
     event = harness.event("model_update")
     event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://bedrock-managed/v2/"}}
+    expect_digest_tag(harness, event["OldResourceProperties"])  # made from the old properties: not what is asked
     harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
     harness.expect_poll_setup()
     assert harness.invoke(event) is None
@@ -155,16 +162,105 @@ def test_source_change_replaces_the_model(harness):
     assert body["PhysicalResourceId"] == harness.NEW_IMPORTED_MODEL_ARN
 
 
-def test_replacement_with_unchanged_fixed_name_is_refused(harness):
+def digest_tag(properties: dict) -> dict:
+    """The provider's tag on a model created from ``properties`` (a CloudFormation property block)."""
+    api_props = {k: v for k, v in properties.items() if k not in contract.PROVIDER_KEYS}
+    return {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": naming.properties_digest(api_props, {"modelTags"})}
+
+
+def expect_digest_tag(harness, made_from: dict) -> None:
+    """GIVEN the model at the physical id was created from ``made_from`` (its tags say so)."""
+    tags = [*made_from.get("modelTags", []), digest_tag(made_from)]
+    harness.bedrock.add_response("list_tags_for_resource", {"tags": tags}, {"resourceARN": harness.IMPORTED_MODEL_ARN})
+
+
+def fixed_name_replacement(harness) -> dict:
+    """An Update that keeps the fixed modelName but changes the key (and a tag): a replacement."""
     event = harness.event("model_update")
     for props in (event["ResourceProperties"], event["OldResourceProperties"]):
         props["modelName"] = "nova-fixed"
     event["ResourceProperties"]["modelKmsKeyArn"] = (
         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     )
+    event["ResourceProperties"]["modelTags"] = [{"key": "team", "value": "ml"}, {"key": "env", "value": "prod"}]
+    return event
+
+
+def test_replacement_with_unchanged_fixed_name_is_refused(harness):
+    event = fixed_name_replacement(harness)
+    expect_digest_tag(harness, event["OldResourceProperties"])
     body = harness.invoke(event)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("Cannot replace with the same modelName nova-fixed: changing modelKmsKeyArn")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    # only read which properties the existing model was made from: nothing created, tagged or scheduled
+    assert list(harness.calls) == ["ListTagsForResource"]
+
+
+def test_rollback_of_a_refused_replacement_keeps_the_model_in_place(harness):
+    # GIVEN the replacement above was refused; CloudFormation rolls back to the original properties, same model
+    refused = fixed_name_replacement(harness)
+    event = harness.event(
+        "model_update",
+        RequestId="0a9b8c7d-5555-4c3d-8e4f-5a6b7c8d9e06",
+        ResourceProperties=refused["OldResourceProperties"],
+        OldResourceProperties=refused["ResourceProperties"],
+    )
+    expect_digest_tag(harness, event["ResourceProperties"])
+    harness.bedrock.add_response(
+        "get_custom_model", harness.model_description("Active"), {"modelIdentifier": harness.IMPORTED_MODEL_ARN}
+    )
+    # the refused update never applied its tag: "removing" it is harmless, the provider's tag is never touched
+    harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tagKeys": ["env"]})
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    assert body["Data"][contract.ATTR_MODEL_ARN] == harness.IMPORTED_MODEL_ARN
+    assert "CreateCustomModel" not in harness.calls and "PutRule" not in harness.calls
+
+
+def test_a_changed_source_with_a_new_fixed_name_still_replaces(harness):
+    event = harness.event("model_update")
+    event["OldResourceProperties"]["modelName"] = "nova-v1"
+    event["ResourceProperties"]["modelName"] = "nova-v2"
+    event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://bedrock-managed/v2/"}}
+    expect_digest_tag(harness, event["OldResourceProperties"])
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    sent = harness.calls["CreateCustomModel"][0]
+    assert sent["modelName"] == "nova-v2"
+    assert sent["modelTags"][-1] == digest_tag(event["ResourceProperties"])
+    assert harness.poll_event()["CrHelperData"]["PhysicalResourceId"] == harness.NEW_IMPORTED_MODEL_ARN
+
+
+def test_a_model_without_the_digest_tag_is_replaced_as_before(harness):
+    # GIVEN a model created before the provider tagged its models
+    event = harness.event("model_update")
+    event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://bedrock-managed/v2/"}}
+    harness.bedrock.add_response("list_tags_for_resource", {"tags": [{"key": "team", "value": "ml"}]})
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+
+
+def test_a_tag_change_never_removes_the_provider_tag(harness):
+    event = harness.event("model_update")
+    event["OldResourceProperties"]["modelTags"].append(digest_tag(event["OldResourceProperties"]))
+    event["ResourceProperties"]["modelTags"] = []
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tagKeys": ["team"]})
+    assert harness.invoke(event)["Status"] == "SUCCESS"
+
+
+def test_the_provider_tag_key_is_reserved(harness):
+    event = harness.event("model_create")
+    event["ResourceProperties"]["modelTags"] = [{"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": "mine"}]
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        f"Invalid properties: modelTags key {contract.MODEL_PROPERTIES_TAG_KEY} is reserved"
+    )
     assert harness.calls == {}
 
 

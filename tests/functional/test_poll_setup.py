@@ -78,6 +78,7 @@ def test_create_whose_poll_rule_is_refused_stops_the_job(harness):
 def test_model_replacement_whose_polls_cannot_be_set_up_deletes_the_new_model(harness):
     event = harness.event("model_update")
     event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://demo-bucket/model-v2/"}}
+    harness.bedrock.add_response("list_tags_for_resource", {"tags": []})  # not made from the new properties
     harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
     targets_refused(harness)
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.NEW_IMPORTED_MODEL_ARN})

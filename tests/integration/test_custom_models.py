@@ -1,11 +1,12 @@
 """Custom models (CreateCustomModel) through the driver and the emulator: create, tags in place, delete, a model
-still in use, and a failed import rolled back."""
+still in use, a failed import rolled back, and a refused fixed-name replacement rolled back."""
 
 from __future__ import annotations
 
 import copy
 
 import pytest
+from bedrock_customization_provider import contract
 from bedrock_emulator import ModelScenario
 from cfn_driver.leftovers import find_leftovers
 
@@ -55,7 +56,9 @@ def test_a_custom_model_is_created_retagged_in_place_and_deleted(model_runner, c
     # THEN the same model carries the new tags
     assert updated.status == "UPDATE_COMPLETE", updated.failures
     assert model_runner.records[model_id].physical_id == arn
-    assert next(m for m in _state(cloud)["models"] if m["modelArn"] == arn)["tags"] == {"team": "ml"}
+    tags = next(m for m in _state(cloud)["models"] if m["modelArn"] == arn)["tags"]
+    assert tags.pop(contract.MODEL_PROPERTIES_TAG_KEY)  # the provider's own tag stays
+    assert tags == {"team": "ml"}
     assert len([c for c in _state(cloud)["calls"] if c["operation"] == "CreateCustomModel"]) == 1
     # WHEN the stack is deleted THEN every model is gone
     assert model_runner.destroy().ok
@@ -94,3 +97,34 @@ def test_a_failed_import_fails_the_create_and_rolls_back(model_runner, cloud):
     assert [e["RequestType"] for e in model_runner.requests] == ["Create", "Delete"]
     assert _state(cloud)["models"] == []
     assert _clean(cloud, model_runner) == []
+
+
+def test_a_refused_fixed_name_replacement_rolls_back_to_the_untouched_model(model_runner, cloud):
+    template = _only_the_model(model_runner.stack.template())
+    model_id = _model_id(template)
+    template["Resources"][model_id]["Properties"]["modelName"] = "nova-fixed"
+    assert model_runner.deploy(template).ok
+    arn = model_runner.records[model_id].physical_id
+    before = _state(cloud)["models"]
+    mark, calls_before = len(model_runner.requests), len(_state(cloud)["calls"])
+    # WHEN an update changes the source but keeps the fixed name (a replacement that would collide)
+    replacing = copy.deepcopy(template)
+    source = replacing["Resources"][model_id]["Properties"]["customModelDataSource"]["modelPackageArnDataSource"]
+    source["modelPackageArn"] = source["modelPackageArn"].rsplit("/", 1)[0] + "/2"
+    replacing["Resources"][model_id]["Properties"]["modelTags"] = [{"key": "team", "value": "ml"}]
+    outcome = model_runner.deploy(replacing)
+    # THEN it is refused, and the rollback to the original properties keeps the model in place
+    assert outcome.status == "UPDATE_ROLLBACK_COMPLETE", outcome
+    assert outcome.failures[0][0] == model_id
+    assert outcome.failures[0][1].startswith("Cannot replace with the same modelName nova-fixed")
+    requests = model_runner.requests[mark:]
+    assert [(e["RequestType"], e["PhysicalResourceId"]) for e in requests] == [("Update", arn), ("Update", arn)]
+    assert model_runner.records[model_id].physical_id == arn
+    # AND the model is untouched: nothing created or deleted, its tags as they were (the rollback's tag diff, from
+    # the refused properties back to the original ones, only rewrites the values the model already has)
+    assert _state(cloud)["models"] == before
+    operations = {c["operation"] for c in _state(cloud)["calls"][calls_before:]}
+    assert not operations & {"CreateCustomModel", "DeleteCustomModel"}, operations
+    assert _clean(cloud, model_runner) == []
+    assert model_runner.destroy().ok
+    assert _state(cloud)["models"] == []
