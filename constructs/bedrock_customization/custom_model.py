@@ -81,7 +81,7 @@ class CustomModel(Construct):
         kms_key: customer-managed key encrypting the model: ``kms.IKey`` or key ARN. Default: AWS owned.
         role: service role Bedrock assumes to read ``s3_artifacts``: ``iam.IRole`` or role ARN, used as given.
             Default: created with least privilege when ``s3_artifacts`` is the source; none for a model package.
-        model_tags: at most 50; changed in place.
+        model_tags: at most 49 (Bedrock allows 50 per resource; the provider adds one); changed in place.
         service_timeout: how long CloudFormation waits for the model (1 s to 1 hour). Default: 1 hour.
         removal_policy: DESTROY (default) deletes the model with the resource; RETAIN keeps it.
     """
@@ -135,7 +135,6 @@ class CustomModel(Construct):
         # Tags applied with cdk.Tags.of(...) join the explicit ones.
         self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
         tag_validation = TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)})
-        tag_validation.check_explicit(problems)
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         problems.raise_if_any()

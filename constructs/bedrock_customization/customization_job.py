@@ -167,7 +167,6 @@ class CustomizationJob(Construct):
                 "customModelTags": ("custom_model_tags", self._tags, custom_model_tags),
             },
         )
-        tag_validation.check_explicit(problems)
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         problems.raise_if_any()

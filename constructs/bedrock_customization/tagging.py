@@ -4,26 +4,23 @@ Custom resources are not taggable in CloudFormation's sense, so each construct c
 (which makes it an ``ITaggable`` the Tags aspect visits) and renders the API's tag lists lazily, after aspects ran:
 the tags applied to the construct, overridden by the tags given explicitly.
 
-The tag rules the API's shape cannot express (AWS's 50-tag limit, the reserved ``aws:`` prefix) live here once, in
-:func:`tag_rule_problems`, and :class:`TagValidation` applies them twice: to the explicit tags when the construct is
-built (reported with every other problem of its arguments), and to the final lists after aspects ran.
+The tag rules the API's shape cannot express (Bedrock's 50 tags per resource, the reserved ``aws:`` prefix, the
+provider's own key) are the provider's (:func:`bedrock_customization_provider.rules.tag_problems`). The explicit tags
+meet them with the rest of the construct's request; :class:`TagValidation` applies them again to the final lists, after
+aspects ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
-from bedrock_customization_provider import shapes
+from bedrock_customization_provider import rules, shapes
 from constructs import IValidation
 
-from .resource_rules import render_tags
-from .validation import ProblemCollector, is_unresolved
-
-#: AWS's per-resource tag limit (the API's list shape allows more than Bedrock's tagging accepts).
-MAX_TAGS = 50
+from .validation import argument_for, is_unresolved
 
 
 def new_tag_manager(resource_type: str) -> cdk.TagManager:
@@ -53,46 +50,20 @@ class _Producer:
         return merged_tags(self._manager, self._explicit)
 
 
-def tag_rule_problems(argument: str, tags: Sequence[Mapping[str, str]] | None, *, applied: bool) -> list[str]:
-    """The tag rules beyond the API shape, for one API tag list; ``applied`` says it includes ``cdk.Tags`` ones."""
-    if not tags or is_unresolved(tags):
-        return []
-    subject = f"{argument} and applied tags" if applied else argument
-    problems = []
-    if len(tags) > MAX_TAGS:
-        problems.append(f"{subject} must have at most {MAX_TAGS} tags (got {len(tags)})")
-    for key in _reserved_keys(tag["key"] for tag in tags):
-        problems.append(f"{argument} key {key!r} must not start with 'aws:' (reserved for AWS)")
-    return problems
-
-
-def _reserved_keys(keys: Iterable[object]) -> list[str]:
-    """Keys in the ``aws:`` namespace, which only AWS may set."""
-    return [k for k in keys if isinstance(k, str) and not is_unresolved(k) and k.lower().startswith("aws:")]
-
-
 @jsii.implements(IValidation)
 class TagValidation:
-    """The tag lists of one resource: explicit tags checked when the construct is built (:meth:`check_explicit`),
-    the final lists (explicit + applied) when the app is synthesized (:meth:`validate`)."""
+    """The final tag lists of one resource (explicit + applied), checked when the app is synthesized."""
 
     def __init__(self, operation: str, members: Mapping[str, tuple[str, cdk.TagManager, Mapping[str, str] | None]]):
         #: API member -> (argument name, tag manager, explicit tags)
         self._operation = operation
         self._members = members
 
-    def check_explicit(self, problems: ProblemCollector) -> None:
-        """The rules on the explicit tags only (their shape is part of the construct's request check)."""
-        for argument, _, explicit in self._members.values():
-            tags = explicit if is_unresolved(explicit) else render_tags(explicit)
-            for problem in tag_rule_problems(argument, tags, applied=False):
-                problems.add(problem)
-
     def validate(self) -> list[str]:
         request = {member: merged_tags(m, explicit) for member, (_, m, explicit) in self._members.items()}
         others: Collection[str] = set(shapes.input_shape(self._operation).members) - set(request)
-        problems = [str(p) for p in shapes.validate_request(self._operation, request, is_unresolved=is_unresolved,
-                                                            ignore=others)]  # fmt: skip
+        problems = shapes.validate_request(self._operation, request, is_unresolved=is_unresolved, ignore=others)
         for member, tags in request.items():
-            problems += tag_rule_problems(self._members[member][0], tags, applied=True)
-        return problems
+            problems += rules.tag_problems(member, tags)
+        arguments = {member: argument for member, (argument, _, _) in self._members.items()}
+        return [f"{p} (argument {argument_for(p.path, arguments)}, with applied tags)" for p in problems]

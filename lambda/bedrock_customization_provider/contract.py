@@ -36,12 +36,21 @@ JOB_TAG_MEMBERS: Final = frozenset({"jobTags", "customModelTags"})
 MODEL_TAG_MEMBERS: Final = frozenset({"modelTags"})
 
 # --- the provider's own tags (never part of a user's tag list) -------------------------------------------------------
+#: Bedrock's limit of tags on one resource, existing and requested together (its TooManyTagsException: "50 tags per
+#: resource"); the API's list shapes allow up to 200 in one request.
+MAX_TAGS_PER_RESOURCE: Final = 50
 #: Tag the provider adds to every custom model it creates: the digest of the properties the model was created from
 #: (GetCustomModel returns neither the token nor the source). An Update asking for exactly those properties describes
 #: the model that exists (CloudFormation rolling back a refused replacement): it is kept, not replaced. Users' tag
-#: lists may not use this key; with it a model carries at most the 50 user tags + 1 (the API allows 200).
+#: lists may not use this key, and a CustomModel's ``modelTags`` leave its slot free (:data:`MAX_TAGS`).
 MODEL_PROPERTIES_TAG_KEY: Final = "cdk-bedrock-customization:properties"
 RESERVED_TAG_KEYS: Final = frozenset({MODEL_PROPERTIES_TAG_KEY})
+#: How many tags a user may give per tag member: the resource's limit less the provider's own tags on it.
+MAX_TAGS: Final = {
+    "jobTags": MAX_TAGS_PER_RESOURCE,
+    "customModelTags": MAX_TAGS_PER_RESOURCE,
+    "modelTags": MAX_TAGS_PER_RESOURCE - 1,
+}
 
 # --- attributes (Fn::GetAtt names) -----------------------------------------------------------------------------------
 ATTR_JOB_ARN: Final = "JobArn"

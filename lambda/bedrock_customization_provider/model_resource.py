@@ -126,7 +126,7 @@ class ModelKind:
 
 
 def _properties_digest(request: Request) -> str:
-    return naming.properties_digest(request.properties, contract.MODEL_TAG_MEMBERS | contract.PROVIDER_KEYS)
+    return naming.properties_digest(request.properties, contract.MODEL_TAG_MEMBERS)
 
 
 def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:

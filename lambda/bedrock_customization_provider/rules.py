@@ -44,6 +44,8 @@ def job_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
             problems.append(
                 shapes.Problem(f"customizationConfig.{member}", f"is not allowed for customizationType {kind}")
             )
+    for member in sorted(contract.JOB_TAG_MEMBERS):
+        problems += tag_problems(member, request.get(member))
     return problems
 
 
@@ -57,22 +59,29 @@ def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
         problems.append(shapes.Problem("customModelDataSource", "cannot be combined with modelSourceConfig"))
     if "modelSourceConfig" in sources and not request.get("roleArn"):
         problems.append(shapes.Problem("roleArn", "is required when modelSourceConfig is set"))
-    return problems + _model_tag_problems(request.get("modelTags"))
+    return problems + tag_problems("modelTags", request.get("modelTags"))
 
 
-def _model_tag_problems(tags: Any) -> list[shapes.Problem]:
-    """The provider adds a tag of its own to each model (:data:`~.contract.MODEL_PROPERTIES_TAG_KEY`): its key is
-    reserved, and it takes one of the tags the API allows."""
+def tag_problems(member: str, tags: Any) -> list[shapes.Problem]:
+    """Bedrock's tag rules its shape cannot express, for the tag list of API member ``member``.
+
+    At most :data:`~.contract.MAX_TAGS` tags (Bedrock's 50 per resource, one fewer where the provider adds its own),
+    no key in the ``aws:`` namespace (AWS's own), none of the provider's reserved keys. Anything but a list (a CDK
+    token at synth time) is left alone; so is a key that is not a literal string.
+    """
     if not isinstance(tags, list):
         return []
-    problems = [
-        shapes.Problem("modelTags", f"key {tag['key']} is reserved for the provider; use another key")
-        for tag in tags
-        if isinstance(tag, Mapping) and tag.get("key") in contract.RESERVED_TAG_KEYS
-    ]
-    limit = shapes.input_shape(MODEL_OPERATION).members["modelTags"].metadata.get("max")
-    if limit is not None and len(tags) == limit:  # beyond the limit, the shape already says so
-        problems.append(shapes.Problem("modelTags", f"must have at most {limit - 1} tags: the provider adds one"))
+    problems = []
+    limit = contract.MAX_TAGS[member]
+    if len(tags) > limit:
+        why = "" if limit == contract.MAX_TAGS_PER_RESOURCE else ": the provider adds one of the 50 a resource may have"
+        problems.append(shapes.Problem(member, f"must have at most {limit} tags (got {len(tags)}){why}"))
+    keys = [tag.get("key") for tag in tags if isinstance(tag, Mapping)]
+    for key in keys:
+        if isinstance(key, str) and key.lower().startswith("aws:"):
+            problems.append(shapes.Problem(member, f"key {key!r} must not start with 'aws:' (reserved for AWS)"))
+        elif key in contract.RESERVED_TAG_KEYS:
+            problems.append(shapes.Problem(member, f"key {key!r} is reserved for the provider; use another key"))
     return problems
 
 

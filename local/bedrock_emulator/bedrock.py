@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,9 @@ from .state import ACCOUNT_ID, JobRecord, ModelRecord, Store
 _FOUNDATION_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(?P<id>.+)")
 _CUSTOM_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/.+")
 _FOUNDATION_ID = re.compile(r"[a-z0-9-]{1,63}[.][a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}")
-MAX_TAGS = 200
+#: Bedrock's limit of tags on one resource ("50 tags per resource", existing and requested together); the API's list
+#: shapes allow 200 in one request, which the shape validation lets through.
+MAX_TAGS = 50
 DEFAULT_PAGE = 100
 
 
@@ -143,6 +145,8 @@ class BedrockService:
         if self.store.model_by_name(region, model_name) or self.store.pending_model_name(region, model_name, now):
             raise validation("The provided custom model name is currently in use.")
         base_id, base_arn = self._base_model(params["baseModelIdentifier"], region)
+        _check_tag_count(params.get("jobTags"), params["jobName"])
+        _check_tag_count(params.get("customModelTags"), model_name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
         request = {k: v for k, v in params.items() if k != "clientRequestToken"}
         job = JobRecord(
@@ -278,6 +282,7 @@ class BedrockService:
         name = params["modelName"]
         if self.store.model_by_name(region, name) or self.store.pending_model_name(region, name, now):
             raise conflict(f"A custom model with the name {name} already exists.")
+        _check_tag_count(params.get("modelTags"), name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:custom-model/imported/{self.store.new_id()}"
         self.store.models[arn] = ModelRecord(
             arn=arn,
@@ -393,12 +398,7 @@ class BedrockService:
         tags = self._taggable(params["resourceARN"])
         merged = dict(tags)
         merged.update({t["key"]: t["value"] for t in params["tags"]})
-        if len(merged) > MAX_TAGS:
-            raise BedrockError(
-                "TooManyTagsException",
-                f"The request exceeds the limit of {MAX_TAGS} tags for the resource.",
-                extra={"resourceName": params["resourceARN"]},
-            )
+        _check_tag_count(merged, params["resourceARN"])
         tags.clear()
         tags.update(merged)
         return 200, {}
@@ -460,3 +460,13 @@ def _paginate(rows: list[dict], params: dict, sort_key: str) -> tuple[list[dict]
     following = start + size
     token = base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(rows) else None
     return page, token
+
+
+def _check_tag_count(tags: Sized | None, resource_name: str) -> None:
+    """TooManyTagsException when a resource would carry more than Bedrock's 50 tags."""
+    if tags is not None and len(tags) > MAX_TAGS:
+        raise BedrockError(
+            "TooManyTagsException",
+            f"The request exceeds the limit of {MAX_TAGS} tags for the resource.",
+            extra={"resourceName": resource_name},
+        )

@@ -72,7 +72,9 @@ def test_resource_type_filters_of_the_tags_aspect_apply(synthesize, q):
 def test_applied_tags_over_the_limit_fail_synth():
     stack = stack_with_resources(job_tags={f"k{i}": "v" for i in range(50)})
     cdk.Tags.of(stack).add("one-more", "tag")
-    with pytest.raises(Exception, match=r"job_tags and applied tags must have at most 50 tags \(got 51\)"):
+    with pytest.raises(
+        Exception, match=r"jobTags must have at most 50 tags \(got 51\) \(argument job_tags, with applied tags\)"
+    ):
         Template.from_stack(stack)
 
 
@@ -93,4 +95,32 @@ def test_applied_reserved_tag_key_fails_synth():
     stack = stack_with_resources()
     cdk.Tags.of(stack).add("aws:thing", "x")
     with pytest.raises(Exception, match=r"key 'aws:thing' must not start with 'aws:'"):
+        Template.from_stack(stack)
+
+
+def model_stack(model_tags: dict[str, str]) -> cdk.Stack:
+    stack = cdk.Stack(cdk.App(), "ModelTagStack")
+    CustomModel(stack, "Model", model_package_arn=PACKAGE, model_tags=model_tags)
+    return stack
+
+
+def test_applied_tags_leave_a_custom_model_the_slot_of_the_provider_tag():
+    # GIVEN 48 explicit model tags and two applied ones: 50 user tags, but the provider adds its own
+    stack = model_stack({f"k{i}": "v" for i in range(48)})
+    cdk.Tags.of(stack).add("a", "1")
+    cdk.Tags.of(stack).add("b", "2")
+    with pytest.raises(Exception, match=r"modelTags must have at most 49 tags \(got 50\): the provider adds one"):
+        Template.from_stack(stack)
+
+
+def test_applied_tags_up_to_49_on_a_custom_model_pass(synthesize, q):
+    stack = model_stack({f"k{i}": "v" for i in range(48)})
+    cdk.Tags.of(stack).add("a", "1")
+    assert len(q.model_properties(synthesize(stack), "Model")["modelTags"]) == 49
+
+
+def test_applied_provider_tag_key_fails_synth():
+    stack = model_stack({})
+    cdk.Tags.of(stack).add(contract.MODEL_PROPERTIES_TAG_KEY, "mine")
+    with pytest.raises(Exception, match="is reserved for the provider"):
         Template.from_stack(stack)

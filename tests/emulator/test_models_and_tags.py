@@ -125,15 +125,36 @@ def test_tag_and_untag_in_place(bedrock, new_job):
     assert bedrock.list_tags_for_resource(resourceARN=arn)["tags"] == [{"key": "a", "value": "2"}]
 
 
-def test_more_than_200_tags_is_too_many_tags(bedrock, new_job):
+def tag_list(count: int, prefix: str = "k") -> list[dict[str, str]]:
+    return [{"key": f"{prefix}{i}", "value": "v"} for i in range(count)]
+
+
+def test_more_than_50_tags_on_a_resource_is_too_many_tags(bedrock, new_job):
     arn = bedrock.create_model_customization_job(**new_job())["jobArn"]
-    bedrock.tag_resource(resourceARN=arn, tags=[{"key": f"k{i}", "value": "v"} for i in range(150)])
+    bedrock.tag_resource(resourceARN=arn, tags=tag_list(40))
 
     with pytest.raises(bedrock.exceptions.TooManyTagsException) as raised:
-        bedrock.tag_resource(resourceARN=arn, tags=[{"key": f"x{i}", "value": "v"} for i in range(51)])
+        bedrock.tag_resource(resourceARN=arn, tags=tag_list(11, "x"))
 
     assert raised.value.response["resourceName"] == arn
-    assert len(bedrock.list_tags_for_resource(resourceARN=arn)["tags"]) == 150
+    assert len(bedrock.list_tags_for_resource(resourceARN=arn)["tags"]) == 40
+    bedrock.tag_resource(resourceARN=arn, tags=tag_list(10, "x"))  # exactly 50
+    assert len(bedrock.list_tags_for_resource(resourceARN=arn)["tags"]) == 50
+
+
+@pytest.mark.parametrize("member", ["jobTags", "customModelTags"])
+def test_a_job_created_with_more_than_50_tags_is_refused(bedrock, new_job, member):
+    with pytest.raises(bedrock.exceptions.TooManyTagsException):
+        bedrock.create_model_customization_job(**new_job(**{member: tag_list(51)}))
+    assert bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+    bedrock.create_model_customization_job(**new_job(**{member: tag_list(50)}))
+
+
+def test_a_model_created_with_more_than_50_tags_is_refused(bedrock, new_model):
+    with pytest.raises(bedrock.exceptions.TooManyTagsException):
+        bedrock.create_custom_model(**new_model(modelTags=tag_list(51)))
+    assert bedrock.list_custom_models()["modelSummaries"] == []
+    bedrock.create_custom_model(**new_model(modelTags=tag_list(50)))
 
 
 def test_tagging_an_unknown_resource_is_not_found(bedrock):

@@ -66,6 +66,16 @@ def test_bad_tag_in_update_fails_first_invocation_and_calls_nothing(harness):
     assert body["PhysicalResourceId"] == harness.JOB_ARN
 
 
+def test_a_tag_update_beyond_bedrocks_limit_fails_first_invocation_and_calls_nothing(harness):
+    event = harness.event("job_update")
+    event["ResourceProperties"]["customModelTags"] = [{"key": f"k{i}", "value": "v"} for i in range(51)]
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Invalid properties: customModelTags must have at most 50 tags (got 51)")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert harness.calls == {}
+
+
 def replacing_update(harness) -> dict:
     event = harness.event("job_update")
     props = event["ResourceProperties"]

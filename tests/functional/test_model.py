@@ -259,7 +259,7 @@ def test_the_provider_tag_key_is_reserved(harness):
     body = harness.invoke(event)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        f"Invalid properties: modelTags key {contract.MODEL_PROPERTIES_TAG_KEY} is reserved"
+        f"Invalid properties: modelTags key {contract.MODEL_PROPERTIES_TAG_KEY!r} is reserved"
     )
     assert harness.calls == {}
 
@@ -333,3 +333,12 @@ def test_redelivered_model_create_keeps_the_budget_of_the_model_it_started(harne
     assert body["Status"] == "FAILED", body
     assert body["Reason"].startswith("Custom model still Creating: CloudFormation's custom-resource limit")
     assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+
+
+def test_fifty_model_tags_fail_first_invocation_the_provider_needs_one(harness):
+    event = harness.event("model_create")
+    event["ResourceProperties"]["modelTags"] = [{"key": f"k{i}", "value": "v"} for i in range(50)]
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Invalid properties: modelTags must have at most 49 tags (got 50): the provider")
+    assert harness.calls == {}

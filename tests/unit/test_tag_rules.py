@@ -1,0 +1,47 @@
+"""Bedrock's tag rules beyond the API shape (:func:`rules.tag_problems`), which synth and deploy share: a failing and
+a passing case for each, on every tag member."""
+
+from __future__ import annotations
+
+import pytest
+from bedrock_customization_provider import contract, rules
+
+
+def tags(count: int, key: str = "k") -> list[dict[str, str]]:
+    return [{"key": f"{key}{i}", "value": "v"} for i in range(count)]
+
+
+@pytest.mark.parametrize("member", ["jobTags", "customModelTags"])
+def test_a_job_tag_list_may_hold_bedrocks_50_tags_per_resource(member):
+    assert rules.tag_problems(member, tags(50)) == []
+    [problem] = rules.tag_problems(member, tags(51))
+    assert str(problem) == f"{member} must have at most 50 tags (got 51)"
+
+
+def test_a_custom_model_leaves_one_tag_for_the_provider():
+    assert rules.tag_problems("modelTags", tags(49)) == []
+    [problem] = rules.tag_problems("modelTags", tags(50))
+    assert str(problem) == (
+        "modelTags must have at most 49 tags (got 50): the provider adds one of the 50 a resource may have"
+    )
+
+
+@pytest.mark.parametrize("key", ["aws:owner", "AWS:Owner"])
+def test_keys_in_the_aws_namespace_are_refused(key):
+    assert rules.tag_problems("jobTags", [{"key": "owner", "value": "x"}]) == []
+    [problem] = rules.tag_problems("jobTags", [{"key": key, "value": "x"}])
+    assert str(problem) == f"jobTags key {key!r} must not start with 'aws:' (reserved for AWS)"
+
+
+@pytest.mark.parametrize("member", sorted(contract.MAX_TAGS))
+def test_the_provider_tag_key_is_reserved_on_every_member(member):
+    [problem] = rules.tag_problems(member, [{"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": "x"}])
+    assert problem.rule.endswith("is reserved for the provider; use another key")
+
+
+def test_a_list_that_is_not_known_yet_is_left_to_deploy_time():
+    assert rules.tag_problems("modelTags", "${Token[TOKEN.12]}") == []
+
+
+def test_every_tag_member_of_both_operations_has_a_limit():
+    assert set(contract.MAX_TAGS) == contract.JOB_TAG_MEMBERS | contract.MODEL_TAG_MEMBERS
