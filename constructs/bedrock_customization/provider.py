@@ -70,8 +70,8 @@ class BedrockCustomizationProvider(Construct):
         )
         self._allow(["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"], [job_arns])
         # List* actions support no resource-level permissions (Service Authorization Reference): Resource "*".
-        # The provider lists its own recent jobs to find one a lost Create response started.
-        self._allow(["bedrock:ListModelCustomizationJobs"], ["*"])
+        # The provider lists its own recent jobs and models to find what a lost, cancelled or failed request started.
+        self._allow(["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"], ["*"])
         self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
         # A custom model's tags carry the digest of the properties it was created from (Update reads it).
         self._allow(["bedrock:ListTagsForResource"], [model_arns])

@@ -125,7 +125,7 @@ class BedrockResource(CfnResource):
             if request.request_type == "Delete":
                 step = kind.delete(request, self.Data.get(_MEMO) or {})
             else:
-                step = kind.check(request, pending_id)
+                step = kind.check(request, pending_id, self.Data.get(_MEMO) or {})
         except RetriesExhaustedError as exc:  # Bedrock is busy: try again at the next poll
             logger.warning("Poll skipped: %s", exc)
             step = Pending(pending_id)
@@ -161,7 +161,7 @@ class BedrockResource(CfnResource):
         if request.request_type == "Delete":
             return Done(request.physical_id, failure=f"Deletion not finished: {why} Retry the deletion later.")
         try:
-            return self._kind(request, context).give_up(request, pending_id, why)
+            return self._kind(request, context).give_up(request, pending_id, why, self.Data.get(_MEMO) or {})
         except Exception as exc:
             return Done(_poll_failure_id(request, pending_id), failure=reason_for(exc))
 

@@ -105,7 +105,7 @@ class JobKind:
         if model_arn:
             tagging.apply_tag_changes(self.bedrock, model_arn, old.get("customModelTags"), props.get("customModelTags"))
 
-    def check(self, request: Request, physical_id: str) -> Step:
+    def check(self, request: Request, physical_id: str, memo: Mapping[str, Any]) -> Step:
         description = jobs.find_job(self.bedrock, physical_id)
         if description is None:
             raise JobFailedError(f"Job {physical_id} disappeared while it was being created.")
@@ -127,7 +127,7 @@ class JobKind:
         reason = f"{message} (job {description.get('jobName', physical_id)} {status})"
         return Done(id_after_failure(request), failure=reason)
 
-    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
+    def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
         jobs.stop_job(self.bedrock, physical_id)
         reason = f"Stopped the job, still running: {why}"
         if request.request_type == "Create":  # keep the ARN: the Delete that follows waits for Stopped

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from . import listing
 from .errors import NameInUseError, error_code, error_message, none_if_not_found
 
 logger = logging.getLogger(__name__)
@@ -54,14 +55,12 @@ def find_job(bedrock: Any, job: str) -> dict[str, Any] | None:
 
 def list_jobs(bedrock: Any, *, name_contains: str, created_after: datetime.datetime) -> list[dict[str, Any]]:
     """ListModelCustomizationJobs summaries (every page) whose name contains ``name_contains``."""
-    summaries: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"nameContains": name_contains, "creationTimeAfter": created_after, "maxResults": 100}
-    while True:
-        page = bedrock.list_model_customization_jobs(**kwargs)
-        summaries += page.get("modelCustomizationJobSummaries", [])
-        if not page.get("nextToken"):
-            return summaries
-        kwargs["nextToken"] = page["nextToken"]
+    return listing.recent_by_name(
+        bedrock.list_model_customization_jobs,
+        "modelCustomizationJobSummaries",
+        name_contains=name_contains,
+        created_after=created_after,
+    )
 
 
 def job_status(description: Mapping[str, Any]) -> str:

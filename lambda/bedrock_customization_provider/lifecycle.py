@@ -139,10 +139,13 @@ class ResourceKind(Protocol):
     def update(self, request: Request) -> Step:
         """In place (Done) or a replacement on its way (Pending with the new physical id)."""
 
-    def check(self, request: Request, physical_id: str) -> Step:
-        """Progress of the resource a Create/Update started: Pending while it is not final yet."""
+    def check(self, request: Request, physical_id: str, memo: Mapping[str, Any]) -> Step:
+        """Progress of what a Create/Update is waiting for: Pending while it is not final yet.
 
-    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
+        ``memo`` is the memo of the Pending the request answered (empty when it had none).
+        """
+
+    def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
         """Waiting must end before the resource is final: stop what can be stopped, answer FAILED with ``why``."""
 
     def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:

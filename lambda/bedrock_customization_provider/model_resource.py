@@ -5,11 +5,17 @@ other change registers a new model (CloudFormation then deletes the old one), un
 created from exactly the requested properties (its :data:`~.contract.MODEL_PROPERTIES_TAG_KEY` tag says so): then the
 request describes that model, as CloudFormation's rollback of a refused replacement does, and it is kept. Delete
 removes the model unless RemovalPolicy is Retain.
+
+A model being created can be neither stopped nor deleted. A replacement that CloudFormation stopped waiting for (its
+Update ran out of time, could not schedule its polls, or was cancelled) is still Creating when the rollback comes; the
+rollback, which sends the old properties, finds it by its tag (made from the properties that failed) and deletes it
+once creation ends, and so does the Delete of a cancelled Create. Nothing is left that the stack does not own.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +36,10 @@ from .lifecycle import (
 logger = logging.getLogger(__name__)
 
 FIXED_NAME_MEMBERS = ("modelName",)
+#: Memo key (see :class:`~.lifecycle.Pending`): models nobody owns that a rollback or a Delete waits to delete.
+ABANDONED_MODELS = "AbandonedModels"
+#: How far back to look for such models: an Update's hour, its rollback's hour, and a continued rollback after that.
+ABANDONED_MODEL_WINDOW = datetime.timedelta(hours=12)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,14 +58,24 @@ class ModelKind:
         replacing = changed_members(request, contract.MODEL_TAG_MEMBERS)
         if not request.physical_id.startswith("arn:"):  # the sentinel of a failed Create: nothing to update in place
             replacing = replacing or ["(failed create)"]
-        elif replacing and self._made_from(request.physical_id, request):
+        elif replacing and self._made_from(request.physical_id, request.properties):
             # The model that exists was created from exactly these properties: CloudFormation rolls back to it (after
-            # a refused replacement, say). Keep it; replacing it would need its fixed name, or build it twice.
+            # a refused or failed replacement, say). Keep it; replacing it would need its fixed name, or build it
+            # twice. A replacement the failed update left Creating is nobody's: delete it once it can be deleted.
             logger.info("Model %s was created from these properties: updating it in place", request.physical_id)
-            replacing = []
+            abandoned = self._models_made_from(request, request.old_properties, besides=request.physical_id)
+            description = self._retag(request)
+            still_creating = self._delete_unless_creating(request, abandoned)
+            if still_creating:
+                return Pending(request.physical_id, memo={ABANDONED_MODELS: still_creating})
+            return Done(request.physical_id, model_attributes(description))
         if replacing:
             refuse_fixed_names(request, replacing, FIXED_NAME_MEMBERS)
             return self.create(request)
+        return Done(request.physical_id, model_attributes(self._retag(request)))
+
+    def _retag(self, request: Request) -> dict[str, Any]:
+        """Tags from the old properties to the new ones on the model at the physical id; its description."""
         description = models.find_model(self.bedrock, request.physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {request.physical_id} no longer exists; tags cannot change.")
@@ -65,9 +85,16 @@ class ModelKind:
             request.old_properties.get("modelTags"),
             request.properties.get("modelTags"),
         )
-        return Done(request.physical_id, model_attributes(description))
+        return description
 
-    def check(self, request: Request, physical_id: str) -> Step:
+    def check(self, request: Request, physical_id: str, memo: Mapping[str, Any]) -> Step:
+        if ABANDONED_MODELS in memo:  # an update kept the model at its physical id and waits to delete abandoned ones
+            if self._delete_unless_creating(request, memo[ABANDONED_MODELS]):
+                return Pending(physical_id)
+            description = models.find_model(self.bedrock, physical_id)
+            if description is None:
+                raise CustomModelFailedError(f"Custom model {physical_id} no longer exists.")
+            return Done(physical_id, model_attributes(description))
         description = models.find_model(self.bedrock, physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {physical_id} disappeared while it was being created.")
@@ -81,20 +108,31 @@ class ModelKind:
         message = description.get("failureMessage") or "The custom model failed."
         return Done(id_after_failure(request), failure=f"{message} (model {description.get('modelName')} {status})")
 
-    def give_up(self, request: Request, physical_id: str, why: str) -> Done:
-        # A model being created cannot be stopped. After a Create, keep its ARN so the Delete that follows removes
-        # it; after an Update, CloudFormation keeps the old model and never learns of this one: remove it now.
+    def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
+        # A model being created can be neither stopped nor deleted. After a Create, keep its ARN so the Delete that
+        # follows removes it. After an Update, CloudFormation keeps the old model and never learns of this one:
+        # remove it now if it can be, else the rollback (sent the properties it was made from) removes it later.
+        if ABANDONED_MODELS in memo:
+            waiting = ", ".join(arn.rsplit("/", 1)[-1] for arn in memo[ABANDONED_MODELS])  # ids: the reason is short
+            return Done(
+                request.physical_id,
+                failure=f"Abandoned custom models still Creating ({waiting}): continue the rollback once they are not, "
+                f"to delete them. {why}",
+            )
         reason = f"Custom model still Creating: {why}"
         if request.request_type == "Create":
             return Done(physical_id, failure=reason)
-        if not request.retain:
-            models.delete_custom_model(self.bedrock, physical_id)
+        if self._delete_unless_creating(request, [physical_id]):
+            logger.warning("The new model %s cannot be deleted while Creating; the rollback deletes it", physical_id)
+            reason += " The rollback deletes it when created."
         return Done(request.physical_id, failure=reason)
 
     def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
-        if not arn.startswith("arn:") or request.retain:
+        if arn == contract.FAILED_CREATE_PHYSICAL_ID or request.retain:
             return Done(arn)
+        if not arn.startswith("arn:"):
+            return self._delete_cancelled_create(request, memo)
         description = models.find_model(self.bedrock, arn)
         if description is None:
             return Done(arn)
@@ -113,20 +151,69 @@ class ModelKind:
         generated = "modelName" not in props
         props.setdefault("modelName", naming.generated_name(*ids, "model"))
         api_request = rules.checked_request(rules.MODEL_OPERATION, props)
-        digest_tag = {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": _properties_digest(request)}
+        digest_tag = {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": _properties_digest(request.properties)}
         api_request["modelTags"] = [*(api_request.get("modelTags") or []), digest_tag]
         api_request["clientRequestToken"] = naming.client_request_token(*ids, "custom-model")
         return api_request, generated
 
-    def _made_from(self, model_arn: str, request: Request) -> bool:
+    def _delete_cancelled_create(self, request: Request, memo: Mapping[str, Any]) -> Step:
+        """Delete with a physical id we never gave: CloudFormation cancelled our Create before it answered.
+
+        The model that Create started may exist, still Creating: find it (this resource's name, recent, made from
+        these properties) and delete it once it can be. Only the first invocation has the properties to find it by;
+        the polls wait for exactly the ARNs in the memo.
+        """
+        if ABANDONED_MODELS in memo:
+            abandoned = memo[ABANDONED_MODELS]
+        else:
+            abandoned = self._models_made_from(request, request.properties, besides=None)
+        still_creating = self._delete_unless_creating(request, abandoned)
+        if still_creating:
+            return Pending(request.physical_id, memo={ABANDONED_MODELS: still_creating})
+        return Done(request.physical_id)
+
+    def _delete_unless_creating(self, request: Request, model_arns: list[str]) -> list[str]:
+        """Delete those of ``model_arns`` that exist and are not Creating (none with Retain); return those Creating."""
+        if request.retain:
+            return []
+        creating = []
+        for arn in model_arns:
+            description = models.find_model(self.bedrock, arn)
+            if description is None:
+                continue
+            if models.model_status(description) == models.CREATING:
+                creating.append(arn)
+                continue
+            logger.info("Deleting %s, a model no resource owns", arn)
+            models.delete_custom_model(self.bedrock, arn)
+        return creating
+
+    def _models_made_from(self, request: Request, properties: Mapping[str, Any], *, besides: str | None) -> list[str]:
+        """This resource's models (its fixed name, or names generated for its stack and logical id) of the last
+        :data:`ABANDONED_MODEL_WINDOW`, made from exactly ``properties`` (their tag says so), ``besides`` excepted."""
+        fixed = properties.get("modelName")
+        if fixed:
+            description = models.find_model(self.bedrock, fixed)
+            candidates = [description["modelArn"]] if description else []
+        else:
+            since = datetime.datetime.now(datetime.UTC) - ABANDONED_MODEL_WINDOW
+            prefix = naming.generated_name_prefix(request.stack_id, request.logical_id)
+            candidates = [
+                summary["modelArn"]
+                for summary in models.list_models(self.bedrock, name_contains=prefix, created_after=since)
+                if naming.is_generated_name(summary["modelName"], request.stack_id, request.logical_id)
+            ]
+        return [arn for arn in candidates if arn != besides and self._made_from(arn, properties)]
+
+    def _made_from(self, model_arn: str, properties: Mapping[str, Any]) -> bool:
         """Whether the model exists and was created from exactly these (non-tag) properties: its tag carries their
         digest. Models created before the provider tagged them never match."""
         tags = tagging.current_tags(self.bedrock, model_arn)
-        return tags is not None and tags.get(contract.MODEL_PROPERTIES_TAG_KEY) == _properties_digest(request)
+        return tags is not None and tags.get(contract.MODEL_PROPERTIES_TAG_KEY) == _properties_digest(properties)
 
 
-def _properties_digest(request: Request) -> str:
-    return naming.properties_digest(request.properties, contract.MODEL_TAG_MEMBERS)
+def _properties_digest(properties: Mapping[str, Any]) -> str:
+    return naming.properties_digest(properties, contract.MODEL_TAG_MEMBERS)
 
 
 def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:

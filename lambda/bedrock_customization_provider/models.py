@@ -6,12 +6,14 @@ customization job made.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from . import listing
 from .errors import ModelInUseError, NameInUseError, error_code, error_message, none_if_not_found
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,13 @@ def create_model(bedrock: Any, request: Mapping[str, Any], *, name_is_ours: bool
 def find_model(bedrock: Any, model: str) -> dict[str, Any] | None:
     """GetCustomModel by ARN or name; None when there is no such model."""
     return none_if_not_found(bedrock.get_custom_model, modelIdentifier=model)
+
+
+def list_models(bedrock: Any, *, name_contains: str, created_after: datetime.datetime) -> list[dict[str, Any]]:
+    """ListCustomModels summaries (every page, any status) whose name contains ``name_contains``."""
+    return listing.recent_by_name(
+        bedrock.list_custom_models, "modelSummaries", name_contains=name_contains, created_after=created_after
+    )
 
 
 def model_status(description: Mapping[str, Any]) -> str:

@@ -382,12 +382,13 @@ def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_model
         "bedrock:GetCustomModel",
         "bedrock:DeleteCustomModel",
         "bedrock:ListModelCustomizationJobs",
+        "bedrock:ListCustomModels",
         "bedrock:TagResource",
         "bedrock:UntagResource",
     } <= q.all_actions(bedrock_statements)
     for statement in bedrock_statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if q.actions_of(statement) == ["bedrock:ListModelCustomizationJobs"]:
+        if set(q.actions_of(statement)) == {"bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"}:
             assert resources == ["*"]  # List* actions support no resource-level permissions
             continue
         for resource in resources:

@@ -36,6 +36,7 @@ EXPECTED_RESOURCES = {
     "bedrock:GetModelCustomizationJob": {JOBS},
     "bedrock:StopModelCustomizationJob": {JOBS},
     "bedrock:ListModelCustomizationJobs": {"*"},
+    "bedrock:ListCustomModels": {"*"},
     "bedrock:CreateCustomModel": {MODELS},
     "bedrock:GetCustomModel": {MODELS},
     "bedrock:DeleteCustomModel": {MODELS},

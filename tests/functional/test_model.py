@@ -207,6 +207,12 @@ def test_rollback_of_a_refused_replacement_keeps_the_model_in_place(harness):
         OldResourceProperties=refused["ResourceProperties"],
     )
     expect_digest_tag(harness, event["ResourceProperties"])
+    # the refused replacement created nothing: the one model of that fixed name is the model at the physical id
+    harness.bedrock.add_response(
+        "get_custom_model",
+        harness.model_description("Active", modelName="nova-fixed"),
+        {"modelIdentifier": "nova-fixed"},
+    )
     harness.bedrock.add_response(
         "get_custom_model", harness.model_description("Active"), {"modelIdentifier": harness.IMPORTED_MODEL_ARN}
     )

@@ -75,19 +75,44 @@ def test_create_whose_poll_rule_is_refused_stops_the_job(harness):
     assert "RemoveTargets" not in harness.calls and "DeleteRule" not in harness.calls  # nothing was set up
 
 
-def test_model_replacement_whose_polls_cannot_be_set_up_deletes_the_new_model(harness):
+def model_replacement_without_polls(harness, new_status: str) -> dict:
+    """GIVEN a replacing model Update whose polls cannot be set up; the new model is ``new_status`` by then."""
     event = harness.event("model_update")
     event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://demo-bucket/model-v2/"}}
     harness.bedrock.add_response("list_tags_for_resource", {"tags": []})  # not made from the new properties
     harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
     targets_refused(harness)
+    harness.bedrock.add_response(
+        "get_custom_model",
+        harness.model_description(new_status, arn=harness.NEW_IMPORTED_MODEL_ARN),
+        {"modelIdentifier": harness.NEW_IMPORTED_MODEL_ARN},
+    )
+    return event
+
+
+def test_model_replacement_whose_polls_cannot_be_set_up_leaves_a_creating_model_to_the_rollback(harness):
+    event = model_replacement_without_polls(harness, "Creating")
+
+    body = harness.invoke(event)
+
+    # THEN FAILED with the old id; a Creating model cannot be deleted (no DeleteCustomModel), the rollback deletes it
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith(f"{DENIED} (AccessDeniedException from PutTargets)")
+    assert body["Reason"].endswith("The rollback deletes it when created.")
+    assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
+    assert "DeleteCustomModel" not in harness.calls
+
+
+def test_model_replacement_whose_polls_cannot_be_set_up_deletes_a_new_model_that_can_be(harness):
+    event = model_replacement_without_polls(harness, "Failed")
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.NEW_IMPORTED_MODEL_ARN})
 
     body = harness.invoke(event)
 
     assert body["Status"] == "FAILED", body
-    assert body["Reason"].startswith(f"{DENIED} (AccessDeniedException from PutTargets)")
+    assert "The rollback deletes" not in body["Reason"]
     assert body["PhysicalResourceId"] == event["PhysicalResourceId"]
+    assert harness.calls["DeleteCustomModel"] == [{"modelIdentifier": harness.NEW_IMPORTED_MODEL_ARN}]
 
 
 def test_delete_whose_polls_cannot_be_set_up_fails_saying_to_retry(harness):

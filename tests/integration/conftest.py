@@ -210,3 +210,38 @@ def model_runner(cloud, example_with_model_assembly):
     from cfn_driver.stack import StackRunner
 
     return StackRunner(cloud, example_with_model_assembly.stack())
+
+
+class _SpeedUpOnFailure:
+    """A stack observer that puts the shared clock back to the tier's speed once a resource fails."""
+
+    def __init__(self, controls: Any) -> None:
+        self.controls = controls
+
+    def stack_status(self, status: str) -> None:
+        return None
+
+    def resource_status(self, event: Any) -> None:
+        if event.status.endswith("FAILED"):
+            self.controls.set_speed(TIER_SPEED)
+
+    def idle(self) -> None:
+        return None
+
+
+@pytest.fixture
+def slow_until_failure(cloud) -> Any:
+    """``slow_until_failure()`` puts the shared clock at 8x and returns a runner ``observer`` that puts it back to the
+    tier's speed once a resource fails. Call it just before the deploy that should fail.
+
+    The provider measures its ServiceTimeout budget in wall seconds, CloudFormation in virtual ones. Under a
+    ServiceTimeout of 95 s the provider's budget is used up 95 - 90 = 5 wall seconds after it starts; at 8x its
+    first poll (one virtual minute = 7.5 s) comes after that and well before CloudFormation's virtual 95 s (11.9 s),
+    so the provider gives up first, as it does in AWS.
+    """
+
+    def slow() -> _SpeedUpOnFailure:
+        cloud.emulator.controls.set_speed(8)
+        return _SpeedUpOnFailure(cloud.emulator.controls)
+
+    return slow

@@ -1,19 +1,22 @@
 """Custom models (CreateCustomModel) through the driver and the emulator: create, tags in place, delete, a model
-still in use, a failed import rolled back, and a refused fixed-name replacement rolled back."""
+still in use, a failed import rolled back, a refused fixed-name replacement rolled back, and models left Creating by a
+failed update or a cancelled create, deleted once created."""
 
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 from bedrock_customization_provider import contract
-from bedrock_emulator import ModelScenario
+from bedrock_emulator import JobScenario, ModelScenario
 from cfn_driver.leftovers import find_leftovers
 
 pytestmark = pytest.mark.integration
 
 MODEL = "Custom::BedrockCustomModel"
 IMPORT_FAILURE = "Model import failed: the model package is not in a supported format."
+JOB_FAILURE = "Validation failed: the training data is not valid JSON Lines."
 
 
 def _state(session):
@@ -22,6 +25,14 @@ def _state(session):
 
 def _clean(session, runner):
     return find_leftovers(session, runner.owned_model_arns() | runner.retained_models)
+
+
+def _polls_run_out(session, wall_seconds=30):
+    """Deliver the polls still scheduled (of requests CloudFormation stopped listening to) until none is left."""
+    deadline = time.monotonic() + wall_seconds
+    while session.polls.rules() and time.monotonic() < deadline:
+        session.polls.deliver_due()
+        time.sleep(0.05)
 
 
 def _model_id(template):
@@ -128,3 +139,74 @@ def test_a_refused_fixed_name_replacement_rolls_back_to_the_untouched_model(mode
     assert _clean(cloud, model_runner) == []
     assert model_runner.destroy().ok
     assert _state(cloud)["models"] == []
+
+
+def _replacing_update(model_runner, cloud, service_timeout: str) -> tuple[dict, str, str]:
+    """GIVEN the model alone, deployed; then a replacing update (another model package) whose new model takes 30
+    minutes to create, longer than its ServiceTimeout: nobody waits for it, and a Creating model cannot be deleted."""
+    template = _only_the_model(model_runner.stack.template())
+    model_id = _model_id(template)
+    assert model_runner.deploy(template).ok
+    arn = model_runner.records[model_id].physical_id
+    cloud.emulator.controls.add_model_scenario(ModelScenario(creating_seconds=30 * 60), once=True)
+    replacing = copy.deepcopy(template)
+    properties = replacing["Resources"][model_id]["Properties"]
+    source = properties["customModelDataSource"]["modelPackageArnDataSource"]
+    source["modelPackageArn"] = source["modelPackageArn"].rsplit("/", 1)[0] + "/2"
+    properties["ServiceTimeout"] = service_timeout
+    return replacing, model_id, arn
+
+
+def _rolled_back_to(model_runner, cloud, outcome, model_id: str, arn: str) -> None:
+    """THEN the stack is back on the old model, the abandoned one is deleted once created, nothing is left."""
+    assert outcome.status == "UPDATE_ROLLBACK_COMPLETE", outcome
+    assert outcome.failures[0][0] == model_id
+    assert model_runner.records[model_id].physical_id == arn
+    assert [m["modelArn"] for m in _state(cloud)["models"]] == [arn]
+    assert len([c for c in _state(cloud)["calls"] if c["operation"] == "CreateCustomModel"]) == 2
+    deleted = [c for c in _state(cloud)["calls"] if c["operation"] == "DeleteCustomModel" and c["status"] == 200]
+    assert len(deleted) == 1 and deleted[0]["target"] != arn
+    assert _clean(cloud, model_runner) == []
+    assert model_runner.destroy().ok
+    assert _state(cloud)["models"] == []
+
+
+def test_a_replacement_the_provider_gives_up_on_is_deleted_by_the_rollback(model_runner, cloud, slow_until_failure):
+    replacing, model_id, arn = _replacing_update(model_runner, cloud, service_timeout="95")
+    model_runner.observer = slow_until_failure()
+    # WHEN it is deployed THEN the provider gives up saying why, and the rollback deletes the new model once created
+    outcome = model_runner.deploy(replacing)
+    assert outcome.failures[0][1].startswith("Custom model still Creating: CloudFormation's custom-resource limit")
+    assert outcome.failures[0][1].endswith("The rollback deletes it when created.")
+    _rolled_back_to(model_runner, cloud, outcome, model_id, arn)
+
+
+def test_a_replacement_cloudformation_timed_out_is_deleted_by_the_rollback(model_runner, cloud):
+    # (at the tier's speed CloudFormation's virtual limit comes before the provider's wall-clock budget)
+    replacing, model_id, arn = _replacing_update(model_runner, cloud, service_timeout="600")
+    outcome = model_runner.deploy(replacing)
+    assert "did not receive a response" in outcome.failures[0][1]
+    # AND the update nobody listens to any more ends on its own: its next poll finds its model deleted
+    _polls_run_out(cloud)
+    _rolled_back_to(model_runner, cloud, outcome, model_id, arn)
+
+
+def test_a_model_whose_create_is_cancelled_is_deleted_once_created(model_runner, cloud):
+    # GIVEN the example with jobs and a model: the model takes 30 minutes, the first job fails at once
+    template = model_runner.stack.template()
+    model_id = _model_id(template)
+    cloud.emulator.controls.add_model_scenario(ModelScenario(creating_seconds=30 * 60))
+    cloud.emulator.controls.add_job_scenario(
+        JobScenario.lasting(120, outcome="fail", fail_phase="validation", failure_message=JOB_FAILURE)
+    )
+    # WHEN the stack is created
+    outcome = model_runner.deploy(template)
+    # THEN CloudFormation cancels the model's Create and rolls back; its Delete waits for the model, then deletes it
+    assert outcome.status == "ROLLBACK_COMPLETE", outcome
+    assert dict(outcome.failures)[model_id] == "Resource creation cancelled"
+    assert ("Delete", model_id) in [(e["RequestType"], e["LogicalResourceId"]) for e in model_runner.requests]
+    assert len([c for c in _state(cloud)["calls"] if c["operation"] == "CreateCustomModel"]) == 1
+    assert _state(cloud)["models"] == []
+    # AND the cancelled Create's own polls end on their own: the next finds its model deleted
+    _polls_run_out(cloud)
+    assert _clean(cloud, model_runner) == []

@@ -152,7 +152,9 @@ def test_iam_propagation_errors_are_retried_until_the_role_is_assumable(runner, 
     assert runner.destroy().ok and _clean(cloud, runner) == []
 
 
-def test_a_job_still_running_at_the_service_timeout_is_stopped_and_the_stack_rolls_back(runner, cloud):
+def test_a_job_still_running_at_the_service_timeout_is_stopped_and_the_stack_rolls_back(
+    runner, cloud, slow_until_failure
+):
     # GIVEN a job that would train forever, under a short ServiceTimeout (the provider gives up 90 s before it)
     first, _second = _job_ids(runner)
     template = copy.deepcopy(runner.stack.template())
@@ -160,12 +162,7 @@ def test_a_job_still_running_at_the_service_timeout_is_stopped_and_the_stack_rol
     cloud.emulator.controls.add_job_scenario(
         JobScenario(outcome="run_forever", stop_seconds=1), prefix=_name_prefix(runner, first)
     )
-    # The provider measures its budget in wall seconds (used up 95 - 90 = 5 s after it starts); slow the shared clock
-    # so its first poll (one virtual minute = 7.5 s at 8x) comes after that but well before CloudFormation's own
-    # virtual 95 s (11.9 s); speed up again for the rest.
-    controls = cloud.emulator.controls
-    controls.set_speed(8)
-    runner.observer = _SpeedUpOnFailure(controls)
+    runner.observer = slow_until_failure()
     # WHEN the stack is created
     outcome = runner.deploy(template)
     # THEN the provider stopped the job and failed clearly; the rollback's Delete waited for Stopped
@@ -195,18 +192,3 @@ def test_a_create_that_never_answers_times_out_and_the_rollback_stops_its_job(ru
     assert job["status"] in ("Stopping", "Stopped")
     assert _state(cloud)["models"] == []
     assert _clean(cloud, runner) == []
-
-
-class _SpeedUpOnFailure:
-    def __init__(self, controls):
-        self.controls = controls
-
-    def stack_status(self, status):
-        return None
-
-    def resource_status(self, event):
-        if event.status.endswith("FAILED"):
-            self.controls.set_speed(1200)
-
-    def idle(self):
-        return None
