@@ -82,7 +82,7 @@ class CustomModel(Construct):
         role: service role Bedrock assumes to read ``s3_artifacts``: ``iam.IRole`` or role ARN, used as given.
             Default: created with least privilege when ``s3_artifacts`` is the source; none for a model package.
         model_tags: at most 49 (Bedrock allows 50 per resource; the provider adds one); changed in place.
-        service_timeout: how long CloudFormation waits for the model (1 s to 1 hour). Default: 1 hour.
+        service_timeout: how long CloudFormation waits for the model (91 s to 1 hour). Default: 1 hour.
         removal_policy: DESTROY (default) deletes the model with the resource; RETAIN keeps it.
     """
 

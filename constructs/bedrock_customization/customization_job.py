@@ -102,7 +102,7 @@ class CustomizationJob(Construct):
         vpc_config: run the job in a VPC (``VpcConfig``). Default: no VPC.
         role: service role Bedrock assumes: ``iam.IRole`` or role ARN, used as given. Default: a least-privilege
             role is created (:attr:`role`).
-        service_timeout: how long CloudFormation waits for the job (1 s to 1 hour). Default: 1 hour.
+        service_timeout: how long CloudFormation waits for the job (91 s to 1 hour). Default: 1 hour.
         removal_policy: DESTROY (default) deletes the custom model with the resource; RETAIN keeps it.
     """
 

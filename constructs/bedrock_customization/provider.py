@@ -27,8 +27,6 @@ from .service_role import depend_on_policies, grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
-#: Minutes between crhelper's scheduled polls while a job runs.
-POLL_INTERVAL_MINUTES = 1
 #: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
 FUNCTION_TIMEOUT = Duration.minutes(5)
 
@@ -95,7 +93,7 @@ class BedrockCustomizationProvider(Construct):
             log_group=self.log_group,
             environment={
                 "AWS_DATA_PATH": f"/var/task/{contract.BOTOCORE_DATA_DIR}",
-                contract.ENV_POLL_INTERVAL_MINUTES: str(POLL_INTERVAL_MINUTES),
+                contract.ENV_POLL_INTERVAL_MINUTES: str(contract.POLL_INTERVAL_MINUTES),
             },
         )
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in

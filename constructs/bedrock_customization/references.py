@@ -37,23 +37,42 @@ class ResolvedKey:
 
 
 def resolve_key(scope: IConstruct, key: KeyInput) -> ResolvedKey:
-    """Accept a ``kms.IKey``, a key ARN, a key id, an alias name (``alias/x``) or an alias ARN."""
-    if not isinstance(key, str):
-        return ResolvedKey(api_value=key.key_arn, resource_arn=key.key_arn, key=key)
+    """Accept a ``kms.IKey``, a ``kms.IAlias``, a key ARN, a key id, an alias name (``alias/x``) or an alias ARN."""
     stack = Stack.of(scope)
+    if not isinstance(key, str):
+        alias_name = getattr(key, "alias_name", None)  # an IAlias is an IKey whose key_arn is the alias ARN
+        if alias_name is None:
+            return ResolvedKey(api_value=key.key_arn, resource_arn=key.key_arn, key=key)
+        target = _alias_target(key)
+        if target is not None:  # an alias this app defines: name (and grant on) the key itself
+            return resolve_key(scope, target)
+        return _by_alias(stack, key.key_arn, alias_name)
     if is_unresolved(key) or (key.startswith("arn:") and ":key/" in key):
         return ResolvedKey(api_value=key, resource_arn=key)
     if _KEY_ID.match(key):
         key_arn = stack.format_arn(service="kms", resource="key", resource_name=key)
         return ResolvedKey(api_value=key, resource_arn=key_arn)
     alias_arn = _ALIAS_ARN.match(key)
-    alias = alias_arn.group(1) if alias_arn else key
-    # IAM cannot name a key by alias; scope to the account's keys that carry the alias instead.
+    return _by_alias(stack, key, alias_arn.group(1) if alias_arn else key)
+
+
+def _by_alias(stack: Stack, api_value: str, alias: str) -> ResolvedKey:
+    """IAM cannot name a key by alias (an alias ARN authorizes nothing): scope to the account's keys that carry the
+    alias instead."""
     return ResolvedKey(
-        api_value=key,
+        api_value=api_value,
         resource_arn=stack.format_arn(service="kms", resource="key", resource_name="*"),
         conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]}},
     )
+
+
+def _alias_target(alias: kms.IKey) -> kms.IKey | None:
+    """The key behind an alias, when the app knows it (``kms.Alias(..., target_key=key)``); None for an alias imported
+    by name, whose key only AWS knows."""
+    try:
+        return alias.alias_target_key  # type: ignore[attr-defined]
+    except RuntimeError:  # jsii raises CannotAccessAliasTargetKey for Alias.from_alias_name
+        return None
 
 
 def role_arn(role: RoleInput) -> str:

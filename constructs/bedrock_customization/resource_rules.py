@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
-from bedrock_customization_provider import contract
+from bedrock_customization_provider import contract, waiting
 
 from .validation import ProblemCollector, is_unresolved
 
@@ -29,9 +29,13 @@ def check_service_timeout(problems: ProblemCollector, timeout: Duration) -> None
     if is_unresolved(timeout):
         return
     seconds = timeout.to_seconds(integral=False)
-    low, high = contract.MIN_SERVICE_TIMEOUT_SECONDS, contract.MAX_SERVICE_TIMEOUT_SECONDS
+    interval = contract.POLL_INTERVAL_MINUTES * 60
+    low, high = waiting.shortest_service_timeout(interval), contract.MAX_SERVICE_TIMEOUT_SECONDS
     if not low <= seconds <= high:
-        problems.add(f"service_timeout must be {low} to {high} seconds (got {seconds:g})")
+        problems.add(
+            f"service_timeout must be {low} to {high} seconds (got {seconds:g}): the provider polls every {interval} s "
+            f"and answers {contract.POLL_SLACK_SECONDS} s before CloudFormation's limit"
+        )
     elif seconds != int(seconds):
         problems.add(f"service_timeout must be a whole number of seconds (got {seconds:g})")
 

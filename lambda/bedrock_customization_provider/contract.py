@@ -89,6 +89,11 @@ HANDLER: Final = "bedrock_customization_provider.handler.main"
 BOTOCORE_DATA_DIR: Final = "botocore-data"
 #: Environment variable: minutes between crhelper's scheduled polls (EventBridge rate, at least 1).
 ENV_POLL_INTERVAL_MINUTES: Final = "POLL_INTERVAL_MINUTES"
+#: The poll interval the constructs configure, and the provider's default.
+POLL_INTERVAL_MINUTES: Final = 1
+#: Seconds the provider keeps before CloudFormation's limit beyond one poll interval (EventBridge schedules are not
+#: exact, and a poll takes time): a ServiceTimeout must exceed interval + slack for even one poll to fit.
+POLL_SLACK_SECONDS: Final = 30
 #: Prefix of every EventBridge rule the provider creates; its IAM policy is scoped to it (names are <= 64 chars).
 POLL_RULE_PREFIX: Final = "bedrock-cr-poll-"
 #: Environment variable: a CA bundle file that verifies the HTTPS response URL (crhelper's ssl_verify). Unset in AWS;

@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from . import contract
 
 #: Extra seconds kept before CloudFormation's limit: EventBridge schedules are not exact and a poll takes time.
-SLACK_SECONDS = 30
+SLACK_SECONDS = contract.POLL_SLACK_SECONDS
 
 
 def poll_interval_minutes() -> int:
     """Minutes between polls from ``POLL_INTERVAL_MINUTES`` (default 1, at least 1: EventBridge's finest rate)."""
-    return max(1, int(os.environ.get(contract.ENV_POLL_INTERVAL_MINUTES, "1")))
+    return max(1, int(os.environ.get(contract.ENV_POLL_INTERVAL_MINUTES, str(contract.POLL_INTERVAL_MINUTES))))
+
+
+def shortest_service_timeout(poll_interval_seconds: int) -> int:
+    """The shortest ServiceTimeout in which one poll fits: more than one poll interval plus slack."""
+    return poll_interval_seconds + SLACK_SECONDS + 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class ServiceTimeoutBudget:
 
     def fits_one_poll(self) -> bool:
         """Whether waiting for even one poll is possible at all (checked before anything is started)."""
-        return self.service_timeout > self.margin
+        return self.service_timeout >= shortest_service_timeout(self.poll_interval_seconds)
 
     def exhausted(self, now: float) -> bool:
         """True when the next poll would arrive too close to (or after) CloudFormation's limit."""

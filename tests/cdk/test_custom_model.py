@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match, Template
 from bedrock_customization import CustomizationJob, CustomModel, ICustomModel, InvalidPropsError, S3Location
 from bedrock_customization_provider import contract
 
@@ -134,51 +135,75 @@ def build(**overrides: Any) -> CustomModel:
     return CustomModel(stack, "Model", **{k: v for k, v in kwargs.items() if v is not None})
 
 
+PACKAGE_SOURCE = {"modelPackageArnDataSource": {"modelPackageArn": PACKAGE}}
+S3_SOURCE = {"s3DataSource": {"s3Uri": ARTIFACTS}}
+
+
+def tag_list(count: int) -> list[dict[str, str]]:
+    return [{"key": f"k{i}", "value": "v"} for i in range(count)]
+
+
+#: (name, bad overrides, good overrides, regex of the bad case's message, what the good case renders: properties the
+#: model resource must have, matched deep and partial as by ``Template.has_resource_properties``)
 RULES = [
     ("model name pattern", {"model_name": "bad name!"}, {"model_name": "good-name_1"},
-     re.escape("modelName must match pattern") + ".*argument model_name"),
+     re.escape("modelName must match pattern") + ".*argument model_name", {"modelName": "good-name_1"}),
     ("model name length", {"model_name": "m" * 64}, {"model_name": "m" * 63},
-     re.escape("modelName must be at most 63 characters (got 64)")),
+     re.escape("modelName must be at most 63 characters (got 64)"), {"modelName": "m" * 63}),
     ("exactly one source: not both", {"s3_artifacts": ARTIFACTS},
      {"s3_artifacts": ARTIFACTS, "model_package_arn": None},
      re.escape("customModelDataSource cannot be combined with modelSourceConfig"
-               " (argument s3_artifacts or model_package_arn)")),
+               " (argument s3_artifacts or model_package_arn)"),
+     {"modelSourceConfig": S3_SOURCE, "customModelDataSource": Match.absent()}),
     ("exactly one source: not neither", {"model_package_arn": None}, {},
-     re.escape("modelSourceConfig or customModelDataSource is required (argument s3_artifacts or model_package_arn)")),
+     re.escape("modelSourceConfig or customModelDataSource is required (argument s3_artifacts or model_package_arn)"),
+     {"customModelDataSource": PACKAGE_SOURCE, "modelSourceConfig": Match.absent()}),
     ("model package arn format", {"model_package_arn": "arn:aws:sagemaker:us-east-1:1:model-package/x"}, {},
-     re.escape("customModelDataSource.modelPackageArnDataSource.modelPackageArn must match pattern")),
+     re.escape("customModelDataSource.modelPackageArnDataSource.modelPackageArn must match pattern"),
+     {"customModelDataSource": PACKAGE_SOURCE}),
     ("artifacts s3 uri", {"model_package_arn": None, "s3_artifacts": "s3:/x"},
      {"model_package_arn": None, "s3_artifacts": ARTIFACTS},
-     re.escape("modelSourceConfig.s3DataSource.s3Uri must match pattern")),
+     re.escape("modelSourceConfig.s3DataSource.s3Uri must match pattern"), {"modelSourceConfig": S3_SOURCE}),
     ("kms key is a key arn", {"kms_key": "alias/my-key"}, {"kms_key": KEY_ARN},
-     re.escape("modelKmsKeyArn must match pattern")),
+     re.escape("modelKmsKeyArn must match pattern"), {"modelKmsKeyArn": KEY_ARN}),
     ("role arn format", {"role": "arn:aws:iam::111122223333:policy/x"}, {"role": "arn:aws:iam::111122223333:role/x"},
-     re.escape("roleArn must match pattern")),
+     re.escape("roleArn must match pattern"), {"roleArn": "arn:aws:iam::111122223333:role/x"}),
     ("at most 49 tags (the provider adds one)", {"model_tags": {f"k{i}": "v" for i in range(50)}},
      {"model_tags": {f"k{i}": "v" for i in range(49)}},
-     re.escape("modelTags must have at most 49 tags (got 50): the provider adds one") + ".*argument model_tags"),
+     re.escape("modelTags must have at most 49 tags (got 50): the provider adds one") + ".*argument model_tags",
+     {"modelTags": tag_list(49)}),
     ("provider tag key reserved", {"model_tags": {contract.MODEL_PROPERTIES_TAG_KEY: "v"}}, {"model_tags": {"p": "v"}},
-     re.escape(f"modelTags key '{contract.MODEL_PROPERTIES_TAG_KEY}' is reserved for the provider")),
+     re.escape(f"modelTags key '{contract.MODEL_PROPERTIES_TAG_KEY}' is reserved for the provider"),
+     {"modelTags": [{"key": "p", "value": "v"}]}),
     ("tag key pattern", {"model_tags": {"a!": "v"}}, {"model_tags": {"a": "v"}},
-     re.escape("modelTags[0].key must match pattern")),
+     re.escape("modelTags[0].key must match pattern"), {"modelTags": [{"key": "a", "value": "v"}]}),
     ("aws: tag prefix reserved", {"model_tags": {"aws:x": "v"}}, {"model_tags": {"x": "v"}},
-     re.escape("modelTags key 'aws:x' must not start with 'aws:' (reserved for AWS) (argument model_tags)")),
+     re.escape("modelTags key 'aws:x' must not start with 'aws:' (reserved for AWS) (argument model_tags)"),
+     {"modelTags": [{"key": "x", "value": "v"}]}),
     ("service timeout range", {"service_timeout": cdk.Duration.hours(2)}, {"service_timeout": cdk.Duration.minutes(10)},
-     re.escape("service_timeout must be 1 to 3600 seconds (got 7200)")),
+     re.escape("service_timeout must be 91 to 3600 seconds (got 7200)"), {contract.SERVICE_TIMEOUT: "600"}),
     ("removal policy", {"removal_policy": cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE},
-     {"removal_policy": cdk.RemovalPolicy.RETAIN}, re.escape("removal_policy must be RemovalPolicy.DESTROY or")),
+     {"removal_policy": cdk.RemovalPolicy.RETAIN}, re.escape("removal_policy must be RemovalPolicy.DESTROY or"),
+     {contract.REMOVAL_POLICY: contract.REMOVAL_POLICY_RETAIN}),
 ]  # fmt: skip
+RULE_IDS = [r[0] for r in RULES]
 
 
-@pytest.mark.parametrize(("name", "bad", "good", "message"), RULES, ids=[r[0] for r in RULES])
-def test_rule_rejects_the_bad_case(name, bad, good, message):
+@pytest.mark.parametrize(("name", "bad", "good", "message", "renders"), RULES, ids=RULE_IDS)
+def test_rule_rejects_the_bad_case(name, bad, good, message, renders):
     with pytest.raises(InvalidPropsError, match=message):
         build(**bad)
 
 
-@pytest.mark.parametrize(("name", "bad", "good", "message"), RULES, ids=[r[0] for r in RULES])
-def test_rule_accepts_the_good_case(name, bad, good, message):
-    assert build(**good).model_arn
+@pytest.mark.parametrize(("name", "bad", "good", "message", "renders"), RULES, ids=RULE_IDS)
+def test_rule_accepts_the_good_case(name, bad, good, message, renders):
+    # GIVEN a model that keeps the rule
+    model = build(**good)
+    # WHEN its stack is synthesized (which also runs the synth-time validations, such as the final tag list's)
+    template = Template.from_stack(cdk.Stack.of(model))
+    # THEN there is exactly one model resource, carrying the value the rule is about
+    template.resource_count_is(contract.MODEL_RESOURCE_TYPE, 1)
+    template.has_resource_properties(contract.MODEL_RESOURCE_TYPE, renders)
 
 
 def test_every_problem_is_reported_at_once_with_the_construct_path():

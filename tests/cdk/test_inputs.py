@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from bedrock_customization import CustomizationJob
 
@@ -49,6 +50,30 @@ def test_kms_alias_is_scoped_by_the_resource_alias_condition(make_stack, synthes
     (key_use,) = q.statements_with(q.policy_statements(template, "JobServiceRole"), "kms:CreateGrant")
     assert key_use["Resource"]["Fn::Join"][1][-1] == ":key/*"
     assert key_use["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": ["alias/models"]}
+
+
+def test_an_imported_kms_alias_object_is_scoped_by_the_resource_alias_condition(make_stack, synthesize, q):
+    # GIVEN an alias imported by name: its key_arn is the alias ARN, which authorizes nothing in IAM
+    stack = make_stack()
+    job(stack, custom_model_kms_key=kms.Alias.from_alias_name(stack, "Imported", "alias/models"))
+    template = synthesize(stack)
+    for policy in ("JobServiceRole", "BedrockCustomizationProviderRole"):
+        statements = q.policy_statements(template, policy)
+        (key_use,) = q.statements_with(statements, "kms:CreateGrant")
+        assert key_use["Resource"]["Fn::Join"][1][-1] == ":key/*", policy
+        assert key_use["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": ["alias/models"]}
+    assert q.job_properties(template, "Job")["customModelKmsKeyId"]["Fn::Join"][1][-1] == ":alias/models"
+
+
+def test_a_kms_alias_of_this_app_names_and_grants_on_its_key(make_stack, synthesize, q):
+    stack = make_stack()
+    key = kms.Key(stack, "ModelKey")
+    job(stack, custom_model_kms_key=kms.Alias(stack, "ModelAlias", alias_name="alias/models", target_key=key))
+    template = synthesize(stack)
+    key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
+    assert q.job_properties(template, "Job")["customModelKmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    (key_use,) = q.statements_with(q.policy_statements(template, "JobServiceRole"), "kms:CreateGrant")
+    assert key_use["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
 
 
 def test_s3_uri_strings_scope_grants_to_the_key(make_stack, synthesize, q):

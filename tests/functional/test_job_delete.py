@@ -6,27 +6,88 @@ from bedrock_customization_provider import contract, naming
 from bedrock_customization_provider.lifecycle import api_members
 from botocore.stub import ANY
 
+POLL_SETUP_AND_TEARDOWN = {
+    "PutRule": 1,
+    "AddPermission": 1,
+    "PutTargets": 1,
+    "RemoveTargets": 1,
+    "RemovePermission": 1,
+    "DeleteRule": 1,
+}
 
-def test_delete_running_job_stops_waits_for_stopped_and_deletes_the_model(harness):
-    event = harness.event("job_delete")
+
+def stop_and_wait_while_stopping(harness) -> dict:
+    """GIVEN a Delete that found the job running and stopped it, and a first poll that found it Stopping; returns
+    the event of the next poll."""
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
     harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
     harness.expect_poll_setup()
-    assert harness.invoke(event) is None
+    assert harness.invoke(harness.event("job_delete")) is None
     poll = harness.poll_event()
-
-    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Stopping"))
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Stopping"), {"jobIdentifier": harness.JOB_ARN}
+    )
     assert harness.invoke(poll) is None
+    return poll
 
-    # the job completed in the race with the stop: its model exists and is deleted (Destroy)
+
+def calls_made(harness) -> dict[str, int]:
+    return {name: len(calls) for name, calls in harness.calls.items()}
+
+
+def test_delete_running_job_stops_waits_for_stopped_and_deletes_the_model(harness):
+    # GIVEN the running job was asked to stop and the first poll found it Stopping
+    poll = stop_and_wait_while_stopping(harness)
+    # WHEN the next poll finds it Stopped, with an output model (outputModelArn is optional: see the next test)
+    harness.bedrock.add_response(
+        "get_model_customization_job",
+        harness.job_description("Stopped", outputModelArn=harness.MODEL_ARN),
+        {"jobIdentifier": harness.JOB_ARN},
+    )
+    harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.MODEL_ARN})
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    # THEN the model is deleted (RemovalPolicy Destroy) and the Delete succeeds under the job's ARN
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert calls_made(harness) == {
+        "GetModelCustomizationJob": 3,
+        "StopModelCustomizationJob": 1,
+        "DeleteCustomModel": 1,
+        **POLL_SETUP_AND_TEARDOWN,
+    }
+
+
+def test_delete_running_job_stops_waits_for_stopped_and_deletes_no_model_when_it_made_none(harness):
+    # GIVEN the running job was asked to stop and the first poll found it Stopping
+    poll = stop_and_wait_while_stopping(harness)
+    # WHEN the next poll finds it Stopped without an output model (a stopped job usually has none)
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Stopped"), {"jobIdentifier": harness.JOB_ARN}
+    )
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    # THEN the Delete succeeds: the job was stopped once and there is no model to delete
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert calls_made(harness) == {"GetModelCustomizationJob": 3, "StopModelCustomizationJob": 1,
+                                   **POLL_SETUP_AND_TEARDOWN}  # fmt: skip
+
+
+def test_delete_of_a_job_that_completes_despite_the_stop_deletes_its_model(harness):
+    # GIVEN the running job was asked to stop and the first poll found it Stopping
+    poll = stop_and_wait_while_stopping(harness)
+    # WHEN the next poll finds it Completed (it won the race with the stop): its model exists
     harness.bedrock.add_response(
         "get_model_customization_job", harness.job_description("Completed", outputModelArn=harness.MODEL_ARN)
     )
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.MODEL_ARN})
     harness.expect_poll_teardown()
     body = harness.invoke(poll)
+    # THEN it is deleted (RemovalPolicy Destroy) and the Delete succeeds
     assert body["Status"] == "SUCCESS", body
     assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert len(harness.calls["DeleteCustomModel"]) == 1
 
 
 def test_delete_of_stopped_job_without_model_answers_at_once(harness):

@@ -185,10 +185,21 @@ def test_redelivered_create_keeps_the_budget_of_the_job_it_started(harness):
 
 
 def test_a_job_created_after_the_request_started_does_not_extend_its_budget(harness):
-    # GIVEN the recorded start of the request is older than the job (a replacement started a moment later)
+    # GIVEN the request started 59 minutes ago, but Bedrock reports the job created only 30 minutes ago: measured
+    # from the job's creationTime, half an hour of budget would be left
     poll = started(harness)
     poll["CrHelperData"]["StartedAt"] -= 3600 - 60
-    harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
+    created = datetime.datetime.now(datetime.UTC).replace(microsecond=0) - datetime.timedelta(minutes=30)
+    assert created.timestamp() - poll["CrHelperData"]["StartedAt"] >= 29 * 60  # the job is the younger one
+    # WHEN a poll finds the job still running
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", creationTime=created)
+    )
     harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
     harness.expect_poll_teardown()
-    assert harness.invoke(poll)["Status"] == "FAILED"
+    body = harness.invoke(poll)
+    # THEN the budget still counts from the request's own start: the job is stopped and the Create fails now
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Stopped the job, still running: CloudFormation's custom-resource limit")
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert len(harness.calls["StopModelCustomizationJob"]) == 1

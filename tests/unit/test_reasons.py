@@ -50,6 +50,14 @@ def test_budget_too_short_for_one_poll():
     assert waiting.ServiceTimeoutBudget(120, 0.0, 60).fits_one_poll()
 
 
+def test_the_shortest_service_timeout_is_where_one_poll_just_fits():
+    # the constructs refuse at synth time exactly what the provider would refuse at deploy time
+    shortest = waiting.shortest_service_timeout(60)
+    assert shortest == 91
+    assert waiting.ServiceTimeoutBudget(shortest, 0.0, 60).fits_one_poll()
+    assert not waiting.ServiceTimeoutBudget(shortest - 1, 0.0, 60).fits_one_poll()
+
+
 def test_poll_interval_from_environment(monkeypatch):
     monkeypatch.setenv("POLL_INTERVAL_MINUTES", "3")
     assert waiting.poll_interval_minutes() == 3
