@@ -105,6 +105,11 @@ class CustomModel(Construct):
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
         artifacts = resolve_s3(s3_artifacts) if s3_artifacts is not None else None
         key = resolve_key(self, kms_key) if kms_key is not None else None
+        if key is not None and key.conditions and not isinstance(kms_key, str):  # a string alias: the shape says so
+            problems.add(
+                "kms_key must be a key, or an alias with its target_key: modelKmsKeyArn takes a key ARN, and an alias "
+                "imported by name has none"
+            )
         given_role_arn = role_arn(role) if role is not None else None
 
         def request(role_value: str | None, *, for_validation: bool) -> dict[str, Any]:

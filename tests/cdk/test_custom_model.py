@@ -268,3 +268,20 @@ def test_models_work_where_aws_cdk_expects_an_aws_bedrock_imodel(make_stack, syn
     resources = [r for s in invokes for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
     assert {"Fn::GetAtt": [job_id, contract.ATTR_CUSTOM_MODEL_ARN]} in resources
     assert {"Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]} in resources
+
+
+def test_an_alias_imported_by_name_is_refused_as_the_model_key():
+    stack = cdk.Stack(cdk.App(), "AliasStack")
+    alias = kms.Alias.from_alias_name(stack, "Imported", "alias/models")
+    with pytest.raises(InvalidPropsError, match=re.escape("kms_key must be a key, or an alias with its target_key")):
+        CustomModel(stack, "Model", model_package_arn=PACKAGE, kms_key=alias)
+
+
+def test_an_alias_of_this_app_names_its_key(synthesize, q):
+    stack = cdk.Stack(cdk.App(), "AliasStack")
+    key = kms.Key(stack, "ModelKey")
+    alias = kms.Alias(stack, "ModelAlias", alias_name="alias/models", target_key=key)
+    CustomModel(stack, "Model", model_package_arn=PACKAGE, kms_key=alias)
+    template = synthesize(stack)
+    key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
+    assert q.model_properties(template, "Model")["modelKmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
