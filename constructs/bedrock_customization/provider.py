@@ -70,6 +70,8 @@ class BedrockCustomizationProvider(Construct):
         # List* actions support no resource-level permissions (Service Authorization Reference): Resource "*".
         # The provider lists its own recent jobs and models to find what a lost, cancelled or failed request started.
         self._allow(["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"], ["*"])
+        # A model that cannot be deleted: the reason names the throughputs and deployments that still use it.
+        self._allow(["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"], ["*"])
         self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
         # A custom model's tags carry the digest of the properties it was created from (Update reads it).
         self._allow(["bedrock:ListTagsForResource"], [model_arns])

@@ -77,9 +77,36 @@ def delete_custom_model(bedrock: Any, model_arn: str) -> None:
         if error_code(exc) == "ResourceNotFoundException":
             return
         if error_code(exc) == "ConflictException":
-            raise ModelInUseError(
-                "Cannot delete the custom model: a provisioned throughput or custom model deployment still uses it. "
-                "Delete those first, then retry the stack deletion (or set RemovalPolicy to Retain). "
-                f"Bedrock: {error_message(exc)} Model: {model_arn}"
-            ) from exc
+            raise ModelInUseError(_in_use_reason(bedrock, model_arn, error_message(exc))) from exc
         raise
+
+
+def model_holders(bedrock: Any, model_arn: str) -> list[str]:
+    """What keeps a custom model from being deleted: its provisioned throughputs and custom model deployments, each
+    as ``<kind> <ARN>``."""
+    throughputs = bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn, maxResults=10)
+    deployments = bedrock.list_custom_model_deployments(modelArnEquals=model_arn, maxResults=10)
+    return [
+        *(
+            f"provisioned throughput {t['provisionedModelArn']}"
+            for t in throughputs.get("provisionedModelSummaries", [])
+        ),
+        *(
+            f"custom model deployment {d['customModelDeploymentArn']}"
+            for d in deployments.get("modelDeploymentSummaries", [])
+        ),
+    ]
+
+
+def _in_use_reason(bedrock: Any, model_arn: str, bedrock_message: str) -> str:
+    """The FAILED reason for a model in use: what holds it (when the provider can list it) and what to do."""
+    try:
+        holders = model_holders(bedrock, model_arn)
+    except ClientError as exc:  # listing is a courtesy: without it, Bedrock's own message still says why
+        logger.warning("Could not list what uses %s: %s", model_arn, error_message(exc))
+        holders = []
+    held_by = ", ".join(holders) if holders else "a provisioned throughput or custom model deployment"
+    return (
+        f"Cannot delete the custom model: {held_by} still uses it. Delete that first, then retry the deletion (or set "
+        f"RemovalPolicy to Retain). Bedrock: {bedrock_message} Model: {model_arn}"
+    )

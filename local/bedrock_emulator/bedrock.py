@@ -63,6 +63,8 @@ class BedrockService:
             "GetCustomModel": self.get_model,
             "ListCustomModels": self.list_models,
             "DeleteCustomModel": self.delete_model,
+            "ListProvisionedModelThroughputs": self.list_throughputs,
+            "ListCustomModelDeployments": self.list_deployments,
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
             "ListTagsForResource": self.list_tags,
@@ -415,19 +417,66 @@ class BedrockService:
         tags = self._taggable(params["resourceARN"])
         return 200, {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
 
+    # --- what uses a model (set with set_model_in_use; there is no Create for either) -------------------------------
+    def _holders(self, region: str, params: dict, kind: str) -> list[tuple[ModelRecord, str]]:
+        """(model, holder ARN) for the users of ``kind`` (``provisioned-model`` or ``custom-model-deployment``)."""
+        return [
+            (model, holder)
+            for model in self.store.models.values()
+            if model.region == region and params.get("modelArnEquals") in (None, model.arn)
+            for holder in model.in_use_by
+            if (":custom-model-deployment/" in holder) == (kind == "custom-model-deployment")
+        ]
+
+    def list_throughputs(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        rows = []
+        for model, holder in self._holders(region, params, "provisioned-model"):
+            base = model.job.base_model_arn if model.job else model.arn
+            rows.append(
+                {
+                    "provisionedModelName": holder.rsplit("/", 1)[-1],
+                    "provisionedModelArn": holder,
+                    "modelArn": model.arn,
+                    "desiredModelArn": model.arn,
+                    "foundationModelArn": base,
+                    "modelUnits": 1,
+                    "desiredModelUnits": 1,
+                    "status": "InService",
+                    "creationTime": model.created,
+                    "lastModifiedTime": model.created,
+                }
+            )
+        page, token = _paginate(rows, params, "creationTime")
+        return 200, {"provisionedModelSummaries": page, **({"nextToken": token} if token else {})}
+
+    def list_deployments(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
+        rows = [
+            {
+                "customModelDeploymentArn": holder,
+                "customModelDeploymentName": holder.rsplit("/", 1)[-1],
+                "modelArn": model.arn,
+                "createdAt": model.created,
+                "status": "Active",
+            }
+            for model, holder in self._holders(region, params, "custom-model-deployment")
+        ]
+        page, token = _paginate(rows, params, "createdAt")
+        return 200, {"modelDeploymentSummaries": page, **({"nextToken": token} if token else {})}
+
     # --- control-side helpers ----------------------------------------------------------------------------------------
     def set_model_in_use(self, identifier: str, in_use: bool, by: str | None, region: str) -> dict[str, Any]:
         with self.store.lock:
             self.store.settle(self.now())
             model = self._model(identifier, region)
-            user = by or f"arn:aws:bedrock:{model.region}:{ACCOUNT_ID}:provisioned-model/{self.store.new_id()}"
+            user = _holder_arn(by, model.region) if by else None
+            user = user or f"arn:aws:bedrock:{model.region}:{ACCOUNT_ID}:provisioned-model/{self.store.new_id()}"
             if in_use:
                 if user not in model.in_use_by:
                     model.in_use_by.append(user)
             elif by is None:
                 model.in_use_by.clear()
-            elif by in model.in_use_by:
-                model.in_use_by.remove(by)
+            elif user in model.in_use_by:
+                model.in_use_by.remove(user)
             return {"modelArn": model.arn, "inUseBy": list(model.in_use_by)}
 
     def active_jobs(self) -> list[str]:
@@ -470,3 +519,13 @@ def _check_tag_count(tags: Sized | None, resource_name: str) -> None:
             f"The request exceeds the limit of {MAX_TAGS} tags for the resource.",
             extra={"resourceName": resource_name},
         )
+
+
+def _holder_arn(by: str, region: str) -> str:
+    """What uses a model, as an ARN: ``custom-model-deployment/<id>`` / ``provisioned-model/<id>`` or a full ARN;
+    anything else names a provisioned throughput."""
+    if by.startswith("arn:"):
+        return by
+    kind, _, name = by.rpartition("/")
+    kind = kind if kind in ("custom-model-deployment", "provisioned-model") else "provisioned-model"
+    return f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:{kind}/{name}"

@@ -388,7 +388,8 @@ def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_model
     } <= q.all_actions(bedrock_statements)
     for statement in bedrock_statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if set(q.actions_of(statement)) == {"bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"}:
+        listings = {"ListModelCustomizationJobs", "ListCustomModels", "ListProvisionedModelThroughputs"}
+        if set(q.actions_of(statement)) <= {f"bedrock:{a}" for a in {*listings, "ListCustomModelDeployments"}}:
             assert resources == ["*"]  # List* actions support no resource-level permissions
             continue
         for resource in resources:

@@ -37,6 +37,8 @@ EXPECTED_RESOURCES = {
     "bedrock:StopModelCustomizationJob": {JOBS},
     "bedrock:ListModelCustomizationJobs": {"*"},
     "bedrock:ListCustomModels": {"*"},
+    "bedrock:ListProvisionedModelThroughputs": {"*"},
+    "bedrock:ListCustomModelDeployments": {"*"},
     "bedrock:CreateCustomModel": {MODELS},
     "bedrock:GetCustomModel": {MODELS},
     "bedrock:DeleteCustomModel": {MODELS},

@@ -76,6 +76,29 @@ def test_list_custom_models_filters_by_status_and_name(emu, bedrock, new_model, 
     assert tuned["customizationType"] == "FINE_TUNING"
 
 
+def test_what_uses_a_model_is_listed_by_kind_and_model(emu, bedrock, new_job, new_model):
+    job_arn = bedrock.create_model_customization_job(**new_job())["jobArn"]
+    emu.controls.advance(7 * HOURS)
+    model_arn = bedrock.get_model_customization_job(jobIdentifier=job_arn)["outputModelArn"]
+    other_arn = bedrock.create_custom_model(**new_model())["modelArn"]
+    emu.controls.set_model_in_use(model_arn, by="provisioned-model/pt1")
+    emu.controls.set_model_in_use(model_arn, by="custom-model-deployment/dep1")
+    emu.controls.set_model_in_use(other_arn, by="provisioned-model/pt2")
+    arn = "arn:aws:bedrock:us-east-1:123456789012"
+
+    throughputs = bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn)["provisionedModelSummaries"]
+    deployments = bedrock.list_custom_model_deployments(modelArnEquals=model_arn)["modelDeploymentSummaries"]
+
+    assert [(t["provisionedModelArn"], t["modelArn"]) for t in throughputs] == [
+        (f"{arn}:provisioned-model/pt1", model_arn)
+    ]
+    assert [d["customModelDeploymentArn"] for d in deployments] == [f"{arn}:custom-model-deployment/dep1"]
+    assert len(bedrock.list_provisioned_model_throughputs()["provisionedModelSummaries"]) == 2
+    emu.controls.set_model_in_use(model_arn, in_use=False, by="provisioned-model/pt1")
+    assert bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn)["provisionedModelSummaries"] == []
+    assert len(bedrock.list_custom_model_deployments(modelArnEquals=model_arn)["modelDeploymentSummaries"]) == 1
+
+
 def test_deleting_a_model_in_use_is_a_conflict_until_released(emu, bedrock, new_job):
     job_arn = bedrock.create_model_customization_job(**new_job())["jobArn"]
     emu.controls.advance(7 * HOURS)

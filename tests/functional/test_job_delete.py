@@ -156,20 +156,61 @@ def test_delete_after_failed_create_calls_nothing(harness):
     assert harness.calls == {}
 
 
-def test_model_in_use_fails_delete_saying_what_holds_it_and_what_to_do(harness):
+THROUGHPUT_ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/a1b2c3d4e5f6"
+
+
+def model_in_use(harness) -> None:
+    """GIVEN a completed job whose custom model Bedrock refuses to delete: something still uses it."""
     harness.bedrock.add_response(
         "get_model_customization_job", harness.job_description("Completed", outputModelArn=harness.MODEL_ARN)
     )
     harness.bedrock.add_client_error(
         "delete_custom_model", "ConflictException", "Model is in use by a provisioned throughput.", 409
     )
+
+
+def test_model_in_use_fails_delete_naming_what_holds_it_and_what_to_do(harness):
+    model_in_use(harness)
+    summary = {
+        "provisionedModelName": "support-bot",
+        "provisionedModelArn": THROUGHPUT_ARN,
+        "modelArn": harness.MODEL_ARN,
+        "desiredModelArn": harness.MODEL_ARN,
+        "foundationModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0:128k",
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "status": "InService",
+        "creationTime": "2026-01-01T00:00Z",
+        "lastModifiedTime": "2026-01-01T00:00Z",
+    }
+    harness.bedrock.add_response(
+        "list_provisioned_model_throughputs",
+        {"provisionedModelSummaries": [summary]},
+        {"modelArnEquals": harness.MODEL_ARN, "maxResults": 10},
+    )
+    harness.bedrock.add_response(
+        "list_custom_model_deployments",
+        {"modelDeploymentSummaries": []},
+        {"modelArnEquals": harness.MODEL_ARN, "maxResults": 10},
+    )
+    body = harness.invoke(harness.event("job_delete"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(
+        f"Cannot delete the custom model: provisioned throughput {THROUGHPUT_ARN} still uses it. Delete that first"
+    )
+    assert "RemovalPolicy to Retain" in body["Reason"]
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+
+
+def test_model_in_use_by_what_the_provider_cannot_list_still_says_what_to_do(harness):
+    model_in_use(harness)
+    harness.bedrock.add_client_error("list_provisioned_model_throughputs", "AccessDeniedException", "denied", 403)
     body = harness.invoke(harness.event("job_delete"))
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
         "Cannot delete the custom model: a provisioned throughput or custom model deployment still uses it."
     )
-    assert "RemovalPolicy to Retain" in body["Reason"]
-    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert "Bedrock: Model is in use by a provisioned throughput." in body["Reason"]
 
 
 def test_delete_after_timed_out_create_waits_for_the_stop(harness):

@@ -296,12 +296,29 @@ def test_delete_after_failed_create_calls_nothing(harness):
     assert harness.calls == {}
 
 
-def test_model_in_use_fails_delete_saying_how_to_proceed(harness):
+def test_model_in_use_fails_delete_naming_the_deployment_and_saying_how_to_proceed(harness):
+    deployment = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/a1b2c3d4e5f6"
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
     harness.bedrock.add_client_error("delete_custom_model", "ConflictException", "Model is deployed.", 409)
+    harness.bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": []})
+    summary = {
+        "customModelDeploymentArn": deployment,
+        "customModelDeploymentName": "support-bot",
+        "modelArn": harness.IMPORTED_MODEL_ARN,
+        "createdAt": "2026-01-01T00:00Z",
+        "status": "Active",
+    }
+    harness.bedrock.add_response(
+        "list_custom_model_deployments",
+        {"modelDeploymentSummaries": [summary]},
+        {"modelArnEquals": harness.IMPORTED_MODEL_ARN, "maxResults": 10},
+    )
     body = harness.invoke(harness.event("model_delete"))
     assert body["Status"] == "FAILED"
-    assert body["Reason"].startswith("Cannot delete the custom model: a provisioned throughput or custom model")
+    assert body["Reason"].startswith(
+        f"Cannot delete the custom model: custom model deployment {deployment} still uses it. Delete that first, then "
+        "retry the deletion (or set RemovalPolicy to Retain)."
+    )
     assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
 
 

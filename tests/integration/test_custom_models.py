@@ -83,13 +83,14 @@ def test_deleting_a_model_still_in_use_fails_with_a_reason_and_succeeds_once_rel
     assert model_runner.deploy(template).ok
     arn = model_runner.records[model_id].physical_id
     # GIVEN a provisioned throughput uses the model
-    cloud.emulator.controls.set_model_in_use(arn, True, by="provisioned-throughput/demo")
+    throughput = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/demo12345678"
+    cloud.emulator.controls.set_model_in_use(arn, True, by=throughput)
     # WHEN the stack is deleted
     refused = model_runner.destroy()
     # THEN the delete fails, saying why, and the model is still there
     assert refused.status == "DELETE_FAILED"
     assert refused.failures[0][0] == model_id
-    assert "still uses it" in refused.failures[0][1]
+    assert refused.failures[0][1].startswith(f"Cannot delete the custom model: provisioned throughput {throughput}")
     assert [m["modelArn"] for m in _state(cloud)["models"]] == [arn]
     # WHEN it is released and the delete is retried THEN the stack goes
     cloud.emulator.controls.set_model_in_use(arn, False)
