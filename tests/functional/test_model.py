@@ -59,7 +59,10 @@ def test_model_package_source_needs_no_role(harness):
     props["customModelDataSource"] = {"modelPackageArnDataSource": {"modelPackageArn": PACKAGE_ARN}}
     props["modelName"] = "nova-from-package"
     started(harness, event)
-    assert harness.calls["CreateCustomModel"][0]["modelName"] == "nova-from-package"
+    sent = harness.calls["CreateCustomModel"][0]
+    assert sent["modelName"] == "nova-from-package"
+    assert sent["customModelDataSource"] == props["customModelDataSource"]
+    assert "roleArn" not in sent and "modelSourceConfig" not in sent
 
 
 def test_bad_input_fails_first_invocation_and_creates_nothing(harness):
@@ -102,11 +105,16 @@ def test_wait_limit_fails_keeping_the_model_arn_for_the_delete(harness):
 
 
 def test_duplicate_delivery_creates_one_model(harness):
+    # GIVEN the same Create delivered twice; Bedrock answers the same token with the same model
     event = harness.event("model_create")
-    started(harness, event)
-    started(harness, event)
+    first_poll = started(harness, event)
+    second_poll = started(harness, event)
+    # THEN both deliveries asked for the very same model (same name, same token) and wait on it under one rule
     first, second = harness.calls["CreateCustomModel"]
-    assert first == second
+    assert first == second and first["clientRequestToken"]
+    assert first_poll["CrHelperData"]["PhysicalResourceId"] == second_poll["CrHelperData"]["PhysicalResourceId"]
+    rules = [call["Name"] for call in harness.calls["PutRule"]]
+    assert len(rules) == 2 and rules[0] == rules[1]
 
 
 def test_generated_name_already_taken_on_redelivery_is_adopted(harness):
@@ -365,3 +373,62 @@ def test_fifty_model_tags_fail_first_invocation_the_provider_needs_one(harness):
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("Invalid properties: modelTags must have at most 49 tags (got 50): the provider")
     assert harness.calls == {}
+
+
+def test_bad_input_in_an_update_fails_first_invocation_and_calls_nothing(harness):
+    event = harness.event("model_update")
+    event["ResourceProperties"]["modelName"] = "not a valid name"
+    body = harness.invoke(event)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Invalid properties: modelName must match pattern")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    assert harness.calls == {}
+
+
+def test_a_name_change_alone_replaces_the_model_under_the_new_name(harness):
+    event = harness.event("model_update")
+    event["OldResourceProperties"]["modelName"] = "nova-v1"
+    event["ResourceProperties"]["modelName"] = "nova-v2"
+    expect_digest_tag(harness, event["OldResourceProperties"])
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    assert harness.calls["CreateCustomModel"][0]["modelName"] == "nova-v2"
+    assert harness.poll_event()["CrHelperData"]["PhysicalResourceId"] == harness.NEW_IMPORTED_MODEL_ARN
+
+
+def test_a_key_change_with_a_generated_name_replaces_the_model_under_a_new_generated_name(harness):
+    event = harness.event("model_update")
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    event["ResourceProperties"]["modelKmsKeyArn"] = key
+    expect_digest_tag(harness, event["OldResourceProperties"])
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    sent = harness.calls["CreateCustomModel"][0]
+    ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    assert sent["modelKmsKeyArn"] == key
+    assert sent["modelName"] == naming.generated_name(*ids, "model")  # this request's name: no collision
+
+
+def test_a_replacement_still_creating_at_the_wait_limit_fails_and_leaves_the_model_to_the_rollback(harness):
+    event = harness.event("model_update")
+    event["ResourceProperties"]["modelSourceConfig"] = {"s3DataSource": {"s3Uri": "s3://bedrock-managed/v2/"}}
+    expect_digest_tag(harness, event["OldResourceProperties"])
+    harness.bedrock.add_response("create_custom_model", {"modelArn": harness.NEW_IMPORTED_MODEL_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(event) is None
+    poll = harness.poll_event()
+    # WHEN a poll comes when the next one would be past CloudFormation's limit, the new model still Creating
+    poll["CrHelperData"]["StartedAt"] -= int(event["ResourceProperties"]["ServiceTimeout"])
+    creating = harness.model_description("Creating", arn=harness.NEW_IMPORTED_MODEL_ARN)
+    harness.bedrock.add_response("get_custom_model", creating)
+    harness.bedrock.add_response("get_custom_model", creating)
+    harness.expect_poll_teardown()
+    body = harness.invoke(poll)
+    # THEN FAILED with the old model's id, saying why; the new model is not deleted (it cannot be yet)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Custom model still Creating: CloudFormation's custom-resource limit")
+    assert body["Reason"].endswith("The rollback deletes it when created.")
+    assert body["PhysicalResourceId"] == harness.IMPORTED_MODEL_ARN
+    assert "DeleteCustomModel" not in harness.calls
