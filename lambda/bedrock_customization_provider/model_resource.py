@@ -63,7 +63,9 @@ class ModelKind:
             # a refused or failed replacement, say). Keep it; replacing it would need its fixed name, or build it
             # twice. A replacement the failed update left Creating is nobody's: delete it once it can be deleted.
             logger.info("Model %s was created from these properties: updating it in place", request.physical_id)
-            abandoned = self._models_made_from(request, request.old_properties, besides=request.physical_id)
+            abandoned = []
+            if not request.retain:  # retained, an abandoned replacement is kept as well: no need to look for it
+                abandoned = self._models_made_from(request, request.old_properties, besides=request.physical_id)
             description = self._retag(request)
             still_creating = self._delete_unless_creating(request, abandoned)
             if still_creating:

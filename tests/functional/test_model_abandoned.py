@@ -32,7 +32,7 @@ def digest_tag(properties: dict) -> dict:
     return {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": digest}
 
 
-def rollback_of_a_failed_replacement(harness) -> tuple[dict, str]:
+def rollback_of_a_failed_replacement(harness, *, retain: bool = False) -> tuple[dict, str]:
     """GIVEN a replacing Update (new source) that gave up while its new model was Creating; CloudFormation rolls back:
     the original properties to the original model, the failed ones as OldResourceProperties."""
     original = harness.event("model_update")["ResourceProperties"]
@@ -43,6 +43,8 @@ def rollback_of_a_failed_replacement(harness) -> tuple[dict, str]:
         ResourceProperties=original,
         OldResourceProperties=failed,
     )
+    if retain:
+        event["ResourceProperties"]["RemovalPolicy"] = "Retain"
     ids = (event["StackId"], event["LogicalResourceId"], "the-failed-update-request")
     abandoned_name = naming.generated_name(*ids, "model")
     # the model at the physical id was made from the original properties: kept in place
@@ -51,7 +53,12 @@ def rollback_of_a_failed_replacement(harness) -> tuple[dict, str]:
         {"tags": [*original["modelTags"], digest_tag(original)]},
         {"resourceARN": harness.IMPORTED_MODEL_ARN},
     )
-    # this resource's recent models: the original, the abandoned replacement, and one of another resource
+    if retain:  # a retained resource keeps an abandoned replacement too: nothing to look for
+        harness.bedrock.add_response(
+            "get_custom_model", harness.model_description("Active"), {"modelIdentifier": harness.IMPORTED_MODEL_ARN}
+        )
+        return event, abandoned_name
+    # this resource's recent models: the original and the abandoned replacement
     summary = model_summary()
     harness.bedrock.add_response(
         "list_custom_models",
@@ -122,11 +129,10 @@ def test_the_rollback_deletes_an_abandoned_model_that_already_failed_at_once(har
 
 
 def test_a_rollback_with_retain_keeps_the_abandoned_model(harness):
-    event, _name = rollback_of_a_failed_replacement(harness)
-    event["ResourceProperties"]["RemovalPolicy"] = "Retain"
+    event, _name = rollback_of_a_failed_replacement(harness, retain=True)
     body = harness.invoke(event)
     assert body["Status"] == "SUCCESS", body
-    assert "DeleteCustomModel" not in harness.calls
+    assert "DeleteCustomModel" not in harness.calls and "ListCustomModels" not in harness.calls
     assert harness.calls["GetCustomModel"] == [{"modelIdentifier": harness.IMPORTED_MODEL_ARN}]
 
 
