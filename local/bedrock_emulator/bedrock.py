@@ -118,18 +118,20 @@ class BedrockService:
             raise not_found(f"Could not find a custom model with identifier {identifier}.")
         return model
 
-    def _base_model(self, identifier: str, region: str) -> tuple[str, str]:
-        """(base model id, base model ARN) for a foundation model id/ARN or an existing custom model name/ARN."""
+    def _base_model(self, identifier: str, region: str) -> tuple[str, str, str]:
+        """(foundation model id, base model ARN, foundation model ARN) for a foundation model id/ARN or an existing
+        custom model name/ARN; a custom base passes on the foundation model at the root of its own chain."""
         match = _FOUNDATION_ARN.fullmatch(identifier)
         if match:
-            return match.group("id"), identifier
+            return match.group("id"), identifier, identifier
         if _FOUNDATION_ID.fullmatch(identifier):
-            return identifier, f"arn:aws:bedrock:{region}::foundation-model/{identifier}"
+            arn = f"arn:aws:bedrock:{region}::foundation-model/{identifier}"
+            return identifier, arn, arn
         if _CUSTOM_ARN.fullmatch(identifier) or not identifier.startswith("arn:"):
             model = self.store.models.get(identifier) or self.store.model_by_name(region, identifier)
             if model is None or model.job is None:
                 raise validation(f"The provided base model identifier {identifier} is not valid.")
-            return model.job.base_model_id, model.arn
+            return model.job.base_model_id, model.arn, model.job.foundation_model_arn
         raise validation(f"The provided base model identifier {identifier} is not valid.")
 
     # --- customization jobs ------------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ class BedrockService:
         model_name = params["customModelName"]
         if self.store.model_by_name(region, model_name) or self.store.pending_model_name(region, model_name, now):
             raise validation("The provided custom model name is currently in use.")
-        base_id, base_arn = self._base_model(params["baseModelIdentifier"], region)
+        base_id, base_arn, foundation_arn = self._base_model(params["baseModelIdentifier"], region)
         _check_tag_count(params.get("jobTags"), params["jobName"])
         _check_tag_count(params.get("customModelTags"), model_name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
@@ -161,6 +163,7 @@ class BedrockService:
             scenario=self.scenarios.pick_job(params["jobName"], model_name),
             base_model_id=base_id,
             base_model_arn=base_arn,
+            foundation_model_arn=foundation_arn,
         )
         self.store.jobs[arn] = job
         self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("jobTags", [])}
@@ -177,15 +180,17 @@ class BedrockService:
             "outputModelName": request["customModelName"],
             "roleArn": request["roleArn"],
             "status": view.status,
-            "statusDetails": status_details(job.created, view),
+            "statusDetails": status_details(view),
             "creationTime": job.created,
             "lastModifiedTime": view.last_modified,
             "baseModelArn": job.base_model_arn,
             "trainingDataConfig": request["trainingDataConfig"],
+            # required in the output shape: a job given no validation data reports no validators
+            "validationDataConfig": request.get("validationDataConfig", {"validators": []}),
             "outputDataConfig": request["outputDataConfig"],
             "customizationType": request.get("customizationType", "FINE_TUNING"),
         }
-        body.update(_echo(request, "hyperParameters", "validationDataConfig"))
+        body.update(_echo(request, "hyperParameters"))
         if job.token:
             body["clientRequestToken"] = job.token
         if view.end_time:
@@ -243,7 +248,7 @@ class BedrockService:
                 "baseModelArn": job.base_model_arn,
                 "jobName": job.name,
                 "status": view.status,
-                "statusDetails": status_details(job.created, view),
+                "statusDetails": status_details(view),
                 "lastModifiedTime": view.last_modified,
                 "creationTime": job.created,
                 "customModelName": job.request["customModelName"],
@@ -345,14 +350,17 @@ class BedrockService:
             if model.region != region:
                 continue
             view = model.view(now)
-            base_arn = model.job.base_model_arn if model.job else None
+            # baseModelArn is the direct base (a foundation model or the custom model trained on); the foundation
+            # model is the root of that chain. A model from CreateCustomModel has neither in the API (see below).
+            base_arn = model.job.base_model_arn if model.job else ""
+            foundation_arn = model.job.foundation_model_arn if model.job else ""
             if "modelStatus" in params and view.status != params["modelStatus"]:
                 continue
             if "nameContains" in params and params["nameContains"] not in model.name:
                 continue
             if "baseModelArnEquals" in params and base_arn != params["baseModelArnEquals"]:
                 continue
-            if "foundationModelArnEquals" in params and base_arn != params["foundationModelArnEquals"]:
+            if "foundationModelArnEquals" in params and foundation_arn != params["foundationModelArnEquals"]:
                 continue
             if not _in_window(model.created, params):
                 continue
@@ -363,10 +371,14 @@ class BedrockService:
                 "customizationType": model.customization_type,
                 "ownerAccountId": ACCOUNT_ID,
                 "modelStatus": view.status,
+                # Both members are required in CustomModelSummary. baseModelName is a ModelName, whose pattern is a
+                # foundation model id's ("provider.model"), not a display name (that is a BrandedName) nor a custom
+                # model's name, so it is the id of the foundation model the model descends from. A model imported with
+                # CreateCustomModel has no base model anywhere in the API (its jobArn is documented as NULL and the
+                # docs name no base for it), and nothing else fits: both are the empty string.
+                "baseModelArn": base_arn,
+                "baseModelName": _foundation_model_id(foundation_arn),
             }
-            if base_arn:
-                summary["baseModelArn"] = base_arn
-                summary["baseModelName"] = base_arn.rsplit("/", 1)[-1] if "foundation-model" in base_arn else ""
             rows.append(summary)
         page, token = _paginate(rows, params, "creationTime")
         body: dict[str, Any] = {"modelSummaries": page}
@@ -431,7 +443,8 @@ class BedrockService:
     def list_throughputs(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         rows = []
         for model, holder in self._holders(region, params, "provisioned-model"):
-            base = model.job.base_model_arn if model.job else model.arn
+            # a FoundationModelArn: for a model trained from a custom model, the foundation model at the root
+            base = model.job.foundation_model_arn if model.job else model.arn
             rows.append(
                 {
                     "provisionedModelName": holder.rsplit("/", 1)[-1],
@@ -483,6 +496,12 @@ class BedrockService:
         with self.store.lock:
             now = self.now()
             return [job.arn for job in self.store.jobs.values() if job.view(now).status in ACTIVE_JOB_STATUSES]
+
+
+def _foundation_model_id(arn: str) -> str:
+    """The model id in a foundation model ARN ("amazon.titan-text-express-v1:0:8k"); "" for no ARN."""
+    match = _FOUNDATION_ARN.fullmatch(arn)
+    return match.group("id") if match else ""
 
 
 def _echo(request: dict, *members: str) -> dict[str, Any]:

@@ -6,7 +6,10 @@ speed, free of timer threads, and identical between a test that advances the clo
 
 Job: InProgress (validation -> data processing -> training) -> Completed | Failed; a stop while InProgress gives
 Stopping for ``stop_seconds`` then Stopped. Each phase in statusDetails is NotStarted, InProgress, Completed, Failed,
-Stopping or Stopped with its own lastModifiedTime. Model from CreateCustomModel: Creating -> Active | Failed.
+Stopping or Stopped; a phase that has started reports creationTime = when it started and lastModifiedTime = its last
+change (its start while InProgress; its end once Completed, Failed or Stopped; the stop request while Stopping). The
+service model documents both as the start and the latest update "of the sub-task", neither required, so a NotStarted
+phase carries its status alone. Model from CreateCustomModel: Creating -> Active | Failed.
 """
 
 from __future__ import annotations
@@ -27,10 +30,22 @@ ACTIVE_JOB_STATUSES = frozenset({"InProgress", "Stopping"})
 TERMINAL_JOB_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 
 
+@dataclass(frozen=True)
+class PhaseView:
+    """One statusDetails entry: ``started`` and ``changed`` are None while the phase is NotStarted."""
+
+    status: str
+    started: datetime | None = None
+    changed: datetime | None = None
+
+
+NOT_STARTED = PhaseView("NotStarted")
+
+
 @dataclass
 class JobView:
     status: str
-    phases: dict[str, tuple[str, datetime]]  # phase -> (status, lastModifiedTime)
+    phases: dict[str, PhaseView]
     last_modified: datetime
     end_time: datetime | None
     failure_message: str | None
@@ -76,22 +91,22 @@ def job_view(created: datetime, scenario: JobScenario, stop_at: datetime | None,
             phases = {}
             for phase, (start, finish) in bounds.items():
                 if finish <= stop_at:
-                    phases[phase] = ("Completed", finish)
+                    phases[phase] = PhaseView("Completed", start, finish)
                 elif start <= stop_at:
-                    phases[phase] = (label, changed)
+                    phases[phase] = PhaseView(label, start, changed)
                 else:
-                    phases[phase] = ("NotStarted", created)
+                    phases[phase] = NOT_STARTED
             return JobView(label, phases, changed, stopped_at if final else None, None)
     if now >= end:
         phases = {}
         failed = scenario.outcome == "fail"
-        for phase, (_start, finish) in bounds.items():
+        for phase, (start, finish) in bounds.items():
             if failed and phase == scenario.fail_phase:
-                phases[phase] = ("Failed", finish)
+                phases[phase] = PhaseView("Failed", start, finish)
             elif finish <= end:
-                phases[phase] = ("Completed", finish)
+                phases[phase] = PhaseView("Completed", start, finish)
             else:
-                phases[phase] = ("NotStarted", created)
+                phases[phase] = NOT_STARTED
         if failed:
             return JobView("Failed", phases, end, end, scenario.failure_message)
         return JobView("Completed", phases, end, end, None)
@@ -99,21 +114,27 @@ def job_view(created: datetime, scenario: JobScenario, stop_at: datetime | None,
     last = created
     for phase, (start, finish) in bounds.items():
         if now >= finish:
-            phases[phase] = ("Completed", finish)
+            phases[phase] = PhaseView("Completed", start, finish)
             last = max(last, finish)
         elif now >= start:
-            phases[phase] = ("InProgress", start)
+            phases[phase] = PhaseView("InProgress", start, start)
             last = max(last, start)
         else:
-            phases[phase] = ("NotStarted", created)
+            phases[phase] = NOT_STARTED
     return JobView("InProgress", phases, last, None, None)
 
 
-def status_details(created: datetime, view: JobView) -> dict[str, Any]:
-    return {
-        DETAIL_KEYS[phase]: {"status": status, "creationTime": created, "lastModifiedTime": changed}
-        for phase, (status, changed) in view.phases.items()
-    }
+def status_details(view: JobView) -> dict[str, Any]:
+    """statusDetails: each phase's status, with its start (creationTime) and last change once it has started."""
+    details: dict[str, Any] = {}
+    for phase, state in view.phases.items():
+        entry: dict[str, Any] = {"status": state.status}
+        if state.started is not None:
+            entry["creationTime"] = state.started
+        if state.changed is not None:
+            entry["lastModifiedTime"] = state.changed
+        details[DETAIL_KEYS[phase]] = entry
+    return details
 
 
 @dataclass

@@ -35,7 +35,8 @@ class JobRecord:
     created: datetime
     scenario: JobScenario
     base_model_id: str
-    base_model_arn: str
+    base_model_arn: str  # the direct base: a foundation model, or the custom model this job continues from
+    foundation_model_arn: str  # the foundation model at the root of the chain (= base_model_arn for a foundation)
     stop_at: datetime | None = None
     output_model_arn: str | None = None
     settled: bool = False
@@ -167,7 +168,7 @@ class Store:
             jobs = []
             for job in self.jobs.values():
                 view = job.view(now)
-                details = status_details(job.created, view)
+                details = status_details(view)
                 jobs.append(
                     {
                         "jobArn": job.arn,
@@ -175,7 +176,7 @@ class Store:
                         "region": job.region,
                         "status": view.status,
                         "statusDetails": {
-                            key: {"status": value["status"], "lastModifiedTime": iso(value["lastModifiedTime"])}
+                            key: {name: iso(v) if isinstance(v, datetime) else v for name, v in value.items()}
                             for key, value in details.items()
                         },
                         "clientRequestToken": job.token,

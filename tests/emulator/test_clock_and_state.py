@@ -64,16 +64,23 @@ def test_state_lists_active_jobs_so_tests_can_check_nothing_is_left_running(emu,
     assert job["statusDetails"]["trainingDetails"]["status"] == "NotStarted"
 
 
-def test_job_without_validation_data_reports_only_training_loss(emu, bedrock, new_job):
+def test_job_without_validation_data_reports_no_validators_and_only_training_loss(emu, bedrock, new_job):
+    # GIVEN a job created without validationDataConfig
     request = new_job()
     del request["validationDataConfig"]
     arn = bedrock.create_model_customization_job(**request)["jobArn"]
     emu.controls.advance(7 * 3600)
 
+    # WHEN it has completed
     job = bedrock.get_model_customization_job(jobIdentifier=arn)
 
+    # THEN validationDataConfig, required in GetModelCustomizationJob's output, lists no validators
+    assert job["validationDataConfig"] == {"validators": []}
+    # AND there is a training loss but no validation loss
     assert "trainingMetrics" in job
-    assert "validationMetrics" not in job and "validationDataConfig" not in job
+    assert "validationMetrics" not in job
+    # AND the custom model (whose validationDataConfig is optional) echoes only what the job was given
+    assert "validationDataConfig" not in bedrock.get_custom_model(modelIdentifier=job["outputModelArn"])
 
 
 def test_reset_forgets_bedrock_and_moto_state(emu, bedrock, new_job):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 from bedrock_emulator import FaultRule
@@ -111,11 +113,24 @@ def test_rate_faults_are_deterministic_for_a_seed(emu, bedrock):
 
 
 def test_latency_fault_delays_but_succeeds(emu, bedrock):
-    emu.controls.add_fault("latency", operations=["ListCustomModels"], delay_seconds=0.05, times=1)
+    # GIVEN a latency fault on the next ListCustomModels call (the server sleeps delay_seconds of wall time, whatever
+    # the virtual clock's speed; the fixture freezes it)
+    delay = 0.3
+    emu.controls.add_fault("latency", operations=["ListCustomModels"], delay_seconds=delay, times=1)
 
-    assert bedrock.list_custom_models()["modelSummaries"] == []
+    # WHEN the call is made
+    started = time.monotonic()
+    answer = bedrock.list_custom_models()
+    elapsed = time.monotonic() - started
 
+    # THEN it succeeds, no sooner than the delay (the client's wall time encloses the server's sleep), and well
+    # within a bound generous enough for a loaded machine
+    assert answer["modelSummaries"] == []
+    assert delay <= elapsed < delay + 10
     assert emu.controls.state()["calls"][-1]["fault"] == "latency"
+    # AND the fault was used up: the next call is not delayed
+    bedrock.list_custom_models()
+    assert emu.controls.state()["calls"][-1]["fault"] is None
 
 
 def test_fault_rules_are_checked():

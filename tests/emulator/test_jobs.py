@@ -294,3 +294,68 @@ def test_unknown_base_custom_model_is_rejected(bedrock, new_job):
     with pytest.raises(ClientError) as raised:
         bedrock.create_model_customization_job(**new_job(baseModelIdentifier="no-such-model"))
     assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def _times(job: dict, phase: str) -> tuple[timedelta | None, timedelta | None]:
+    """(creationTime, lastModifiedTime) of a statusDetails phase as offsets from the job's creationTime."""
+    details = job["statusDetails"][phase]
+    return tuple(
+        details[key] - job["creationTime"] if key in details else None for key in ("creationTime", "lastModifiedTime")
+    )
+
+
+def test_each_phase_reports_when_it_started_and_when_it_last_changed(emu, bedrock, new_job):
+    # GIVEN a job with the default scenario: validation 0-10 min, data processing 10-30 min, training 30 min-6 h
+    arn = bedrock.create_model_customization_job(**new_job())["jobArn"]
+    minute = timedelta(minutes=1)
+
+    # WHEN it has just started
+    job = bedrock.get_model_customization_job(jobIdentifier=arn)
+    # THEN validation started with the job; phases not started yet carry only their status (no start, no change)
+    assert _times(job, "validationDetails") == (0 * minute, 0 * minute)
+    assert job["statusDetails"]["dataProcessingDetails"] == {"status": "NotStarted"}
+    assert job["statusDetails"]["trainingDetails"] == {"status": "NotStarted"}
+
+    # WHEN it is 40 minutes in (training)
+    emu.controls.advance(40 * 60)
+    job = bedrock.get_model_customization_job(jobIdentifier=arn)
+    # THEN each phase's creationTime is its own start and lastModifiedTime its last change
+    assert _times(job, "validationDetails") == (0 * minute, 10 * minute)
+    assert _times(job, "dataProcessingDetails") == (10 * minute, 30 * minute)
+    assert _times(job, "trainingDetails") == (30 * minute, 30 * minute)
+    summary = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"][0]
+    assert summary["statusDetails"] == job["statusDetails"]
+
+    # WHEN the job has completed
+    emu.controls.advance(6 * HOURS)
+    job = bedrock.get_model_customization_job(jobIdentifier=arn)
+    # THEN training started at 30 min and last changed when the job ended
+    assert _times(job, "trainingDetails") == (30 * minute, 6 * 60 * minute)
+    assert job["statusDetails"]["trainingDetails"]["lastModifiedTime"] == job["endTime"]
+
+
+def test_a_stopped_or_failed_phase_keeps_its_start_and_records_when_it_ended(emu, bedrock, new_job):
+    # GIVEN a job stopped 15 minutes in (data processing) and a job that fails in data processing
+    emu.controls.add_job_scenario(JobScenario(stop_seconds=120), prefix="stopped-")
+    emu.controls.add_job_scenario(JobScenario(outcome="fail", fail_phase="data_processing"), prefix="failed-")
+    stopped = bedrock.create_model_customization_job(**new_job("stopped-job", "model-1"))["jobArn"]
+    failed = bedrock.create_model_customization_job(**new_job("failed-job", "model-2"))["jobArn"]
+    minute = timedelta(minutes=1)
+    emu.controls.advance(15 * 60)
+    bedrock.stop_model_customization_job(jobIdentifier=stopped)
+
+    # WHEN both have ended
+    emu.controls.advance(60 * 60)
+    stopped_job = bedrock.get_model_customization_job(jobIdentifier=stopped)
+    failed_job = bedrock.get_model_customization_job(jobIdentifier=failed)
+
+    # THEN the stopped phase started at 10 min and last changed when the stop completed (15 min + 2 min)
+    assert stopped_job["status"] == "Stopped"
+    assert _times(stopped_job, "validationDetails") == (0 * minute, 10 * minute)
+    assert _times(stopped_job, "dataProcessingDetails") == (10 * minute, 17 * minute)
+    assert stopped_job["statusDetails"]["dataProcessingDetails"]["lastModifiedTime"] == stopped_job["endTime"]
+    assert stopped_job["statusDetails"]["trainingDetails"] == {"status": "NotStarted"}
+    # AND the failed phase started at 10 min and last changed when it failed (30 min)
+    assert failed_job["status"] == "Failed"
+    assert _times(failed_job, "dataProcessingDetails") == (10 * minute, 30 * minute)
+    assert failed_job["statusDetails"]["trainingDetails"] == {"status": "NotStarted"}

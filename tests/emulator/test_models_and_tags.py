@@ -186,3 +186,69 @@ def test_tagging_an_unknown_resource_is_not_found(bedrock):
         bedrock.tag_resource(resourceARN=arn, tags=[{"key": "a", "value": "b"}])
     with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
         bedrock.list_tags_for_resource(resourceARN=arn)
+
+
+FOUNDATION = "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1:0:8k"
+
+
+def _trained_from_a_custom_model(emu, bedrock, new_job) -> tuple[str, str]:
+    """model-1 fine-tuned from the foundation model, then model-2 trained from model-1: (model-1 ARN, model-2 ARN)."""
+    first = bedrock.create_model_customization_job(**new_job())["jobArn"]
+    emu.controls.advance(7 * HOURS)
+    parent = bedrock.get_model_customization_job(jobIdentifier=first)["outputModelArn"]
+    second = bedrock.create_model_customization_job(**new_job("job-2", "model-2", baseModelIdentifier=parent))["jobArn"]
+    emu.controls.advance(7 * HOURS)
+    return parent, bedrock.get_model_customization_job(jobIdentifier=second)["outputModelArn"]
+
+
+def test_foundation_model_filter_matches_the_root_and_base_model_filter_the_direct_base(
+    emu, bedrock, new_job, new_model
+):
+    # GIVEN model-1 trained from the foundation model, model-2 trained from model-1, and an imported model
+    parent, child = _trained_from_a_custom_model(emu, bedrock, new_job)
+    bedrock.create_custom_model(**new_model())
+
+    def names(**filters):
+        return sorted(summary["modelName"] for summary in bedrock.list_custom_models(**filters)["modelSummaries"])
+
+    # WHEN filtering by foundation model THEN both descendants of it are listed, however many hops away
+    assert names(foundationModelArnEquals=FOUNDATION) == ["model-1", "model-2"]
+    # WHEN filtering by base model THEN only the models trained directly from it are listed
+    assert names(baseModelArnEquals=FOUNDATION) == ["model-1"]
+    assert names(baseModelArnEquals=parent) == ["model-2"]
+    assert names(baseModelArnEquals=child) == []
+
+
+def test_provisioned_throughput_reports_the_root_foundation_model_of_its_custom_model(emu, bedrock, new_job):
+    # GIVEN model-2 trained from model-1, itself trained from the foundation model, in use by a throughput
+    _parent, child = _trained_from_a_custom_model(emu, bedrock, new_job)
+    emu.controls.set_model_in_use(child, by="provisioned-model/pt1")
+
+    # WHEN listing provisioned throughputs
+    summary = bedrock.list_provisioned_model_throughputs()["provisionedModelSummaries"][0]
+
+    # THEN foundationModelArn (a FoundationModelArn) is the foundation model model-2 descends from
+    assert summary["modelArn"] == child
+    assert summary["foundationModelArn"] == FOUNDATION
+
+
+def test_custom_model_summaries_always_carry_the_required_base_model_members(emu, bedrock, new_job, new_model):
+    # GIVEN a fine-tuned model, a model trained from it, and a model imported with CreateCustomModel
+    parent, child = _trained_from_a_custom_model(emu, bedrock, new_job)
+    imported = bedrock.create_custom_model(**new_model())["modelArn"]
+
+    # WHEN listing custom models
+    summaries = {s["modelArn"]: s for s in bedrock.list_custom_models()["modelSummaries"]}
+
+    # THEN baseModelArn is the direct base and baseModelName the model id (ModelName shape) of the foundation model
+    assert (summaries[parent]["baseModelArn"], summaries[parent]["baseModelName"]) == (
+        FOUNDATION,
+        "amazon.titan-text-express-v1:0:8k",
+    )
+    assert (summaries[child]["baseModelArn"], summaries[child]["baseModelName"]) == (
+        parent,
+        "amazon.titan-text-express-v1:0:8k",
+    )
+    # AND an imported model, which has no base model in the API, still carries both required members, empty
+    assert (summaries[imported]["baseModelArn"], summaries[imported]["baseModelName"]) == ("", "")
+    assert summaries[imported]["customizationType"] == "IMPORTED"
