@@ -123,9 +123,9 @@ class BedrockResource(CfnResource):
         try:
             kind = self._kind(request, context)
             if request.request_type == "Delete":
-                step = kind.delete(request, self.Data.get(_MEMO) or {})
+                step = kind.delete(request, self._memo)
             else:
-                step = kind.check(request, pending_id, self.Data.get(_MEMO) or {})
+                step = kind.check(request, pending_id, self._memo)
         except RetriesExhaustedError as exc:  # Bedrock is busy: try again at the next poll
             logger.warning("Poll skipped: %s", exc)
             step = Pending(pending_id)
@@ -144,6 +144,11 @@ class BedrockResource(CfnResource):
 
     # --- helpers ------------------------------------------------------------------------------------------------
     @property
+    def _memo(self) -> Mapping[str, Any]:
+        """The memo of the Pending this request answered (crhelper carries it in every poll's CrHelperData)."""
+        return self.Data.get(_MEMO) or {}
+
+    @property
     def _interval(self) -> int:
         return int(self._polling_interval)
 
@@ -161,7 +166,7 @@ class BedrockResource(CfnResource):
         if request.request_type == "Delete":
             return Done(request.physical_id, failure=f"Deletion not finished: {why} Retry the deletion later.")
         try:
-            return self._kind(request, context).give_up(request, pending_id, why, self.Data.get(_MEMO) or {})
+            return self._kind(request, context).give_up(request, pending_id, why, self._memo)
         except Exception as exc:
             return Done(_poll_failure_id(request, pending_id), failure=reason_for(exc))
 

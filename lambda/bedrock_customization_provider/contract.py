@@ -35,7 +35,7 @@ MIN_SERVICE_TIMEOUT_SECONDS: Final = 1
 JOB_TAG_MEMBERS: Final = frozenset({"jobTags", "customModelTags"})
 MODEL_TAG_MEMBERS: Final = frozenset({"modelTags"})
 
-# --- the provider's own tags (never part of a user's tag list) -------------------------------------------------------
+# --- tags: Bedrock's limit, and the provider's own tag (never part of a user's tag list) ---------------------------
 #: Bedrock's limit of tags on one resource, existing and requested together (its TooManyTagsException: "50 tags per
 #: resource"); the API's list shapes allow up to 200 in one request.
 MAX_TAGS_PER_RESOURCE: Final = 50

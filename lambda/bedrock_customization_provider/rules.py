@@ -74,7 +74,8 @@ def tag_problems(member: str, tags: Any) -> list[shapes.Problem]:
     problems = []
     limit = contract.MAX_TAGS[member]
     if len(tags) > limit:
-        why = "" if limit == contract.MAX_TAGS_PER_RESOURCE else ": the provider adds one of the 50 a resource may have"
+        total = contract.MAX_TAGS_PER_RESOURCE
+        why = "" if limit == total else f": the provider adds one of the {total} a resource may have"
         problems.append(shapes.Problem(member, f"must have at most {limit} tags (got {len(tags)}){why}"))
     keys = [tag.get("key") for tag in tags if isinstance(tag, Mapping)]
     for key in keys:

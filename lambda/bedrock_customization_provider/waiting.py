@@ -25,9 +25,14 @@ def poll_interval_minutes() -> int:
     return max(1, int(os.environ.get(contract.ENV_POLL_INTERVAL_MINUTES, str(contract.POLL_INTERVAL_MINUTES))))
 
 
+def stop_margin(poll_interval_seconds: int) -> int:
+    """Seconds before CloudFormation's limit at which waiting stops: one poll interval plus slack."""
+    return poll_interval_seconds + SLACK_SECONDS
+
+
 def shortest_service_timeout(poll_interval_seconds: int) -> int:
-    """The shortest ServiceTimeout in which one poll fits: more than one poll interval plus slack."""
-    return poll_interval_seconds + SLACK_SECONDS + 1
+    """The shortest ServiceTimeout in which one poll fits: one second more than the stop margin."""
+    return stop_margin(poll_interval_seconds) + 1
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class ServiceTimeoutBudget:
     @property
     def margin(self) -> int:
         """Seconds before the limit at which we stop waiting: one poll interval plus slack."""
-        return self.poll_interval_seconds + SLACK_SECONDS
+        return stop_margin(self.poll_interval_seconds)
 
     def fits_one_poll(self) -> bool:
         """Whether waiting for even one poll is possible at all (checked before anything is started)."""
