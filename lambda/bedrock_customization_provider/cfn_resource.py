@@ -1,6 +1,7 @@
 """crhelper, configured and extended so none of its limits bite; it dispatches to the resource kinds.
 
-This is the "crhelper polling within ServiceTimeout" waiting strategy. crhelper provides the protocol: the event in,
+This is the protocol side of every request, and the machinery of the short wait strategy (:mod:`.wait_modes`: the
+strategy decides whether a started resource is answered now or polled). crhelper provides the protocol: the event in,
 an EventBridge rule that re-invokes the function every poll interval, the response PUT at the end. On top of it:
 
 - a result that is already final (bad input, tag-only update, nothing to delete) is answered at once, without
@@ -32,7 +33,7 @@ from botocore.exceptions import ClientError
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
-from . import contract, naming, response
+from . import contract, naming, response, wait_modes
 from .errors import (
     PollTargetTooLargeError,
     ProviderError,
@@ -110,6 +111,7 @@ class BedrockResource(CfnResource):
                 step = kind.update(request)
             else:
                 step = kind.delete(request, {})
+            step = wait_modes.answer(step, request)
         except Exception as exc:  # every failure becomes a FAILED response with the right physical id
             step = Done(_first_failure_id(event), failure=reason_for(exc))
         return self._answer(step, started_at=now)

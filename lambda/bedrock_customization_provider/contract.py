@@ -25,7 +25,14 @@ REMOVAL_POLICY: Final = "RemovalPolicy"
 REMOVAL_POLICY_DESTROY: Final = "Destroy"
 REMOVAL_POLICY_RETAIN: Final = "Retain"
 REMOVAL_POLICIES: Final = frozenset({REMOVAL_POLICY_DESTROY, REMOVAL_POLICY_RETAIN})
-PROVIDER_KEYS: Final = frozenset({SERVICE_TOKEN, SERVICE_TIMEOUT, REMOVAL_POLICY})
+#: How the stack waits for a resource to reach its final state: one of :data:`WAIT_MODES` (absent: Short).
+WAIT_MODE: Final = "WaitMode"
+#: Short: the custom resource answers once the resource is final, within its ServiceTimeout (crhelper's polls).
+WAIT_MODE_SHORT: Final = "Short"
+#: None: the custom resource answers once the resource has started; only the attributes known then are returned.
+WAIT_MODE_NONE: Final = "None"
+WAIT_MODES: Final = frozenset({WAIT_MODE_SHORT, WAIT_MODE_NONE})
+PROVIDER_KEYS: Final = frozenset({SERVICE_TOKEN, SERVICE_TIMEOUT, REMOVAL_POLICY, WAIT_MODE})
 
 #: ServiceTimeout bounds, set by CloudFormation for custom resources.
 MAX_SERVICE_TIMEOUT_SECONDS: Final = 3600
@@ -72,10 +79,14 @@ JOB_ATTRIBUTES: Final = (
     ATTR_OUTPUT_S3_URI,
 )
 
+#: What a job's resource answers in the None wait mode: all that exists once the job has started.
+JOB_STARTED_ATTRIBUTES: Final = (ATTR_JOB_ARN, ATTR_JOB_NAME)
+
 ATTR_MODEL_ARN: Final = "ModelArn"
 ATTR_MODEL_NAME: Final = "ModelName"
 ATTR_CUSTOMIZATION_TYPE: Final = "CustomizationType"
 MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CUSTOMIZATION_TYPE)
+MODEL_STARTED_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME)
 
 # --- physical ids ----------------------------------------------------------------------------------------------------
 #: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.

@@ -45,7 +45,9 @@ class JobKind:
 
     def create(self, request: Request) -> Step:
         api_request = self._api_request(request)
-        return Pending(jobs.start_job(self.bedrock, api_request))
+        arn = jobs.start_job(self.bedrock, api_request)
+        started = {contract.ATTR_JOB_ARN: arn, contract.ATTR_JOB_NAME: api_request["jobName"]}
+        return Pending(arn, started=started)
 
     def update(self, request: Request) -> Step:
         self._api_request(request)  # validate first: bad input calls nothing

@@ -32,12 +32,16 @@ class Pending:
 
     ``memo``: what the first invocation learned and later polls need (a poll's event carries no API properties), kept
     small: it rides in every poll's event. ``began_at``: when the resource began (epoch seconds, e.g. the job's
-    ``creationTime``), so a redelivered request cannot restart CloudFormation's wait budget.
+    ``creationTime``), so a redelivered request cannot restart CloudFormation's wait budget. ``started``: set when
+    this step has just started the resource (a Create, or the replacement an Update starts): the attributes known
+    from that moment, which a wait strategy that does not wait for the final state answers with (see
+    :mod:`.wait_modes`); None for every other kind of waiting (stopping, deleting, cleaning up).
     """
 
     physical_id: str
     memo: Mapping[str, Any] = field(default_factory=dict)
     began_at: float | None = None
+    started: Mapping[str, Any] | None = None
 
 
 Step = Done | Pending
@@ -57,6 +61,7 @@ class Request:
     old_properties: Mapping[str, Any]
     removal_policy: str
     service_timeout: int
+    wait_mode: str = contract.WAIT_MODE_SHORT
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
@@ -72,6 +77,10 @@ class Request:
         except ValueError:
             timeout = contract.MAX_SERVICE_TIMEOUT_SECONDS
             problems.append(f"{contract.SERVICE_TIMEOUT} must be an integer (got {timeout_text})")
+        wait_mode = props.get(contract.WAIT_MODE, contract.WAIT_MODE_SHORT)
+        if wait_mode not in contract.WAIT_MODES:
+            modes = ", ".join(sorted(contract.WAIT_MODES))
+            problems.append(f"{contract.WAIT_MODE} must be one of {modes} (got {wait_mode})")
         if not contract.MIN_SERVICE_TIMEOUT_SECONDS <= timeout <= contract.MAX_SERVICE_TIMEOUT_SECONDS:
             problems.append(f"{contract.SERVICE_TIMEOUT} must be between 1 and 3600 seconds (got {timeout})")
         request = cls(
@@ -85,6 +94,7 @@ class Request:
             old_properties=api_members(event.get("OldResourceProperties") or {}),
             removal_policy=policy,
             service_timeout=timeout,
+            wait_mode=wait_mode if wait_mode in contract.WAIT_MODES else contract.WAIT_MODE_SHORT,
         )
         if problems and request.request_type != "Delete":
             raise InvalidPropertiesError(problems)

@@ -51,7 +51,8 @@ class ModelKind:
 
     def create(self, request: Request) -> Step:
         api_request, generated = self._api_request(request)
-        return Pending(models.create_model(self.bedrock, api_request, name_is_ours=generated))
+        arn = models.create_model(self.bedrock, api_request, name_is_ours=generated)
+        return Pending(arn, started={contract.ATTR_MODEL_ARN: arn, contract.ATTR_MODEL_NAME: api_request["modelName"]})
 
     def update(self, request: Request) -> Step:
         self._api_request(request)  # validate first: bad input calls nothing
