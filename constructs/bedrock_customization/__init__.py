@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .custom_model import CustomModel
 from .customization_job import CustomizationJob
-from .errors import BedrockCustomizationError, InvalidPropsError
+from .errors import AttributeUnavailableError, BedrockCustomizationError, InvalidPropsError
 from .models import CustomModelReference, ICustomModel
 from .options import (
     CustomizationType,
@@ -38,8 +38,10 @@ from .options import (
 from .provider import BedrockCustomizationProvider
 from .references import VpcConfig
 from .s3_location import S3Location
+from .wait_mode import WaitMode
 
 __all__ = [
+    "AttributeUnavailableError",
     "BedrockCustomizationError",
     "BedrockCustomizationProvider",
     "CustomModel",
@@ -57,4 +59,5 @@ __all__ = [
     "RftHyperParameters",
     "S3Location",
     "VpcConfig",
+    "WaitMode",
 ]

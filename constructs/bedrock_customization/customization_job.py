@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
 from constructs import Construct
 
+from .errors import AttributeUnavailableError
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
 from .models import CustomModelReference
@@ -34,6 +35,7 @@ from .service_role import (
 )
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
+from .wait_mode import WaitMode
 
 OPERATION = "CreateModelCustomizationJob"
 #: API member -> the argument that sets it, so a shape problem names what the user actually typed.
@@ -103,6 +105,9 @@ class CustomizationJob(Construct):
         role: service role Bedrock assumes: ``iam.IRole`` or role ARN, used as given. Default: a least-privilege
             role is created (:attr:`role`).
         service_timeout: how long CloudFormation waits for the job (91 s to 1 hour). Default: 1 hour.
+        wait_mode: what the stack waits for (:class:`WaitMode`): SHORT (default) until the job has completed, within
+            ``service_timeout``; NONE until it has started (then only ``job_arn`` and ``job_name`` exist: reading
+            another attribute or ``model`` raises ``AttributeUnavailableError`` at synth).
         removal_policy: DESTROY (default) deletes the custom model with the resource; RETAIN keeps it.
     """
 
@@ -129,6 +134,7 @@ class CustomizationJob(Construct):
         role: RoleInput | None = None,
         service_timeout: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        wait_mode: WaitMode = WaitMode.SHORT,
     ) -> None:
         super().__init__(scope, id)
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
@@ -169,7 +175,12 @@ class CustomizationJob(Construct):
         )
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
+        if not isinstance(wait_mode, WaitMode):
+            modes = ", ".join(f"WaitMode.{mode.name}" for mode in WaitMode)
+            problems.add(f"wait_mode must be one of {modes} (got {wait_mode!r})")
         problems.raise_if_any()
+        #: How the stack waits for the job (see :class:`WaitMode`).
+        self.wait_mode = wait_mode
 
         #: The service role: the one given (None when given as an ARN string) or the one created.
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
@@ -188,18 +199,24 @@ class CustomizationJob(Construct):
             "customModelTags": lazy_tags(self._tags, custom_model_tags),
         }
         self.node.add_validation(tag_validation)
+        properties = request.render(final_role_arn, tag_lists=tag_lists)
+        if wait_mode is not WaitMode.SHORT:  # the default is left out: templates synthesized before it stay the same
+            properties[contract.WAIT_MODE] = wait_mode.value
         self._resource = provider.add_resource(
             self,
             resource_type=contract.JOB_RESOURCE_TYPE,
-            properties=request.render(final_role_arn, tag_lists=tag_lists),
+            properties=properties,
             removal_policy=removal_policy,
             service_timeout=timeout,
             service_role=created_role,
         )
         #: The customization type the job runs (as given or implied).
         self.customization_type = CustomizationType(inputs.kind)
-        #: The custom model the job produces, for use wherever a model is expected.
-        self.model = CustomModelReference(self.custom_model_arn, self.custom_model_name)
+
+    @property
+    def model(self) -> CustomModelReference:
+        """The custom model the job produces, for use wherever a model is expected (e.g. another job's base)."""
+        return CustomModelReference(self.custom_model_arn, self.custom_model_name)
 
     def _create_role(self, request: JobRequest) -> iam.Role:
         """The least-privilege service role for exactly this job's data, key, VPC and grader."""
@@ -236,29 +253,42 @@ class CustomizationJob(Construct):
 
     @property
     def custom_model_arn(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_CUSTOM_MODEL_ARN)
+        return self._finished_attribute("custom_model_arn", contract.ATTR_CUSTOM_MODEL_ARN)
 
     @property
     def custom_model_name(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_CUSTOM_MODEL_NAME)
+        return self._finished_attribute("custom_model_name", contract.ATTR_CUSTOM_MODEL_NAME)
 
     @property
     def status(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_STATUS)
+        return self._finished_attribute("status", contract.ATTR_STATUS)
 
     @property
     def training_loss(self) -> str:
         """Final training loss as a string (empty when Bedrock reports none)."""
-        return self._resource.get_att_string(contract.ATTR_TRAINING_LOSS)
+        return self._finished_attribute("training_loss", contract.ATTR_TRAINING_LOSS)
 
     @property
     def validation_loss(self) -> str:
         """Final validation loss as a string (empty when Bedrock reports none)."""
-        return self._resource.get_att_string(contract.ATTR_VALIDATION_LOSS)
+        return self._finished_attribute("validation_loss", contract.ATTR_VALIDATION_LOSS)
 
     @property
     def output_s3_uri(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_OUTPUT_S3_URI)
+        return self._finished_attribute("output_s3_uri", contract.ATTR_OUTPUT_S3_URI)
+
+    def _finished_attribute(self, name: str, attribute: str) -> str:
+        """An attribute that exists once the job has ended: refused at synth when the stack does not wait for that."""
+        if attribute not in contract.JOB_STARTED_ATTRIBUTES and self.wait_mode is WaitMode.NONE:
+            raise AttributeUnavailableError(
+                "CustomizationJob",
+                self.node.path,
+                name,
+                "with wait_mode=WaitMode.NONE the stack completes when the job has started, before it has results; "
+                "only job_arn and job_name exist then. Use WaitMode.SHORT to wait for the job, or read the job "
+                "later (GetModelCustomizationJob).",
+            )
+        return self._resource.get_att_string(attribute)
 
     @property
     def resource(self) -> CustomResource:
@@ -266,7 +296,16 @@ class CustomizationJob(Construct):
         return self._resource
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` describe this job and the custom model it produced (and list their tags)."""
+        """Let ``grantee`` describe this job and the custom model it produced (and list their tags).
+
+        With ``WaitMode.NONE`` the model's ARN is unknown to the stack: the grant covers the job only.
+        """
+        if self.wait_mode is WaitMode.NONE:
+            return iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"],
+                resource_arns=[self.job_arn],
+            )
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],

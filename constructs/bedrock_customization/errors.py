@@ -26,3 +26,14 @@ class InvalidPropsError(BedrockCustomizationError, ValueError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"Invalid {kind} ({path}):\n{lines}")
+
+
+class AttributeUnavailableError(BedrockCustomizationError, ValueError):
+    """An attribute was asked for that the resource cannot have in the chosen wait mode (e.g. the custom model ARN of
+    a job the stack does not wait for). Raised when the attribute is read, at synth time, naming the construct path."""
+
+    def __init__(self, kind: str, path: str, attribute: str, why: str) -> None:
+        self.kind = kind
+        self.path = path
+        self.attribute = attribute
+        super().__init__(f"{kind} ({path}): {attribute} is not available: {why}")
