@@ -13,6 +13,9 @@ Optional context:
                          job starts.
     -c modelPackageArn=arn:aws:sagemaker:...:model-package/...   also register a custom model from a SageMaker AI
                                                                  model package (e.g. a Nova model trained there)
+    -c waitMode=None     complete the stack once the first job has started instead of waiting for it (for pipelines
+                         with their own time limit): then only its ARN and name are output, and the follow-up job,
+                         which needs the first job's model, is left out
     -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
                          3 also changes a hyperparameter (the job is replaced by a new one)
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
-from bedrock_customization import CustomizationJob, CustomModel, S3Location
+from bedrock_customization import CustomizationJob, CustomModel, S3Location, WaitMode
 from constructs import Construct
 
 BASE_MODEL = "amazon.nova-micro-v1:0:128k"
@@ -39,6 +42,7 @@ class CustomizationExampleStack(cdk.Stack):
         data_bucket_name: str | None = None,
         model_package_arn: str | None = None,
         revision: int = 1,
+        wait_mode: WaitMode = WaitMode.SHORT,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -67,27 +71,29 @@ class CustomizationExampleStack(cdk.Stack):
                 **({"revision": str(revision)} if revision >= 2 else {}),
             },
             custom_model_tags={"project": "cdk-bedrock-customization"},
+            wait_mode=wait_mode,
         )
-        # Iterative customization: the first job's model is the base of the next one.
-        follow_up = CustomizationJob(
-            self,
-            "FineTuneAgain",
-            base_model=job.model,
-            training_data=S3Location(data, "train/more-data.jsonl"),
-            output_data=S3Location(data, "output/fine-tune-again/"),
-            hyper_parameters={"epochCount": 1},
-        )
-        for name, value in {
-            "JobArn": job.job_arn,
-            "JobName": job.job_name,
-            "CustomModelArn": job.custom_model_arn,
-            "CustomModelName": job.custom_model_name,
-            "Status": job.status,
-            "TrainingLoss": job.training_loss,
-            "ValidationLoss": job.validation_loss,
-            "OutputS3Uri": job.output_s3_uri,
-            "FollowUpModelArn": follow_up.custom_model_arn,
-        }.items():
+        outputs = {"JobArn": job.job_arn, "JobName": job.job_name}
+        if wait_mode is not WaitMode.NONE:  # in NONE the stack never knows the model: no follow-up, no model outputs
+            # Iterative customization: the first job's model is the base of the next one.
+            follow_up = CustomizationJob(
+                self,
+                "FineTuneAgain",
+                base_model=job.model,
+                training_data=S3Location(data, "train/more-data.jsonl"),
+                output_data=S3Location(data, "output/fine-tune-again/"),
+                hyper_parameters={"epochCount": 1},
+            )
+            outputs |= {
+                "CustomModelArn": job.custom_model_arn,
+                "CustomModelName": job.custom_model_name,
+                "Status": job.status,
+                "TrainingLoss": job.training_loss,
+                "ValidationLoss": job.validation_loss,
+                "OutputS3Uri": job.output_s3_uri,
+                "FollowUpModelArn": follow_up.custom_model_arn,
+            }
+        for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
 
         if model_package_arn:
@@ -109,6 +115,7 @@ def build(app: cdk.App) -> CustomizationExampleStack:
         data_bucket_name=app.node.try_get_context("dataBucket"),
         model_package_arn=app.node.try_get_context("modelPackageArn"),
         revision=int(app.node.try_get_context("demoRevision") or 1),
+        wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.SHORT),
     )
 
 
