@@ -17,6 +17,7 @@ from typing import Any
 from .bedrock import BedrockService
 from .clock import VirtualClock
 from .errors import BedrockError
+from .events import drain
 from .faults import FaultInjector, FaultRule
 from .scenarios import JobScenario, ModelScenario, ScenarioBook
 from .state import Store
@@ -41,6 +42,7 @@ class Controls:
         "clear_faults",
         "faults",
         "set_model_in_use",
+        "drain_job_events",
         "reset",
     )
 
@@ -138,8 +140,17 @@ class Controls:
         answers ConflictException. ``in_use=False`` releases ``by`` (or every user when ``by`` is None)."""
         return self._service.set_model_in_use(model, bool(in_use), by, region)
 
+    def drain_job_events(self, region: str | None = None) -> list[dict[str, Any]]:
+        """Bedrock's "Model Customization Job State Change" EventBridge events (full envelopes) of every job status
+        change at or before virtual now that was not drained before, oldest first; ``region``: only that region's
+        jobs (the others stay pending). Events a ``drop_events`` fault loses are never returned (counted in
+        ``state()["events"]``). Shape: see :mod:`events`, after
+        https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-eventbridge-how-it-works.html"""
+        return drain(self._store, self._faults, self._clock.now(), region)
+
     def reset(self, seed: int | None = None, moto: bool = True) -> dict[str, Any]:
-        """Forget every job, model, tag, token, call, fault and scenario (and moto's resources when ``moto``)."""
+        """Forget every job, model, tag, token, call, event, fault and scenario (and moto's resources when
+        ``moto``)."""
         self._store.reset(seed)
         self._faults.clear(seed)
         self._scenarios.clear()
@@ -148,7 +159,7 @@ class Controls:
         return {"ok": True}
 
     # --- HTTP --------------------------------------------------------------------------------------------------------
-    def dispatch(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def dispatch(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         name = path[len(CONTROL_PREFIX) :].strip("/").replace("-", "_")
         if name not in self.OPERATIONS:
             return 404, {"error": f"unknown control operation {name!r}; known: {list(self.OPERATIONS)}"}
@@ -252,6 +263,9 @@ class ControlClient:
         self, model: str, in_use: bool = True, by: str | None = None, region: str = DEFAULT_REGION
     ) -> dict[str, Any]:
         return self.call("set_model_in_use", model=model, in_use=in_use, by=by, region=region)
+
+    def drain_job_events(self, region: str | None = None) -> list[dict[str, Any]]:
+        return self.call("drain_job_events", region=region)
 
     def reset(self, seed: int | None = None, moto: bool = True) -> dict[str, Any]:
         return self.call("reset", seed=seed, moto=moto)

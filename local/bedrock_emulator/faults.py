@@ -13,8 +13,13 @@ run replays exactly), or on every matching call; ``times`` caps how often it fir
                       role created seconds ago has not propagated; only on operations that take a roleArn, and only
                       after the request passed validation, as on the real service
 - ``latency``         the call succeeds after ``delay_seconds`` of wall time
+- ``drop_events``     a "Model Customization Job State Change" event is lost instead of delivered (EventBridge
+                      delivery of Bedrock events is best effort); it never touches an API call. Here ``operations``
+                      names the ``jobStatus`` values it applies to (``["Completed"]``: lose only completions;
+                      default: every event) and ``calls`` counts matching events, 1-based. See :mod:`events`.
 
-Edge faults (all but ``iam_propagation``) hit before validation, the way a throttling front end does.
+Edge faults (all but ``iam_propagation`` and ``drop_events``) hit before validation, the way a throttling front end
+does.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ FAULTS: dict[str, tuple[str, str] | None] = {
     "quota": ("ServiceQuotaExceededException", "The number of requests exceeds the service quota."),
     "iam_propagation": ("ValidationException", "Could not assume provided IAM role."),
     "latency": None,
+    "drop_events": None,
 }
 #: Operations whose request carries a roleArn Bedrock assumes, hence the only ones that can fail IAM propagation.
 ROLE_OPERATIONS = frozenset({"CreateModelCustomizationJob", "CreateCustomModel"})
@@ -64,7 +70,11 @@ class FaultRule:
 
     @property
     def stage(self) -> str:
-        return "role" if self.kind == "iam_propagation" else "edge"
+        if self.kind == "iam_propagation":
+            return "role"
+        if self.kind == "drop_events":
+            return "events"
+        return "edge"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,7 +120,8 @@ class FaultInjector:
             self._rng = random.Random(self._seed)
 
     def decide(self, operation: str, stage: str) -> list[Fault]:
-        """Faults that fire for this call at this stage ("edge" before validation, "role" at the role check)."""
+        """Faults that fire for this call at this stage ("edge" before validation, "role" at the role check,
+        "events" for a job state change event about to be delivered, ``operation`` being its jobStatus)."""
         decided: list[Fault] = []
         with self._lock:
             for rule in self._rules:

@@ -113,6 +113,14 @@ class Store:
             self.tags: dict[str, dict[str, str]] = {}  # arn -> key -> value
             self.tokens: dict[tuple[str, str, str], str] = {}  # (region, operation, token) -> arn
             self.calls: list[CallRecord] = []
+            # job state change events (see events.py): (jobArn, jobStatus) pairs handed out or dropped
+            self.events_seen: set[tuple[str, str]] = set()
+            self.events_dropped: list[dict[str, str]] = []  # jobArn, jobStatus, time of each event a fault lost
+            self.events_delivered = 0
+
+    @property
+    def seed(self) -> int:
+        return self._seed
 
     def new_id(self) -> str:
         """Bedrock's 12-character lowercase alphanumeric resource id (seeded: runs repeat exactly)."""
@@ -218,4 +226,9 @@ class Store:
                 "activeJobs": [job["jobArn"] for job in jobs if job["status"] in ACTIVE_JOB_STATUSES],
                 "calls": calls,
                 "callCounts": by_operation,
+                "events": {
+                    "delivered": self.events_delivered,
+                    "dropped": len(self.events_dropped),
+                    "droppedEvents": [dict(event) for event in self.events_dropped],
+                },
             }
