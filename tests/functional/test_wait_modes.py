@@ -95,3 +95,19 @@ def test_no_wait_model_create_answers_with_the_model_arn_and_name(harness):
         contract.ATTR_MODEL_ARN: harness.IMPORTED_MODEL_ARN,
         contract.ATTR_MODEL_NAME: harness.calls["CreateCustomModel"][0]["modelName"],
     }
+
+
+def test_changing_only_the_wait_mode_updates_in_place_without_a_new_job(harness):
+    # GIVEN an Update whose only change is WaitMode (Short, by default, to None)
+    event = harness.event("job_update")
+    event["ResourceProperties"][contract.WAIT_MODE] = contract.WAIT_MODE_NONE
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Completed", outputModelArn=harness.MODEL_ARN)
+    )
+
+    body = harness.invoke(event)
+
+    # THEN the same job, no CreateModelCustomizationJob: a provider key never replaces the resource
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == harness.JOB_ARN
+    assert "CreateModelCustomizationJob" not in harness.calls
