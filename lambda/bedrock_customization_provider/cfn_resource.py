@@ -43,7 +43,7 @@ from .errors import (
     ignore_not_found,
     reason_for,
 )
-from .lifecycle import Done, Pending, Request, ResourceKind, Step
+from .lifecycle import REQUEST_TYPES, Done, Pending, Request, ResourceKind, Step
 from .waiting import ServiceTimeoutBudget
 
 logger = logging.getLogger(__name__)
@@ -190,6 +190,17 @@ class BedrockResource(CfnResource):
         return step.physical_id
 
     # --- crhelper overrides -------------------------------------------------------------------------------------
+    def _get_func(self) -> Callable[[Mapping[str, Any], Any], str | None]:
+        """crhelper picks the function by the lowercased RequestType; anything but the exact three gets
+        :meth:`_begin`, which answers FAILED saying why and calls nothing."""
+        if self._event.get("RequestType") not in REQUEST_TYPES:
+            return self._begin
+        return super()._get_func()
+
+    def _poll_enabled(self) -> bool:
+        """No polls for a request type CloudFormation never sends: its FAILED answer goes out at once."""
+        return self._event.get("RequestType") in REQUEST_TYPES and super()._poll_enabled()
+
     def _polling_init(self, event: dict) -> None:
         if "CrHelperPoll" in event:
             super()._polling_init(event)

@@ -98,6 +98,10 @@ class InvalidPropertiesError(ProviderError):
         super().__init__(head + fit_list(self.problems, MAX_REASON_LENGTH - len(head)))
 
 
+class InvalidRequestError(ProviderError):
+    """The event is not a request CloudFormation sends (e.g. an unknown RequestType); nothing was called."""
+
+
 class NameInUseError(ProviderError):
     """A user-fixed name collides with an existing resource (often the one a replacement is about to replace)."""
 

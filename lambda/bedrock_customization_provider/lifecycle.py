@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import contract
-from .errors import InvalidPropertiesError, NameInUseError
+from .errors import InvalidPropertiesError, InvalidRequestError, NameInUseError
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Pending:
 
 Step = Done | Pending
 
+#: The request types CloudFormation sends, spelled exactly so: crhelper dispatches on the lowercased type, so
+#: ``"DELETE"`` or ``"create"`` would otherwise run a handler (and a Delete stops jobs and deletes models).
+REQUEST_TYPES = ("Create", "Update", "Delete")
+
 
 @dataclass(frozen=True)
 class Request:
@@ -65,7 +69,13 @@ class Request:
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
-        """Parse the event; raise :class:`InvalidPropertiesError` for bad provider keys."""
+        """Parse the event; raise :class:`InvalidPropertiesError` for bad provider keys or an unknown request type."""
+        request_type = event.get("RequestType")
+        if request_type not in REQUEST_TYPES:
+            raise InvalidRequestError(
+                f"Invalid request: RequestType must be exactly one of {', '.join(REQUEST_TYPES)} "
+                f"(got {str(request_type)[:40]!r}); nothing was done."
+            )
         props = dict(event.get("ResourceProperties") or {})
         policy = props.get(contract.REMOVAL_POLICY, contract.REMOVAL_POLICY_DESTROY)
         problems = []
