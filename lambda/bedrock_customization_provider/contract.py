@@ -86,7 +86,6 @@ ATTR_MODEL_ARN: Final = "ModelArn"
 ATTR_MODEL_NAME: Final = "ModelName"
 ATTR_CUSTOMIZATION_TYPE: Final = "CustomizationType"
 MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CUSTOMIZATION_TYPE)
-MODEL_STARTED_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME)
 
 # --- physical ids ----------------------------------------------------------------------------------------------------
 #: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.
