@@ -89,7 +89,10 @@ class Worker:
         self._log = log_path.open("ab")
         config = json.dumps({"task_root": str(spec.code_dir), "handler": spec.handler})
         self._process = subprocess.Popen(
-            [sys.executable, "-I", str(BOOTSTRAP), config],
+            # -I: no user site, no PYTHON* variables, no script directory on sys.path (Lambda's runtime is not the
+            # venv); -B: no __pycache__ left in the asset folder, which belongs to cdk.out (-I ignores
+            # PYTHONDONTWRITEBYTECODE, so the flag, and the bootstrap itself, say it).
+            [sys.executable, "-I", "-B", str(BOOTSTRAP), config],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -230,7 +233,8 @@ class LambdaService:
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-                # The asset folder belongs to cdk.out: keep it free of __pycache__ litter.
+                # The asset folder belongs to cdk.out: keep it free of __pycache__ litter. The worker's ``python -I``
+                # ignores this variable (``-B`` and the bootstrap see to the worker); it covers the handler's children.
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
@@ -127,3 +128,17 @@ def test_duplicate_delivery_runs_the_same_event_twice(service):
     attempts = service.invoke_async("Demo-Provider", event)
     assert [a.outcome for a in attempts] == ["ok", "ok"]
     assert [r.physical_id for r in service.endpoint.all(event["RequestId"])] == ["dup", "dup"]
+
+
+def test_an_invocation_leaves_no_bytecode_cache_in_the_asset_folder(service, probe_asset):
+    # GIVEN an asset folder with no __pycache__ in it (cdk.out belongs to CDK, not to the driver); the fixture's copy
+    # of crhelper comes from the venv with its cache, which a synthesized asset does not ship
+    for cache in list(probe_asset.rglob("__pycache__")):
+        shutil.rmtree(cache)
+    # WHEN a worker imports the handler from it and serves an invocation
+    event = _event(service.endpoint, Id="clean")
+    assert [a.outcome for a in service.invoke_async("Demo-Provider", event)] == ["ok"]
+    service.close()
+    # THEN the folder holds only what the asset shipped: the isolated interpreter wrote no bytecode cache
+    assert not list(probe_asset.rglob("__pycache__"))
+    assert not list(probe_asset.rglob("*.pyc"))
