@@ -14,20 +14,15 @@ locate, for tests) and ``exit``. The first reply, ``ready`` or ``init_error``, e
 
 from __future__ import annotations
 
+import importlib
+import json
+import logging
+import os
 import sys
-
-# First, before any import from the asset: the worker runs ``python -I``, which ignores PYTHONDONTWRITEBYTECODE, and
-# the asset folder belongs to cdk.out, so the handler's imports must not leave __pycache__ in it.
-sys.dont_write_bytecode = True
-
-import importlib  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from importlib.machinery import ModuleSpec, PathFinder  # noqa: E402
-from typing import Any  # noqa: E402
+import time
+import traceback
+from importlib.machinery import ModuleSpec, PathFinder
+from typing import Any
 
 #: Top-level names of this repository's packages; any name starting with the first one counts.
 PROTECTED_PREFIXES = ("bedrock_customization", "bedrock_emulator", "cfn_driver")
