@@ -86,6 +86,7 @@ class BedrockResource(CfnResource):
         self._events_client = events_client
         self._lambda_client = lambda_client
         self._kinds = kinds
+        self._strategies = wait_modes.strategies(events_client)
         self._clock = clock
         self._final = False
         for register in (self.create, self.update, self.delete):
@@ -111,7 +112,7 @@ class BedrockResource(CfnResource):
                 step = kind.update(request)
             else:
                 step = kind.delete(request, {})
-            step = wait_modes.answer(step, request)
+            step = wait_modes.answer(step, request, kind, self._strategies)
         except Exception as exc:  # every failure becomes a FAILED response with the right physical id
             step = Done(_first_failure_id(event), failure=reason_for(exc))
         return self._answer(step, started_at=now)

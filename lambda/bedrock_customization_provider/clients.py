@@ -23,11 +23,13 @@ _POLLING_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, 
 
 @dataclass(frozen=True)
 class Clients:
-    """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls."""
+    """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls; CloudFormation for the
+    long wait (reading the function's own stack and signalling its wait conditions)."""
 
     bedrock: Any
     events: Any
     lambda_: Any
+    cloudformation: Any
 
 
 @functools.cache
@@ -43,4 +45,5 @@ def create_clients(session: boto3.session.Session | None = None) -> Clients:
         bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
         events=session.client("events", config=_POLLING_CONFIG),
         lambda_=session.client("lambda", config=_POLLING_CONFIG),
+        cloudformation=session.client("cloudformation", config=_POLLING_CONFIG),
     )

@@ -10,11 +10,17 @@ Both sides import these names, so a rename breaks loudly instead of drifting.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # --- resource types --------------------------------------------------------------------------------------------------
 JOB_RESOURCE_TYPE: Final = "Custom::BedrockModelCustomizationJob"
 MODEL_RESOURCE_TYPE: Final = "Custom::BedrockCustomModel"
+#: The reader after a long wait: reads the finished job or model named by :data:`RESULT_RESOURCE_ARN` and answers its
+#: attributes (SUCCESS) or the service's failure message (FAILED). Deleting it does nothing.
+RESULT_RESOURCE_TYPE: Final = "Custom::BedrockCustomizationResult"
+#: The reader's property: the ARN of the job or custom model to read (its resource segment says which).
+RESULT_RESOURCE_ARN: Final = "ResourceArn"
 
 # --- provider keys (PascalCase; never sent to Bedrock) ---------------------------------------------------------------
 SERVICE_TOKEN: Final = "ServiceToken"
@@ -31,7 +37,10 @@ WAIT_MODE: Final = "WaitMode"
 WAIT_MODE_SHORT: Final = "Short"
 #: None: the custom resource answers once the resource has started; only the attributes known then are returned.
 WAIT_MODE_NONE: Final = "None"
-WAIT_MODES: Final = frozenset({WAIT_MODE_SHORT, WAIT_MODE_NONE})
+#: Long: the custom resource answers once the resource has started; a wait condition after it waits up to 12 hours and
+#: is signalled when the resource is final (see :data:`WAIT_CONDITION_INFIX`); a reader resource gives the attributes.
+WAIT_MODE_LONG: Final = "Long"
+WAIT_MODES: Final = frozenset({WAIT_MODE_SHORT, WAIT_MODE_NONE, WAIT_MODE_LONG})
 PROVIDER_KEYS: Final = frozenset({SERVICE_TOKEN, SERVICE_TIMEOUT, REMOVAL_POLICY, WAIT_MODE})
 
 #: ServiceTimeout bounds, set by CloudFormation for custom resources.
@@ -90,6 +99,48 @@ MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CU
 # --- physical ids ----------------------------------------------------------------------------------------------------
 #: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.
 FAILED_CREATE_PHYSICAL_ID: Final = "BedrockCustomization::CREATE_FAILED"
+
+# --- the long wait (docs/long-wait.md) -------------------------------------------------------------------------------
+#: CloudFormation's limit for a wait condition's Timeout (12 hours).
+MAX_WAIT_SECONDS: Final = 43200
+#: A long wait's condition is named ``<watched logical id>Wait<digest>``: the provider finds the resource it waits
+#: for from the name alone (ListStackResources gives no properties), and the digest of the watched resource's
+#: replacing properties gives a replacement a fresh condition (a condition cannot be waited on twice).
+WAIT_CONDITION_INFIX: Final = "Wait"
+WAIT_CONDITION_DIGEST_LENGTH: Final = 8
+_WAIT_CONDITION_ID = re.compile(
+    rf"^(?P<watched>[A-Za-z0-9]+){WAIT_CONDITION_INFIX}[0-9a-f]{{{WAIT_CONDITION_DIGEST_LENGTH}}}$"
+)
+#: The per-stack scheduled rule that polls long waits (events are best effort): DISABLED until a long wait starts.
+WAIT_RULE_PREFIX: Final = "bedrock-cr-wait-"
+#: Bedrock's job state-change events, and the statuses after which a job never changes by itself.
+JOB_EVENT_SOURCE: Final = "aws.bedrock"
+JOB_EVENT_DETAIL_TYPE: Final = "Model Customization Job State Change"
+TERMINAL_JOB_STATUSES: Final = ("Completed", "Failed", "Stopped")
+#: Environment variable: the stack's id (``Ref AWS::StackId``), the only stack the provider reads and signals.
+ENV_STACK_ID: Final = "STACK_ID"
+
+
+def wait_condition_id(watched_logical_id: str, digest: str) -> str:
+    """The logical id of the condition that waits for ``watched_logical_id`` (``digest``: hex, any length)."""
+    return f"{watched_logical_id}{WAIT_CONDITION_INFIX}{digest[:WAIT_CONDITION_DIGEST_LENGTH]}"
+
+
+def watched_logical_id(condition_logical_id: str) -> str | None:
+    """The logical id a condition named by :func:`wait_condition_id` waits for; None for any other name."""
+    match = _WAIT_CONDITION_ID.match(condition_logical_id)
+    return match.group("watched") if match else None
+
+
+def stack_guid(stack_id: str) -> str:
+    """The last part of a stack id (``arn:...:stack/<name>/<guid>``): what CloudFormation makes unique per stack."""
+    return stack_id.rsplit("/", 1)[-1]
+
+
+def wait_rule_name(stack_id: str) -> str:
+    """The name of the stack's long-wait poll rule (<= 64 characters: the prefix and a 36-character GUID)."""
+    return f"{WAIT_RULE_PREFIX}{stack_guid(stack_id)}"
+
 
 # --- the provider function -------------------------------------------------------------------------------------------
 #: Handler path inside the asset.

@@ -1,4 +1,10 @@
-"""The Lambda entry point (``contract.HANDLER``): one provider function for every Bedrock resource of a stack."""
+"""The Lambda entry point (``contract.HANDLER``): one provider function for every Bedrock resource of a stack.
+
+It is invoked three ways, told apart by the event's shape: a CloudFormation request or one of crhelper's polls
+(:class:`~.cfn_resource.BedrockResource`), or one of the long wait's triggers, a Bedrock job event or the stack's
+scheduled poll (:func:`~.reconcile.reconcile`). Anything else is logged and ignored: it is not a request, so there is
+no response URL to answer.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import contract, logs, waiting
+from . import contract, logs, reconcile, waiting
 from .cfn_resource import BedrockResource
 from .clients import Clients, create_clients
 from .job_resource import JobKind
 from .lifecycle import ResourceKind
 from .model_resource import ModelKind
+from .result_resource import ResultKind
 from .retry import Deadline, RetryingClient
 
 logger = logging.getLogger(__name__)
@@ -27,6 +34,11 @@ class Runtime:
     clients: Clients
     resource: BedrockResource
 
+    def waited_kinds(self, context: Any) -> Mapping[str, ResourceKind]:
+        """The kinds a long wait can wait for, over a Bedrock client bounded by this invocation's time."""
+        bedrock = RetryingClient(self.clients.bedrock, Deadline.from_context(context))
+        return {contract.JOB_RESOURCE_TYPE: JobKind(bedrock), contract.MODEL_RESOURCE_TYPE: ModelKind(bedrock)}
+
 
 @functools.cache
 def runtime() -> Runtime:
@@ -34,8 +46,8 @@ def runtime() -> Runtime:
     clients = create_clients()
 
     def kinds(context: Any) -> Mapping[str, ResourceKind]:
-        bedrock = RetryingClient(clients.bedrock, Deadline.from_context(context))
-        return {contract.JOB_RESOURCE_TYPE: JobKind(bedrock), contract.MODEL_RESOURCE_TYPE: ModelKind(bedrock)}
+        waited = holder.waited_kinds(context)
+        return {**waited, contract.RESULT_RESOURCE_TYPE: ResultKind(waited)}
 
     resource = BedrockResource(
         kinds=kinds,
@@ -44,12 +56,19 @@ def runtime() -> Runtime:
         poll_interval_minutes=waiting.poll_interval_minutes(),
         ssl_verify=os.environ.get(contract.ENV_RESPONSE_CA_BUNDLE) or None,
     )
-    return Runtime(clients, resource)
+    holder = Runtime(clients, resource)
+    return holder
 
 
 def main(event: dict, context: Any) -> None:
-    """Handle one CloudFormation custom-resource event (or one of crhelper's scheduled polls)."""
+    """Handle one CloudFormation custom-resource event, one of crhelper's polls, or a long-wait trigger."""
     logs.install_redaction()
+    if not isinstance(event, dict):
+        logger.error("Ignored an event that is not a JSON object (%s)", type(event).__name__)
+        return
+    if reconcile.is_trigger(event):
+        _reconcile(event, context)
+        return
     poll = " (poll)" if event.get("CrHelperPoll") else ""
     logger.info(
         "%s%s %s %s request %s",
@@ -60,3 +79,19 @@ def main(event: dict, context: Any) -> None:
         event.get("RequestId"),
     )
     runtime().resource(event, context)
+
+
+def _reconcile(event: dict, context: Any) -> None:
+    stack_id = os.environ.get(contract.ENV_STACK_ID, "")
+    logger.info("%s event %s", event.get("detail-type"), event.get("id"))
+    if not stack_id.startswith("arn:"):
+        logger.error("%s is not set: this function cannot know which stack's waits to signal", contract.ENV_STACK_ID)
+        return
+    current = runtime()
+    reconcile.reconcile(
+        event,
+        stack_id=stack_id,
+        cloudformation=current.clients.cloudformation,
+        events=current.clients.events,
+        kinds=current.waited_kinds(context),
+    )

@@ -18,6 +18,7 @@ from .errors import JobFailedError
 from .lifecycle import (
     Done,
     Pending,
+    Reading,
     Request,
     Step,
     changed_members,
@@ -115,19 +116,21 @@ class JobKind:
 
     def _progress(self, request: Request, physical_id: str, description: Mapping[str, Any]) -> Step:
         """The answer for the job being created, from its description."""
-        status = jobs.job_status(description)
-        if status not in jobs.TERMINAL_STATUSES:
-            return Pending(physical_id, began_at=creation_time(description))
-        if status == jobs.COMPLETED:
-            return Done(physical_id, job_attributes(description))
+        reading = job_reading(description)
+        if not reading.final:
+            return Pending(physical_id, began_at=reading.began_at)
+        if reading.failure is None:
+            return Done(physical_id, reading.attributes)
         model_arn = description.get("outputModelArn")
         if model_arn and not request.retain:
             models.delete_custom_model(self.bedrock, model_arn)
-        message = description.get("failureMessage") or (
-            "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
-        )
-        reason = f"{message} (job {description.get('jobName', physical_id)} {status})"
-        return Done(id_after_failure(request), failure=reason)
+        return Done(id_after_failure(request), failure=reading.failure)
+
+    def read(self, physical_id: str) -> Reading:
+        description = jobs.find_job(self.bedrock, physical_id)
+        if description is None:
+            return Reading(final=True, failure=f"Job {physical_id} no longer exists.")
+        return job_reading(description)
 
     def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
         jobs.stop_job(self.bedrock, physical_id)
@@ -234,6 +237,21 @@ class JobKind:
 
 def _properties_digest(request: Request) -> str:
     return naming.properties_digest(request.properties, contract.JOB_TAG_MEMBERS)
+
+
+def job_reading(description: Mapping[str, Any]) -> Reading:
+    """A job's state from GetModelCustomizationJob: final once Completed, Failed or Stopped."""
+    status = jobs.job_status(description)
+    if status not in jobs.TERMINAL_STATUSES:
+        return Reading(final=False, began_at=creation_time(description))
+    if status == jobs.COMPLETED:
+        return Reading(final=True, attributes=job_attributes(description))
+    message = description.get("failureMessage") or (
+        "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
+    )
+    return Reading(
+        final=True, failure=f"{message} (job {description.get('jobName', description.get('jobArn'))} {status})"
+    )
 
 
 def job_attributes(description: Mapping[str, Any]) -> dict[str, str]:

@@ -46,6 +46,22 @@ class Pending:
 
 Step = Done | Pending
 
+
+@dataclass(frozen=True)
+class Reading:
+    """What the service says of a resource now, free of any request: what a wait strategy needs to decide.
+
+    ``final``: it will not change by itself any more. ``failure``: it ended without the result (the service's own
+    message first), or it no longer exists. ``attributes``: the resource's attributes once it succeeded.
+    ``began_at``: when it began (epoch seconds), while it is not final.
+    """
+
+    final: bool
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    failure: str | None = None
+    began_at: float | None = None
+
+
 #: The request types CloudFormation sends, spelled exactly so: crhelper dispatches on the lowercased type, so
 #: ``"DELETE"`` or ``"create"`` would otherwise run a handler (and a Delete stops jobs and deletes models).
 REQUEST_TYPES = ("Create", "Update", "Delete")
@@ -164,6 +180,9 @@ class ResourceKind(Protocol):
 
         ``memo`` is the memo of the Pending the request answered (empty when it had none).
         """
+
+    def read(self, physical_id: str) -> Reading:
+        """The resource's state now (no request: the long wait's reconciler reads what a stack waits for)."""
 
     def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
         """Waiting must end before the resource is final: stop what can be stopped, answer FAILED with ``why``."""

@@ -25,6 +25,7 @@ from .errors import CustomModelFailedError
 from .lifecycle import (
     Done,
     Pending,
+    Reading,
     Request,
     Step,
     changed_members,
@@ -101,15 +102,20 @@ class ModelKind:
         description = models.find_model(self.bedrock, physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {physical_id} disappeared while it was being created.")
-        status = models.model_status(description)
-        if status == models.CREATING:
-            return Pending(physical_id, began_at=creation_time(description))
-        if status == models.ACTIVE:
-            return Done(physical_id, model_attributes(description))
+        reading = model_reading(description)
+        if not reading.final:
+            return Pending(physical_id, began_at=reading.began_at)
+        if reading.failure is None:
+            return Done(physical_id, reading.attributes)
         if not request.retain:
             models.delete_custom_model(self.bedrock, physical_id)
-        message = description.get("failureMessage") or "The custom model failed."
-        return Done(id_after_failure(request), failure=f"{message} (model {description.get('modelName')} {status})")
+        return Done(id_after_failure(request), failure=reading.failure)
+
+    def read(self, physical_id: str) -> Reading:
+        description = models.find_model(self.bedrock, physical_id)
+        if description is None:
+            return Reading(final=True, failure=f"Custom model {physical_id} no longer exists.")
+        return model_reading(description)
 
     def give_up(self, request: Request, physical_id: str, why: str, memo: Mapping[str, Any]) -> Done:
         # A model being created can be neither stopped nor deleted. After a Create, keep its ARN so the Delete that
@@ -217,6 +223,17 @@ class ModelKind:
 
 def _properties_digest(properties: Mapping[str, Any]) -> str:
     return naming.properties_digest(properties, contract.MODEL_TAG_MEMBERS)
+
+
+def model_reading(description: Mapping[str, Any]) -> Reading:
+    """A model's state from GetCustomModel: final once Active or Failed."""
+    status = models.model_status(description)
+    if status == models.CREATING:
+        return Reading(final=False, began_at=creation_time(description))
+    if status == models.ACTIVE:
+        return Reading(final=True, attributes=model_attributes(description))
+    message = description.get("failureMessage") or "The custom model failed."
+    return Reading(final=True, failure=f"{message} (model {description.get('modelName')} {status})")
 
 
 def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:

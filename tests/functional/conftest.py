@@ -122,8 +122,10 @@ class Harness:
         self.bedrock = Stubber(runtime.clients.bedrock)
         self.events = Stubber(runtime.clients.events)
         self.lambda_ = Stubber(runtime.clients.lambda_)
+        self.cloudformation = Stubber(runtime.clients.cloudformation)
         self.calls: dict[str, list[dict]] = {}
-        for client in (runtime.clients.bedrock, runtime.clients.events, runtime.clients.lambda_):
+        clients = runtime.clients
+        for client in (clients.bedrock, clients.events, clients.lambda_, clients.cloudformation):
             client.meta.events.register("before-parameter-build.*.*", self._record)
         self.context = LambdaContext()
 
@@ -179,7 +181,7 @@ class Harness:
         return model_description(status, **extra)
 
     def assert_done(self) -> None:
-        for stub in (self.bedrock, self.events, self.lambda_):
+        for stub in (self.bedrock, self.events, self.lambda_, self.cloudformation):
             stub.assert_no_pending_responses()
 
 
@@ -190,7 +192,7 @@ def harness(response_server: ResponseServer, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(contract.ENV_RETRY_BASE_DELAY_SECONDS, "0.001")
     handler.runtime.cache_clear()
     h = Harness(response_server)
-    with h.bedrock, h.events, h.lambda_:
+    with h.bedrock, h.events, h.lambda_, h.cloudformation:
         yield h
         h.assert_done()
     handler.runtime.cache_clear()

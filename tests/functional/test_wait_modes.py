@@ -79,7 +79,7 @@ def test_an_unknown_wait_mode_fails_naming_the_key_and_calls_nothing(harness):
     body = harness.invoke(event)
 
     assert body["Status"] == "FAILED"
-    assert "WaitMode must be one of None, Short (got Forever)" in body["Reason"]
+    assert "WaitMode must be one of Long, None, Short (got Forever)" in body["Reason"]
     assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
     assert not harness.calls
 

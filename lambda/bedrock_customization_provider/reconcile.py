@@ -1,0 +1,163 @@
+"""The long wait's other half: signal the stack's wait conditions whose resource is final, trusting no event.
+
+The provider is invoked by two EventBridge rules of its stack (see docs/long-wait.md): Bedrock's job state-change
+events (seconds after a job ends, best effort) and a scheduled poll (the fallback, every minute while anything waits).
+Neither event is trusted: anyone allowed to invoke the function can send one. An event's job ARN is only a hint of
+which condition to look at first; what gets signalled follows from the stack itself and from Bedrock:
+
+1. ``ListStackResources`` of the function's own stack (``STACK_ID``): each ``AWS::CloudFormation::WaitCondition``
+   in ``CREATE_IN_PROGRESS`` named ``<X>Wait<digest>`` (:func:`~.contract.watched_logical_id`) waits for resource
+   ``<X>``, a job or model of this stack, whose physical id is read *now*. So an event for a replaced job's old
+   ARN can never complete the new job's condition, and a forged event can at most cause a read.
+2. The resource is read with its kind (:meth:`~.lifecycle.ResourceKind.read`); once final, the condition gets
+   ``SignalResource(SUCCESS, UniqueId=<resource id>)``. A signal carries no reason, so it says SUCCESS also for a
+   failed job: the reader resource after the condition fails with Bedrock's message. A condition that cannot be
+   signalled any more (a duplicate signal, a stack that moved on) is fine.
+3. Nothing left waiting and no stack operation under way: the poll rule is disabled, then the stack's status is read
+   again and the rule re-enabled if an operation began meanwhile (its Create may have enabled the rule just before).
+
+An event names one job, so it costs one list and at most one read; a poll reads every waiting resource.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from . import contract
+from .errors import error_code, reason_for
+from .lifecycle import ResourceKind
+
+logger = logging.getLogger(__name__)
+
+WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
+#: CloudFormation's UniqueId limit for a signal.
+MAX_UNIQUE_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A condition of the stack that waits, and the resource it waits for."""
+
+    condition: str
+    resource: str
+    resource_type: str
+    physical_id: str
+
+
+@dataclass
+class Report:
+    """What one reconciliation did (logged; tests and benchmarks read it)."""
+
+    waiting: int = 0
+    read: list[str] = field(default_factory=list)
+    signalled: list[str] = field(default_factory=list)
+    rule: str = "unchanged"  # unchanged | disabled | re-enabled
+
+
+def is_trigger(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is one of the long wait's (a Bedrock job event or a scheduled event), not a request."""
+    return event.get("source") in (contract.JOB_EVENT_SOURCE, "aws.events") and "RequestType" not in event
+
+
+def hinted_arn(event: Mapping[str, Any]) -> str | None:
+    """The job ARN a Bedrock job event names (a hint only: it decides what is read first, never what is signalled)."""
+    if event.get("source") != contract.JOB_EVENT_SOURCE:
+        return None
+    detail = event.get("detail")
+    arn = detail.get("jobArn") if isinstance(detail, Mapping) else None
+    return arn if isinstance(arn, str) and arn.startswith("arn:") else None
+
+
+def reconcile(
+    event: Mapping[str, Any],
+    *,
+    stack_id: str,
+    cloudformation: Any,
+    events: Any,
+    kinds: Mapping[str, ResourceKind],
+) -> Report:
+    """Signal every condition of ``stack_id`` whose resource is final (only the hinted one's, for a job event)."""
+    report = Report()
+    waiting = waiting_conditions(cloudformation, stack_id, kinds)
+    report.waiting = len(waiting)
+    hint = hinted_arn(event)
+    candidates = [w for w in waiting if w.physical_id == hint] if hint else waiting
+    settled = 0  # signalled now, or not signalable any more (signalled before, the stack moved on)
+    for item in candidates:
+        report.read.append(item.physical_id)
+        try:
+            reading = kinds[item.resource_type].read(item.physical_id)
+        except Exception as exc:  # one unreadable resource must not keep the others from their signal
+            logger.warning("Cannot read %s for %s: %s", item.physical_id, item.condition, reason_for(exc))
+            continue
+        if not reading.final:
+            continue
+        settled += 1
+        if _signal(cloudformation, stack_id, item):
+            report.signalled.append(item.condition)
+    if len(waiting) == settled and not hint:
+        report.rule = _disable_rule_when_idle(cloudformation, events, stack_id)
+    logger.info(
+        "Reconciled: %d waiting, %d read, signalled %s, poll rule %s",
+        report.waiting,
+        len(report.read),
+        ", ".join(report.signalled) or "nothing",
+        report.rule,
+    )
+    return report
+
+
+def waiting_conditions(cloudformation: Any, stack_id: str, kinds: Mapping[str, ResourceKind]) -> list[Waiting]:
+    """The stack's conditions still waiting, each with the current physical id of the resource it waits for."""
+    resources: dict[str, Mapping[str, Any]] = {}
+    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
+        for summary in page.get("StackResourceSummaries", []):
+            resources[summary["LogicalResourceId"]] = summary
+    found = []
+    for logical_id, summary in resources.items():
+        if summary.get("ResourceType") != WAIT_CONDITION_TYPE or summary.get("ResourceStatus") != "CREATE_IN_PROGRESS":
+            continue
+        watched = resources.get(contract.watched_logical_id(logical_id) or "")
+        if watched is None or watched.get("ResourceType") not in kinds:
+            continue
+        physical_id = str(watched.get("PhysicalResourceId") or "")
+        if physical_id.startswith("arn:"):
+            found.append(Waiting(logical_id, watched["LogicalResourceId"], watched["ResourceType"], physical_id))
+    return found
+
+
+def _signal(cloudformation: Any, stack_id: str, item: Waiting) -> bool:
+    unique_id = item.physical_id.rsplit("/", 1)[-1][:MAX_UNIQUE_ID_LENGTH]
+    try:
+        cloudformation.signal_resource(
+            StackName=stack_id, LogicalResourceId=item.condition, UniqueId=unique_id, Status="SUCCESS"
+        )
+    except ClientError as exc:
+        if error_code(exc) != "ValidationError":
+            raise
+        logger.info("%s cannot be signalled (already signalled?): %s", item.condition, reason_for(exc))
+        return False
+    logger.info("Signalled %s: %s is final", item.condition, item.physical_id)
+    return True
+
+
+def _in_progress(cloudformation: Any, stack_id: str) -> bool:
+    stacks = cloudformation.describe_stacks(StackName=stack_id).get("Stacks", [])
+    return any(str(stack.get("StackStatus", "")).endswith("_IN_PROGRESS") for stack in stacks)
+
+
+def _disable_rule_when_idle(cloudformation: Any, events: Any, stack_id: str) -> str:
+    """Nothing waits: stop polling unless a stack operation is under way (it may be about to wait)."""
+    if _in_progress(cloudformation, stack_id):
+        return "unchanged"
+    rule = contract.wait_rule_name(stack_id)
+    events.disable_rule(Name=rule)
+    if _in_progress(cloudformation, stack_id):  # began meanwhile: its Create may have enabled the rule just now
+        events.enable_rule(Name=rule)
+        return "re-enabled"
+    return "disabled"
