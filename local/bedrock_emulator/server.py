@@ -3,7 +3,8 @@
 boto3 reaches it unmodified through ``endpoint_url`` or ``AWS_ENDPOINT_URL``, which sends every service to the same
 host; the SigV4 credential scope (``Credential=AKID/20261125/us-east-1/bedrock/aws4_request``) says which service a
 request is for, so requests scoped to ``bedrock`` are answered by :class:`~bedrock_emulator.bedrock.BedrockService`
-and all others (EventBridge, Lambda, IAM, S3, STS, CloudWatch Logs...) by moto's own server application.
+and all others (EventBridge, Lambda, IAM, S3, STS, CloudWatch Logs...) by moto's own server application, unless
+:meth:`EmulatorApp.route_service` sent a signing name to another WSGI app.
 ``/_emulator/...`` is the control API. One process, a threaded werkzeug server on 127.0.0.1 and a free port.
 
 >>> with Emulator(speed=0) as emu:
@@ -80,6 +81,25 @@ class EmulatorApp:
         self._moto = _moto_app()
         self._seq = 0
         self._seq_lock = threading.Lock()
+        #: SigV4 signing names answered by another WSGI app instead of moto (see :meth:`route_service`).
+        self._routes: dict[str, Any] = {}
+
+    def route_service(self, signing_name: str, app: Any) -> None:
+        """Answer requests signed for ``signing_name`` (``cloudformation``, say) with the WSGI ``app`` instead of moto.
+
+        Why a hook: a test harness may play a service itself (the local CloudFormation driver answers the API calls
+        about its own stacks) while everything else stays moto's. Bedrock and the control API cannot be rerouted.
+        """
+        if signing_name == SIGNING_NAME:
+            raise ValueError(f"{SIGNING_NAME} is the emulator's own service and cannot be routed elsewhere")
+        self._routes = {**self._routes, signing_name: app}  # a new dict: readers on server threads never see it change
+
+    def unroute_service(self, signing_name: str) -> None:
+        """Send ``signing_name`` back to moto (no error when it was not routed)."""
+        self._routes = {name: app for name, app in self._routes.items() if name != signing_name}
+
+    def routed_services(self) -> dict[str, Any]:
+        return dict(self._routes)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -89,6 +109,9 @@ class EmulatorApp:
         service, region = signing_scope(environ.get("HTTP_AUTHORIZATION", ""))
         if service == SIGNING_NAME:
             return self._bedrock(environ, start_response, region or "us-east-1")
+        routed = self._routes.get(service or "")
+        if routed is not None:
+            return routed(environ, start_response)
         return self._moto(environ, start_response)
 
     def _bedrock(self, environ: dict[str, Any], start_response: Any, region: str) -> Iterable[bytes]:

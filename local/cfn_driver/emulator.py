@@ -1,8 +1,9 @@
 """Starting and steering the local Bedrock emulator from the driver.
 
-Why a thin adapter: the emulator is another part's package with its own API; the driver needs four things from it
-(an endpoint, its clock, its control API, its state dump) and keeps that dependency in this one file.
-It runs in the driver's process on a background thread; the provider reaches it over HTTP like any endpoint.
+Why a thin adapter: the emulator is another part's package with its own API; the driver needs five things from it
+(an endpoint, its clock, its control API, its state dump, a route for the services the driver answers itself) and
+keeps that dependency in this one file. It runs in the driver's process on a background thread; the provider reaches
+it over HTTP like any endpoint.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class EmulatorHandle:
 
     def state(self) -> dict[str, Any]:
         return self.controls.state()
+
+    def route_service(self, signing_name: str, app: Any) -> None:
+        """Answer requests signed for ``signing_name`` with the WSGI ``app`` (see ``EmulatorApp.route_service``)."""
+        self.emulator.app.route_service(signing_name, app)
+
+    def unroute_service(self, signing_name: str) -> None:
+        self.emulator.app.unroute_service(signing_name)
 
     def stop(self) -> None:
         self.emulator.stop()

@@ -62,6 +62,16 @@ def is_custom_type(resource_type: str) -> bool:
     return resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"
 
 
+#: Non-custom resources the driver creates itself (:mod:`.native`); like custom resources, their Ref and GetAtt
+#: come from what was created, so they resolve only once they exist.
+DRIVEN_NATIVE_TYPES = frozenset({"AWS::CloudFormation::WaitCondition", "AWS::Events::Rule", "AWS::Lambda::Permission"})
+
+
+def is_driven_type(resource_type: str) -> bool:
+    """Resources the driver runs through the stack's operations (events, dependency order, rollback)."""
+    return is_custom_type(resource_type) or resource_type in DRIVEN_NATIVE_TYPES
+
+
 @dataclass(frozen=True)
 class CustomState:
     """What a custom resource's provider answered: its physical id (``Ref``) and ``Data`` (``Fn::GetAtt``)."""
@@ -73,8 +83,9 @@ class CustomState:
 class Resolver:
     """Resolves intrinsic functions in a template fragment.
 
-    ``custom`` maps the logical ids of custom resources that exist to their :class:`CustomState`; referencing one
-    that does not exist (yet) is an error, which is what CloudFormation's dependency order prevents.
+    ``custom`` maps the logical ids of driven resources (custom ones and those of :data:`DRIVEN_NATIVE_TYPES`) that
+    exist to their :class:`CustomState`; referencing one that does not exist (yet) is an error, which is what
+    CloudFormation's dependency order prevents.
     """
 
     def __init__(self, template: Mapping[str, Any], env: StackEnv, custom: Mapping[str, CustomState]) -> None:
@@ -134,7 +145,7 @@ class Resolver:
         if target in self.parameters:
             return self._parameter(target, where)
         resource = self._resource(target, where)
-        if is_custom_type(resource.get("Type", "")):
+        if is_driven_type(resource.get("Type", "")):
             return self._custom(target, where).physical_id
         return local_ref(target, resource, self)
 
@@ -152,6 +163,14 @@ class Resolver:
                 raise IntrinsicError(
                     f"{where}: CustomResource attribute error: Vendor response doesn't contain {attribute} key in "
                     f"object {logical_id} (it returned: {', '.join(sorted(data)) or 'nothing'})"
+                )
+            return data[attribute]
+        if is_driven_type(resource.get("Type", "")):
+            data = self._custom(logical_id, where).data
+            if attribute not in data:
+                raise IntrinsicError(
+                    f"{where}: Fn::GetAtt {logical_id}.{attribute} ({resource.get('Type')}): the driver has no such "
+                    f"attribute (it has: {', '.join(sorted(data)) or 'none'})"
                 )
             return data[attribute]
         return local_attribute(logical_id, resource, attribute, self)
@@ -236,7 +255,8 @@ class Resolver:
 
     def _custom(self, logical_id: str, where: str) -> CustomState:
         if logical_id not in self.custom:
-            raise IntrinsicError(f"{where}: custom resource {logical_id} does not exist yet (dependency order bug?)")
+            kind = "custom resource" if is_custom_type(self.resources[logical_id].get("Type", "")) else "resource"
+            raise IntrinsicError(f"{where}: {kind} {logical_id} does not exist yet (dependency order bug?)")
         return self.custom[logical_id]
 
     def _parameter(self, name: str, where: str) -> Any:

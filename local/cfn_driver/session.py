@@ -1,8 +1,13 @@
-"""One local "account": the emulator, the response endpoint, the Lambda service and EventBridge delivery, together.
+"""One local "account": the emulator, the response endpoint, the Lambda service, EventBridge delivery and
+CloudFormation's API for the driver's stacks, together.
 
 Why a session object: every stack operation needs all of them, started in the right order and torn down even when
 something fails; tests share one session per module and reset the emulator between cases instead of paying the
 start-up again.
+
+CloudFormation: the session routes the ``cloudformation`` signing name on the emulator's endpoint to
+:class:`~cfn_driver.cloudformation_api.CloudFormationApi`, which answers from :attr:`LocalSession.stacks`, where
+every :class:`~cfn_driver.stack.StackRunner` registers itself when it is made (the newest runner of a name wins).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .clock import AcceleratedClock
+from .cloudformation_api import CloudFormationApi, StackRegistry
 from .emulator import EmulatorHandle, start_emulator
 from .polls import PollScheduler
 from .responses import ResponseEndpoint
@@ -59,10 +65,14 @@ class LocalSession:
         self.lambdas: LambdaService | None = None
         self.polls: PollScheduler | None = None
         self.clock: AcceleratedClock | None = None
+        #: The stacks CloudFormation's API answers for (runners register themselves).
+        self.stacks = StackRegistry()
+        self.cloudformation = CloudFormationApi(self.stacks)
 
     def __enter__(self) -> LocalSession:
         try:
             self.emulator = start_emulator(speed=self.options.speed, seed=self.options.seed)
+            self.emulator.route_service("cloudformation", self.cloudformation)
             self.clock = self.emulator.clock
             self.responses = ResponseEndpoint(self.workdir, self.region)
             self.responses.start()
@@ -78,7 +88,14 @@ class LocalSession:
                 },
                 virtual_to_wall=self.clock.to_wall,
             )
-            self.polls = PollScheduler(self.client("events"), self.client("lambda"), self.lambdas, self.clock)
+            controls = self.emulator.controls
+            self.polls = PollScheduler(
+                self.client("events"),
+                self.client("lambda"),
+                self.lambdas,
+                self.clock,
+                drain_events=lambda: controls.drain_job_events(self.region),
+            )
         except BaseException:
             self.close()
             raise

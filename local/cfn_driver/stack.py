@@ -8,11 +8,18 @@ failed and cancelled Creates included; Update back to the old properties of what
 dependents first. A resource that never answers fails after its ServiceTimeout, measured on the shared accelerated
 clock.
 
-Only custom resources get events; the others resolve to local values (:mod:`.intrinsics`).
+Custom resources run in the provider's Lambda; wait conditions (``CreationPolicy``), EventBridge rules and Lambda
+permissions are played by the driver itself (:mod:`.native`) in the same graph. Only these "driven" resources get
+events; the others resolve to local values (:mod:`.intrinsics`).
+
+While an operation runs, the stack is readable and signalable from other threads through CloudFormation's API
+(:mod:`.cloudformation_api`): :meth:`StackRunner.describe_stack`, :meth:`StackRunner.resource_summaries` and
+:meth:`StackRunner.signal` take the runner's lock, and every status change is recorded under it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -21,8 +28,20 @@ from typing import Any, Protocol
 
 from .assembly import StackArtifact
 from .cfn_events import request_event
+from .cloudformation_api import timestamp, validation_error
 from .errors import IntrinsicError
 from .intrinsics import CustomState, Resolver, StackEnv
+from .native import (
+    EVENTS_RULE,
+    LAMBDA_PERMISSION,
+    WAIT_CONDITION,
+    Made,
+    NativeFailure,
+    PermissionDriver,
+    RuleDriver,
+    SignalWait,
+    condition_physical_id,
+)
 from .session import LocalSession
 from .template import FunctionSpec, StackTemplate
 
@@ -36,7 +55,8 @@ MODEL_TYPE = "Custom::BedrockCustomModel"
 
 @dataclass
 class ResourceRecord:
-    """A custom resource that exists: what its provider answered and the (resolved) properties it was given."""
+    """A driven resource that exists: what its provider answered (or the driver made, for native ones: ``function``
+    is then empty) and the (resolved) properties it was given."""
 
     logical_id: str
     resource_type: str
@@ -44,6 +64,17 @@ class ResourceRecord:
     properties: dict[str, Any]
     data: dict[str, Any]
     function: str
+
+
+@dataclass(frozen=True)
+class _LiveStatus:
+    """A driven resource's latest status as ListStackResources shows it (``at``: virtual epoch seconds)."""
+
+    resource_type: str
+    status: str
+    physical_id: str
+    reason: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -102,6 +133,7 @@ class _Op:
     prepare: Callable[[], tuple[dict[str, Any], str | None, dict[str, Any] | None] | None]
     deps: set[str] = field(default_factory=set)
     record: ResourceRecord | None = None  # for a Delete: the resource being deleted
+    signal_count: int = 0  # a wait condition: the SUCCESS signals its CreationPolicy asks for
 
 
 @dataclass(frozen=True)
@@ -113,6 +145,7 @@ class _InFlight:
     wall_deadline: float  # monotonic time after which the driver stops waiting anyway (frozen or stalled clock)
     properties: dict[str, Any]
     physical_id: str | None
+    wait: SignalWait | None = None  # a wait condition waiting for signals (no request was sent)
 
 
 @dataclass
@@ -150,20 +183,46 @@ class StackRunner:
         self.cancelled: list[str] = []
         self.status = "NONE"
         self._registered: dict[str, FunctionSpec] = {}
-        # What Ref/GetAtt of custom resources see *during* an operation: answers land here as they arrive.
+        # What Ref/GetAtt of driven resources see *during* an operation: answers land here as they arrive.
         self._live: dict[str, CustomState] = {}
+        # What CloudFormation's API shows, read from the emulator's threads: guarded by the lock.
+        self._lock = threading.RLock()
+        self._statuses: dict[str, _LiveStatus] = {}  # driven resources: the latest event of the current resource
+        self._waits: dict[str, SignalWait] = {}  # wait conditions that started, by logical id
+        self._active: StackTemplate | None = None  # the template of the running (or last) operation
+        self._changed_others: set[str] = set()  # non-driven resources whose definition the last update changed
+        self._created_at: float | None = None
+        self._updated_at: float | None = None
+        self._clients: dict[str, Any] = {}
+        session.stacks.register(self)
 
     # --- public operations --------------------------------------------------------------------------------------
     def deploy(self, template: Mapping[str, Any] | None = None) -> StackOutcome:
         """Create the stack, or update it when it exists; ``template`` defaults to the synthesized one."""
         new = StackTemplate(template if template is not None else self.stack.template(), self.env)
         self._register_functions(new)
+        now = self._now()
+        with self._lock:
+            if self.template is None:  # a new stack (again, after a rollback or a delete)
+                self._statuses.clear()
+                self._waits.clear()
+                self._changed_others = set()
+                self._created_at, self._updated_at = now, None
+            else:
+                old = self.template.resources
+                self._changed_others = {
+                    lid for lid in new.resources if lid in old and old[lid] != new.resources[lid]
+                } - set(new.driven_ids())
+                self._updated_at = now
+            self._active = new
         try:
             return self._create(new) if self.template is None else self._update(new)
         finally:
             self._sync_live()
 
     def destroy(self) -> StackOutcome:
+        with self._lock:
+            self._active = self.template or self._active
         self._set_status("DELETE_IN_PROGRESS")
         ops = self._delete_ops(list(self.records.values()), self.template)
         results = self._execute(ops, stop_on_failure=False)
@@ -173,6 +232,65 @@ class StackRunner:
         if not failures:
             self.template = None
         return StackOutcome("DELETE", self.status, failures)
+
+    # --- CloudFormation's API (called from the emulator's threads) -------------------------------------------------
+    def describe_stack(self) -> dict[str, Any] | None:
+        """DescribeStacks' member for this stack; None before its first operation (it does not exist)."""
+        with self._lock:
+            if self.status == "NONE" or self._created_at is None:
+                return None
+            description: dict[str, Any] = {
+                "StackId": self.env.stack_id,
+                "StackName": self.env.stack_name,
+                "CreationTime": timestamp(self._created_at),
+                "StackStatus": self.status,
+            }
+            if self._updated_at is not None:
+                description["LastUpdatedTime"] = timestamp(self._updated_at)
+            return description
+
+    def resource_summaries(self) -> list[dict[str, Any]]:
+        """ListStackResources' members, template order: driven resources as their latest event left them (a wait
+        condition waiting is CREATE_IN_PROGRESS; one not started yet is not listed), the others as created with the
+        stack (CREATE_COMPLETE, UPDATE_COMPLETE when the last update changed them, DELETE_COMPLETE once the stack
+        was deleted or rolled back) with their local Ref value as physical id."""
+        with self._lock:
+            template, statuses = self._active, dict(self._statuses)
+            live, changed, stack_status = dict(self._live), set(self._changed_others), self.status
+            stamp = self._updated_at or self._created_at or 0.0
+        if template is None:
+            return []
+        resolver = Resolver(template.template, self.env, live)
+        summaries = []
+        order = list(template.resources) + [lid for lid in statuses if lid not in template.resources]
+        for lid in order:
+            if lid in statuses:
+                entry = statuses[lid]
+                summaries.append(
+                    _summary(lid, entry.resource_type, entry.physical_id, entry.status, entry.at, entry.reason)
+                )
+            elif lid in template.resources and lid not in template.driven_ids():
+                if stack_status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+                    status = "DELETE_COMPLETE"
+                else:
+                    status = "UPDATE_COMPLETE" if lid in changed else "CREATE_COMPLETE"
+                summaries.append(
+                    _summary(lid, template.resource_type(lid), _local_physical_id(resolver, lid), status, stamp)
+                )
+        return summaries
+
+    def signal(self, logical_id: str, unique_id: str, status: str) -> None:
+        """SignalResource: count a signal for a waiting condition, or refuse with CloudFormation's ValidationError."""
+        with self._lock:
+            if not self.status.endswith("_IN_PROGRESS"):
+                raise validation_error(f"Stack {self.env.stack_id} is in {self.status} state and cannot be signaled")
+            wait = self._waits.get(logical_id)
+            live = self._statuses.get(logical_id)
+        if wait is None:
+            if live is None:
+                raise validation_error(f"Resource {logical_id} does not exist for stack {self.env.stack_name}")
+            raise validation_error(f"Resource {logical_id} is in {live.status} state and cannot be signaled")
+        wait.receive(unique_id, status)
 
     def outputs(self) -> dict[str, Any]:
         return self.template.outputs(self._resolver(self.template)) if self.template else {}
@@ -299,10 +417,11 @@ class StackRunner:
             logical_id=lid,
             request_type=request_type,
             resource_type=template.resource_type(lid),
-            function=self._function_name(template, lid),
+            function=self._function_name(template, lid) if template.is_custom(lid) else "",
             service_timeout=template.service_timeout(lid),
             prepare=prepare,
-            deps=template.custom_dependencies(lid),
+            deps=template.driven_dependencies(lid),
+            signal_count=template.signal_policy(lid)[0] if template.is_wait_condition(lid) else 0,
         )
 
     def _delete_op(self, record: ResourceRecord, deps: set[str]) -> _Op:
@@ -328,7 +447,7 @@ class StackRunner:
                 dependents = {
                     other
                     for other in ids
-                    if other in template.resources and record.logical_id in template.custom_dependencies(other)
+                    if other in template.resources and record.logical_id in template.driven_dependencies(other)
                 }
             ops.append(self._delete_op(record, dependents))
         return ops
@@ -366,21 +485,37 @@ class StackRunner:
                         failed = failed or started.status == "FAILED"
                         if started.status == "SUCCESS":
                             succeeded.add(op.logical_id)
+                            if op.request_type != "Delete":
+                                self._live[op.logical_id] = CustomState(started.physical_id, started.data)
                     else:
-                        request_id, props, physical_id = started
+                        request_id, props, physical_id, wait = started
                         wall = time.monotonic() + clock.to_wall(op.service_timeout) + WALL_GUARD_SECONDS
-                        running[request_id] = _InFlight(op, clock.now() + op.service_timeout, wall, props, physical_id)
+                        deadline = clock.now() + op.service_timeout
+                        running[request_id] = _InFlight(op, deadline, wall, props, physical_id, wait)
             if failed and stop_on_failure and running:
                 self._cancel(running, results, key)
             if not running:
                 break
             responses.wait(running, TICK_SECONDS)
             polls.deliver_due()
+            polls.deliver_events()
             self.observer.idle()
             for request_id, flight in list(running.items()):
                 op, props, physical = flight.op, flight.properties, flight.physical_id
-                answer = responses.first(request_id)
                 waiting = clock.now() <= flight.deadline and time.monotonic() <= flight.wall_deadline
+                if flight.wait is not None:
+                    result = self._watch(flight, waiting)
+                    if result is None:
+                        continue
+                    del running[request_id]
+                    results[key(op, physical)] = result
+                    failed = failed or result.status == "FAILED"
+                    if result.status == "SUCCESS":
+                        succeeded.add(op.logical_id)
+                        self._live[op.logical_id] = CustomState(result.physical_id, result.data)
+                    self._emit(op, result)
+                    continue
+                answer = responses.first(request_id)
                 if answer is None and waiting:
                     continue
                 del running[request_id]
@@ -413,6 +548,27 @@ class StackRunner:
             results[key(op)] = _Result(op, "NOT_STARTED", reason="not started: a dependency failed or was cancelled")
         return results
 
+    def _watch(self, flight: _InFlight, waiting: bool) -> _Result | None:
+        """A wait condition's result once signals settled it or its Timeout passed; None while it waits."""
+        wait, op = flight.wait, flight.op
+        assert wait is not None
+        for reason in wait.take_events():  # "Received SUCCESS signal with UniqueId ...", as CloudFormation shows
+            self._record_event(op, "CREATE_IN_PROGRESS", reason, wait.physical_id)
+        outcome = wait.outcome()
+        if outcome is None:
+            if waiting:
+                return None
+            # CloudFormation's words when a CreationPolicy times out (aws/aws-cli issue 7133, the Knowledge Center's
+            # "cloudformation-failed-signal"); a signal that raced the timeout wins.
+            wait.settle(
+                "CREATE_FAILED", f"Failed to receive {wait.count} resource signal(s) within the specified duration"
+            )
+            outcome = wait.outcome()
+        assert outcome is not None
+        status, reason = outcome
+        data = wait.data() if status == "SUCCESS" else {}
+        return _Result(op, status, wait.physical_id, data, reason, flight.properties, sent=True)
+
     def _cancel(
         self,
         running: dict[str, _InFlight],
@@ -427,7 +583,9 @@ class StackRunner:
         for request_id, flight in list(running.items()):
             del running[request_id]
             op, props, physical = flight.op, flight.properties, flight.physical_id
-            if op.request_type == "Create":
+            if flight.wait is not None:  # a condition has its physical id from the start
+                flight.wait.settle("CREATE_FAILED", "Resource creation cancelled")
+            elif op.request_type == "Create":
                 physical = self._made_up_physical_id(op, request_id)
             what = {"Create": "creation", "Update": "update", "Delete": "deletion"}[op.request_type]
             result = _Result(op, "FAILED", physical or "", {}, f"Resource {what} cancelled", props, sent=True)
@@ -440,8 +598,10 @@ class StackRunner:
         suffix = uuid.uuid5(uuid.NAMESPACE_OID, request_id).hex[:12].upper()
         return f"{self.env.stack_name}-{op.logical_id}-{suffix}"
 
-    def _start(self, op: _Op) -> tuple[str, dict[str, Any], str | None] | _Result:
-        """Send the op's event (request id, properties, physical id), or its immediate result (no event needed)."""
+    def _start(self, op: _Op) -> tuple[str, dict[str, Any], str | None, SignalWait | None] | _Result:
+        """Send the op's event (request id, properties, physical id, None), start a wait condition (a made-up
+        request id, properties, its physical id, the wait), or return the op's immediate result (nothing to send, or
+        a native resource the driver made at once)."""
         action = op.request_type.upper()
         try:
             prepared = op.prepare()
@@ -453,6 +613,10 @@ class StackRunner:
             previous = self.records[op.logical_id]
             return _Result(op, "SUCCESS", previous.physical_id, previous.data, "", previous.properties)
         properties, physical_id, old_properties = prepared
+        if op.resource_type == WAIT_CONDITION and op.request_type == "Create":
+            return self._start_wait(op, properties)
+        if not op.function:
+            return self._run_native(op, properties, physical_id, old_properties)
         assert self.session.responses and self.session.lambdas
         event = request_event(
             op.request_type,
@@ -467,7 +631,67 @@ class StackRunner:
         self.requests.append(event)
         self._record_event(op, f"{action}_IN_PROGRESS", "", physical_id or "")
         self.session.lambdas.invoke_async(op.function, event)
-        return event["RequestId"], dict(properties), physical_id
+        return event["RequestId"], dict(properties), physical_id, None
+
+    # --- native resources ---------------------------------------------------------------------------------------
+    def _start_wait(self, op: _Op, properties: dict[str, Any]) -> tuple[str, dict[str, Any], str, SignalWait]:
+        physical_id = condition_physical_id(self.env.stack_id, op.logical_id)
+        wait = SignalWait(op.logical_id, physical_id, op.signal_count, op.service_timeout)
+        with self._lock:  # signalable from the moment ListStackResources shows it CREATE_IN_PROGRESS
+            self._waits[op.logical_id] = wait
+            self._record_event(op, "CREATE_IN_PROGRESS", "", physical_id)
+        return f"wait-condition:{uuid.uuid4()}", dict(properties), physical_id, wait
+
+    def _run_native(
+        self, op: _Op, properties: dict[str, Any], physical_id: str | None, old: dict[str, Any] | None
+    ) -> _Result:
+        """A rule, a permission, or a condition's update/delete: done at once through moto (or nothing to do)."""
+        self._record_event(op, f"{op.request_type.upper()}_IN_PROGRESS", "", physical_id or "")
+        try:
+            made = self._native_call(op, properties, physical_id, old)
+            result = _Result(op, "SUCCESS", made.physical_id, dict(made.data), "", properties, sent=True)
+        except NativeFailure as exc:
+            result = _Result(op, "FAILED", physical_id or "", {}, str(exc), properties, sent=True)
+        self._emit(op, result)
+        return result
+
+    def _native_call(
+        self, op: _Op, properties: dict[str, Any], physical_id: str | None, old: dict[str, Any] | None
+    ) -> Made:
+        lid, kind, request = op.logical_id, op.resource_type, op.request_type
+        if kind == EVENTS_RULE:
+            rules = RuleDriver(self._client("events"), self.env.stack_name)
+            if request == "Create":
+                return rules.create(lid, properties)
+            assert physical_id is not None
+            if request == "Update":
+                return rules.update(lid, properties, physical_id, old or {})
+            rules.delete(physical_id, properties)
+            return Made(physical_id)
+        if kind == LAMBDA_PERMISSION:
+            permissions = PermissionDriver(self._client("lambda"), self.env.stack_name)
+            if request == "Delete":
+                assert physical_id is not None
+                permissions.delete(physical_id, properties)
+                return Made(physical_id)
+            return permissions.create(lid, properties)  # an Update replaces: the old one goes in the cleanup
+        if kind == WAIT_CONDITION:
+            assert physical_id is not None
+            if request == "Delete":
+                with self._lock:
+                    wait = self._waits.get(lid)
+                    if wait is not None and wait.physical_id == physical_id:
+                        del self._waits[lid]
+                        wait.settle("DELETE_COMPLETE")
+                return Made(physical_id)
+            record = self.records.get(lid)
+            return Made(physical_id, record.data if record else {})  # a condition is never updated
+        raise NativeFailure(f"the driver does not play {kind}")
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)
+        return self._clients[service]
 
     def _emit(self, op: _Op, result: _Result) -> None:
         action = op.request_type.upper()
@@ -476,7 +700,13 @@ class StackRunner:
 
     def _record_event(self, op: _Op, status: str, reason: str, physical_id: str) -> None:
         event = StackEvent(op.logical_id, op.resource_type, status, reason, physical_id)
-        self.events.append(event)
+        with self._lock:
+            self.events.append(event)
+            current = self.records.get(op.logical_id)
+            # The cleanup's Delete of a replaced resource is not the status of the resource the stack has now.
+            old_one = status.startswith("DELETE") and current is not None and current.physical_id != physical_id
+            if not old_one:
+                self._statuses[op.logical_id] = _LiveStatus(op.resource_type, status, physical_id, reason, self._now())
         self.observer.resource_status(event)
 
     # --- bookkeeping --------------------------------------------------------------------------------------------
@@ -531,8 +761,40 @@ class StackRunner:
                 self._registered[spec.name] = spec
 
     def _set_status(self, status: str) -> None:
-        self.status = status
+        with self._lock:
+            self.status = status
+            if status in ("UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"):
+                # Removed (or rolled-back new) resources are gone from the stack once the cleanup finished.
+                kept = (self.template.resources if self.template else {}).keys()
+                self._statuses = {lid: s for lid, s in self._statuses.items() if lid in kept}
+                self._active = self.template
         self.observer.stack_status(status)
+
+    def _now(self) -> float:
+        return self.session.clock.now() if self.session.clock else time.time()
+
+
+def _summary(
+    lid: str, resource_type: str, physical_id: str, status: str, at: float, reason: str = ""
+) -> dict[str, Any]:
+    summary = {
+        "LogicalResourceId": lid,
+        "PhysicalResourceId": physical_id,
+        "ResourceType": resource_type,
+        "LastUpdatedTimestamp": timestamp(at),
+        "ResourceStatus": status,
+    }
+    if reason:
+        summary["ResourceStatusReason"] = reason
+    return summary
+
+
+def _local_physical_id(resolver: Resolver, lid: str) -> str:
+    try:
+        value = resolver.resolve({"Ref": lid}, f"{lid}.Ref")
+    except IntrinsicError:
+        return lid
+    return value if isinstance(value, str) else lid
 
 
 def _model_arns(record: ResourceRecord) -> list[str]:

@@ -1,8 +1,11 @@
-"""The parts of a template the driver acts on: custom resources, their dependency order, their provider function.
+"""The parts of a template the driver acts on: driven resources, their dependency order, their provider function.
 
-Why a graph over *all* resources: a custom resource can depend on another one only through a resource the driver
+"Driven" resources are the ones the driver runs through stack operations (events, order, rollback): custom
+resources, and the native types of :mod:`.native` (wait conditions, EventBridge rules, Lambda permissions).
+
+Why a graph over *all* resources: a driven resource can depend on another one only through a resource the driver
 does not create (a policy that names a job's model, say). Ordering runs over the whole template and then keeps the
-custom resources, so such chains are honoured even though only custom resources get events.
+driven resources, so such chains are honoured even though only driven resources get events.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 
 from .assembly import StackArtifact
 from .errors import DriverError, IntrinsicError
-from .intrinsics import Resolver, StackEnv, function_name, is_custom_type, references
+from .intrinsics import Resolver, StackEnv, function_name, is_custom_type, is_driven_type, references
+from .native import WAIT_CONDITION, signal_policy
 
 #: CloudFormation's limit when a custom resource sets no ServiceTimeout.
 DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
@@ -48,10 +52,24 @@ class StackTemplate:
             for logical_id, resource in template.get("Resources", {}).items()
             if "Condition" not in resource or resolver.condition(resource["Condition"])
         }
+        # CloudFormation validates these before an operation starts; a bad one is a template error, not a failure.
+        self._signal_policies = {
+            lid: self._read_signal_policy(lid, resolver) for lid in self.driven_ids() if self.is_wait_condition(lid)
+        }
 
     # --- the graph ----------------------------------------------------------------------------------------------
     def custom_ids(self) -> list[str]:
         return [lid for lid, res in self.resources.items() if is_custom_type(res.get("Type", ""))]
+
+    def driven_ids(self) -> list[str]:
+        """Custom resources and the native resources the driver creates, in template order."""
+        return [lid for lid, res in self.resources.items() if is_driven_type(res.get("Type", ""))]
+
+    def is_custom(self, logical_id: str) -> bool:
+        return is_custom_type(self.resource_type(logical_id))
+
+    def is_wait_condition(self, logical_id: str) -> bool:
+        return self.resource_type(logical_id) == WAIT_CONDITION
 
     def resource_type(self, logical_id: str) -> str:
         return self.resources[logical_id]["Type"]
@@ -66,8 +84,8 @@ class StackTemplate:
         deps |= references(resource.get("Properties") or {})
         return {dep for dep in deps if dep in self.resources and dep != logical_id}
 
-    def custom_dependencies(self, logical_id: str) -> set[str]:
-        """Custom resources that must exist before ``logical_id`` (through any chain of resources)."""
+    def driven_dependencies(self, logical_id: str) -> set[str]:
+        """Driven resources that must exist before ``logical_id`` (through any chain of resources)."""
         found: set[str] = set()
         seen: set[str] = set()
         stack = list(self.direct_dependencies(logical_id))
@@ -76,28 +94,51 @@ class StackTemplate:
             if dep in seen:
                 continue
             seen.add(dep)
-            if is_custom_type(self.resource_type(dep)):
+            if is_driven_type(self.resource_type(dep)):
                 found.add(dep)
             stack.extend(self.direct_dependencies(dep))
         return found
 
+    #: The name the driver's first version used, when only custom resources were driven.
+    custom_dependencies = driven_dependencies
+
     def creation_order(self) -> list[str]:
-        """Custom resources, dependencies first; ties keep template order (what a reader expects to see)."""
-        customs = self.custom_ids()
-        deps = {lid: self.custom_dependencies(lid) for lid in customs}
+        """Driven resources, dependencies first; ties keep template order (what a reader expects to see)."""
+        customs = self.driven_ids()
+        deps = {lid: self.driven_dependencies(lid) for lid in customs}
         order: list[str] = []
         placed: set[str] = set()
         while len(order) < len(customs):
             ready = [lid for lid in customs if lid not in placed and deps[lid] <= placed]
             if not ready:
                 cycle = sorted(set(customs) - placed)
-                raise DriverError(f"circular dependency between custom resources: {', '.join(cycle)}")
+                raise DriverError(f"circular dependency between resources: {', '.join(cycle)}")
             order.extend(ready)
             placed.update(ready)
         return order
 
+    # --- wait conditions ----------------------------------------------------------------------------------------
+    def signal_policy(self, logical_id: str) -> tuple[int, int]:
+        """(Count, Timeout seconds) of a wait condition's CreationPolicy."""
+        return self._signal_policies[logical_id]
+
+    def _read_signal_policy(self, logical_id: str, resolver: Resolver) -> tuple[int, int]:
+        resource = self.resources[logical_id]
+        if "CreationPolicy" not in resource:
+            raise DriverError(
+                f"{logical_id}: the driver plays AWS::CloudFormation::WaitCondition with a CreationPolicy only "
+                f"(signalled through SignalResource); Handle/Timeout wait conditions are not supported"
+            )
+        try:
+            policy = resolver.resolve(resource["CreationPolicy"], f"{logical_id}.CreationPolicy")
+        except IntrinsicError as exc:
+            raise DriverError(f"{logical_id}: cannot resolve the CreationPolicy: {exc}") from exc
+        return signal_policy(logical_id, policy)
+
     # --- custom resource details --------------------------------------------------------------------------------
     def service_timeout(self, logical_id: str) -> int:
+        if self.is_wait_condition(logical_id):
+            return self.signal_policy(logical_id)[1]
         value = self.properties(logical_id).get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_SECONDS)
         try:
             return int(value)
