@@ -15,6 +15,7 @@ from constructs import Construct
 from .errors import AttributeUnavailableError
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
+from .long_wait import MAX_WAIT_TIMEOUT, LongWait, wait_timeout_problem
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .provider import BedrockCustomizationProvider
@@ -104,10 +105,14 @@ class CustomizationJob(Construct):
         vpc_config: run the job in a VPC (``VpcConfig``). Default: no VPC.
         role: service role Bedrock assumes: ``iam.IRole`` or role ARN, used as given. Default: a least-privilege
             role is created (:attr:`role`).
-        service_timeout: how long CloudFormation waits for the job (91 s to 1 hour). Default: 1 hour.
-        wait_mode: what the stack waits for (:class:`WaitMode`): SHORT (default) until the job has completed, within
-            ``service_timeout``; NONE until it has started (then only ``job_arn`` and ``job_name`` exist: reading
-            another attribute or ``model`` raises ``AttributeUnavailableError`` at synth).
+        service_timeout: how long CloudFormation waits for each request of the custom resource (91 s to 1 hour):
+            in SHORT mode the whole job, else its start, stop and reading. Default: 1 hour.
+        wait_mode: what the stack waits for (:class:`WaitMode`): LONG (default) until the job has ended, up to
+            ``wait_timeout``; SHORT until it has completed within ``service_timeout``; NONE until it has started
+            (then only ``job_arn`` and ``job_name`` exist: reading another attribute or ``model`` raises
+            ``AttributeUnavailableError`` at synth).
+        wait_timeout: LONG mode only: how long the stack waits for the job to end (1 minute to 12 hours). Default:
+            12 hours. A job still running then is stopped and the stack rolls back.
         removal_policy: DESTROY (default) deletes the custom model with the resource; RETAIN keeps it.
     """
 
@@ -134,7 +139,8 @@ class CustomizationJob(Construct):
         role: RoleInput | None = None,
         service_timeout: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
-        wait_mode: WaitMode = WaitMode.SHORT,
+        wait_mode: WaitMode = WaitMode.LONG,
+        wait_timeout: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
@@ -178,6 +184,10 @@ class CustomizationJob(Construct):
         if not isinstance(wait_mode, WaitMode):
             modes = ", ".join(f"WaitMode.{mode.name}" for mode in WaitMode)
             problems.add(f"wait_mode must be one of {modes} (got {wait_mode!r})")
+        if wait_timeout is not None and wait_mode is not WaitMode.LONG:
+            problems.add(f"wait_timeout applies to WaitMode.LONG only (got wait_mode {wait_mode!r})")
+        elif wait_timeout is not None and (problem := wait_timeout_problem(wait_timeout)) is not None:
+            problems.add(problem)
         problems.raise_if_any()
         #: How the stack waits for the job (see :class:`WaitMode`).
         self.wait_mode = wait_mode
@@ -210,6 +220,22 @@ class CustomizationJob(Construct):
             service_timeout=timeout,
             service_role=created_role,
         )
+        #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
+        self.long_wait: LongWait | None = None
+        if wait_mode is WaitMode.LONG:
+            defining = {
+                k: v
+                for k, v in properties.items()
+                if k not in contract.JOB_TAG_MEMBERS and k not in contract.PROVIDER_KEYS
+            }
+            self.long_wait = LongWait(
+                self,
+                "Wait",
+                watched=self._resource,
+                defining_properties=defining,
+                timeout=wait_timeout or MAX_WAIT_TIMEOUT,
+                reader_timeout=timeout,
+            )
         #: The customization type the job runs (as given or implied).
         self.customization_type = CustomizationType(inputs.kind)
 
@@ -285,15 +311,21 @@ class CustomizationJob(Construct):
                 self.node.path,
                 name,
                 "with wait_mode=WaitMode.NONE the stack completes when the job has started, before it has results; "
-                "only job_arn and job_name exist then. Use WaitMode.SHORT to wait for the job, or read the job "
+                "only job_arn and job_name exist then. Use WaitMode.LONG to wait for the job, or read the job "
                 "later (GetModelCustomizationJob).",
             )
-        return self._resource.get_att_string(attribute)
+        return self.completion.get_att_string(attribute)
 
     @property
     def resource(self) -> CustomResource:
-        """The underlying custom resource (for dependencies and overrides)."""
+        """The job's custom resource (for dependencies and overrides)."""
         return self._resource
+
+    @property
+    def completion(self) -> CustomResource:
+        """The resource that completes when the stack has stopped waiting for the job: the reader after the wait
+        (LONG), else the job's own resource. Depend on it to order something after training."""
+        return self.long_wait.result if self.long_wait is not None else self._resource
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` describe this job and the custom model it produced (and list their tags).

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -27,6 +29,8 @@ from .service_role import depend_on_policies, grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
+#: Construct id (under the provider) of what every long wait of the stack shares: the two rules that invoke it.
+LONG_WAIT_TRIGGERS_ID = "LongWaitTriggers"
 #: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
 FUNCTION_TIMEOUT = Duration.minutes(5)
 
@@ -125,28 +129,78 @@ class BedrockCustomizationProvider(Construct):
     def service_token(self) -> str:
         return self.function.function_arn
 
+    def long_wait_triggers(self) -> Construct:
+        """What invokes the provider while long waits wait, created once per stack on first use (docs/long-wait.md).
+
+        Two rules: Bedrock's job state-change events for ended jobs (seconds after the end, best effort), and a
+        one-minute poll, the fallback for lost events and the only way to see a custom model end; the poll rule has
+        a fixed name per stack (``bedrock-cr-wait-<stack GUID>``) and starts DISABLED: a long wait's Create enables
+        it, the provider disables it when nothing waits. Each rule has one Lambda permission: the function's resource
+        policy does not grow with the number of jobs. The provider may read and signal this stack only, and enable
+        or disable this poll rule only.
+        """
+        existing = self.node.try_find_child(LONG_WAIT_TRIGGERS_ID)
+        if existing is not None:
+            return existing  # type: ignore[return-value]
+        stack = Stack.of(self)
+        triggers = Construct(self, LONG_WAIT_TRIGGERS_ID)
+        target = targets.LambdaFunction(self.function)
+        events.Rule(
+            triggers,
+            "JobEvents",
+            description="Bedrock customization jobs that ended: the provider signals the stack's long waits",
+            event_pattern=events.EventPattern(
+                source=[contract.JOB_EVENT_SOURCE],
+                detail_type=[contract.JOB_EVENT_DETAIL_TYPE],
+                detail={"jobStatus": list(contract.TERMINAL_JOB_STATUSES)},
+            ),
+            targets=[target],
+        )
+        poll_rule_name = Fn.join("", [contract.WAIT_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id))])
+        events.Rule(
+            triggers,
+            "Poll",
+            rule_name=poll_rule_name,
+            description="Polls the stack's long waits while any waits (enabled and disabled by the provider)",
+            schedule=events.Schedule.rate(Duration.minutes(contract.POLL_INTERVAL_MINUTES)),
+            enabled=False,
+            targets=[target],
+        )
+        self.function.add_environment(contract.ENV_STACK_ID, stack.stack_id)
+        self._allow(
+            ["cloudformation:ListStackResources", "cloudformation:DescribeStacks", "cloudformation:SignalResource"],
+            [stack.stack_id],
+        )
+        # The rule's ARN from its name, not GetAtt: the function's policy cannot depend on a rule targeting it.
+        poll_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=poll_rule_name)
+        self._allow(["events:EnableRule", "events:DisableRule"], [poll_rule_arn])
+        return triggers
+
     def add_resource(
         self,
         scope: Construct,
         *,
         resource_type: str,
         properties: dict[str, Any],
-        removal_policy: RemovalPolicy,
+        removal_policy: RemovalPolicy | None,
         service_timeout: Duration,
         service_role: iam.Role | None,
+        id: str = "Resource",
     ) -> CustomResource:
-        """The custom resource ``scope`` declares (as its child ``Resource``), served by this provider.
+        """The custom resource ``scope`` declares (as its child ``id``), served by this provider.
 
         It waits for every permission it needs before CloudFormation sends Create: the provider's own (including its
         self-permissions) and, when the construct created one, the service role's policy, which Bedrock checks when
-        the job or import starts.
+        the job or import starts. ``removal_policy`` None: the resource owns nothing (a reader).
         """
+        if removal_policy is not None:
+            properties = {**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)}
         resource = CustomResource(
             scope,
-            "Resource",
+            id,
             service_token=self.service_token,
             resource_type=resource_type,
-            properties={**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)},
+            properties=properties,
             service_timeout=service_timeout,
         )
         resource.node.add_dependency(self.self_permissions)

@@ -115,9 +115,14 @@ def reconcile(
 def waiting_conditions(cloudformation: Any, stack_id: str, kinds: Mapping[str, ResourceKind]) -> list[Waiting]:
     """The stack's conditions still waiting, each with the current physical id of the resource it waits for."""
     resources: dict[str, Mapping[str, Any]] = {}
-    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
+    kwargs = {"StackName": stack_id}
+    while True:
+        page = cloudformation.list_stack_resources(**kwargs)
         for summary in page.get("StackResourceSummaries", []):
             resources[summary["LogicalResourceId"]] = summary
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
     found = []
     for logical_id, summary in resources.items():
         if summary.get("ResourceType") != WAIT_CONDITION_TYPE or summary.get("ResourceStatus") != "CREATE_IN_PROGRESS":

@@ -262,11 +262,11 @@ def test_models_work_where_aws_cdk_expects_an_aws_bedrock_imodel(make_stack, syn
     )
     # WHEN synthesized THEN the state machine may invoke exactly those two models
     template = synthesize(stack)
-    job_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
+    result_id, _ = q.one(template, contract.RESULT_RESOURCE_TYPE, "JobWaitResult")  # the finished job's reader
     model_id, _ = q.one(template, contract.MODEL_RESOURCE_TYPE, "Model")
     invokes = [s for s in q.policy_statements(template, "MachineRole") if "bedrock:InvokeModel" in q.actions_of(s)]
     resources = [r for s in invokes for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
-    assert {"Fn::GetAtt": [job_id, contract.ATTR_CUSTOM_MODEL_ARN]} in resources
+    assert {"Fn::GetAtt": [result_id, contract.ATTR_CUSTOM_MODEL_ARN]} in resources
     assert {"Fn::GetAtt": [model_id, contract.ATTR_MODEL_ARN]} in resources
 
 

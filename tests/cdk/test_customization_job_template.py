@@ -127,6 +127,7 @@ def test_properties_mirror_the_create_model_customization_job_request(template, 
         "ServiceToken",
         "ServiceTimeout",
         "RemovalPolicy",
+        "WaitMode",
         "jobName",
         "customModelName",
         "roleArn",
@@ -210,7 +211,7 @@ def test_kms_key_renders_its_arn(template, q):
 
 
 def test_a_job_model_is_the_base_model_of_another_job(template, q):
-    fine_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
+    fine_id, _ = q.one(template, contract.RESULT_RESOURCE_TYPE, "FineWaitResult")  # read once Fine has completed
     props = q.job_properties(template, "Given")
     assert props["baseModelIdentifier"] == {"Fn::GetAtt": [fine_id, contract.ATTR_CUSTOM_MODEL_ARN]}
     assert props["customizationType"] == "CONTINUED_PRE_TRAINING"
@@ -264,14 +265,17 @@ def test_removal_policy_is_a_property_not_a_deletion_policy(template, q):
 
 
 def test_attributes_are_getatts_with_contract_names(template, q):
+    # the job's own resource gives what exists once it started; the reader after the long wait gives the rest
     fine_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
+    result_id, _ = q.one(template, contract.RESULT_RESOURCE_TYPE, "FineWaitResult")
     outputs = template.to_json()["Outputs"]
-    seen = {
-        o["Value"]["Fn::GetAtt"][1]
-        for name, o in outputs.items()
-        if name.startswith("Fine") and o["Value"]["Fn::GetAtt"][0] == fine_id
-    }
-    assert seen == set(contract.JOB_ATTRIBUTES)
+    seen: dict[str, set[str]] = {fine_id: set(), result_id: set()}
+    for name, output in outputs.items():
+        if name.startswith("Fine"):
+            resource, attribute = output["Value"]["Fn::GetAtt"]
+            seen[resource].add(attribute)
+    assert seen[fine_id] == set(contract.JOB_STARTED_ATTRIBUTES)
+    assert seen[result_id] == set(contract.JOB_ATTRIBUTES) - set(contract.JOB_STARTED_ATTRIBUTES)
 
 
 # --- IAM: the created service role ---------------------------------------------------------------------------------
@@ -441,9 +445,10 @@ def test_grant_read_scopes_to_the_job_and_its_model(make_stack, synthesize, q):
     job.grant_read(reader)
     template = synthesize(stack)
     job_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
+    result_id, _ = q.one(template, contract.RESULT_RESOURCE_TYPE, "JobWaitResult")
     (statement,) = q.policy_statements(template, "ReaderDefaultPolicy")
     assert "bedrock:GetModelCustomizationJob" in q.actions_of(statement)
     assert statement["Resource"] == [
         {"Fn::GetAtt": [job_id, contract.ATTR_JOB_ARN]},
-        {"Fn::GetAtt": [job_id, contract.ATTR_CUSTOM_MODEL_ARN]},
+        {"Fn::GetAtt": [result_id, contract.ATTR_CUSTOM_MODEL_ARN]},
     ]

@@ -29,6 +29,7 @@ JOBS = f"{_ACCOUNT_SCOPE}:model-customization-job/*"
 MODELS = f"{_ACCOUNT_SCOPE}:custom-model/*"
 FOUNDATION_MODELS = "arn:${Partition}:bedrock:${Region}::foundation-model/*"
 INFERENCE_PROFILES = f"{_ACCOUNT_SCOPE}:inference-profile/*"
+WAIT_RULE = "arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-wait-${Select(2, Split(/, ${StackId}))}"
 #: IAM action -> the resources the provider role must allow it on (exactly).
 EXPECTED_RESOURCES = {
     # job*, custom-model* and the models the request names (base model, distillation teacher).
@@ -49,10 +50,17 @@ EXPECTED_RESOURCES = {
     "events:PutTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
     "events:RemoveTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
     "events:DeleteRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    # the long wait: enable/disable the stack's own poll rule (named after the stack's GUID), read and signal the stack
+    "events:EnableRule": {WAIT_RULE},
+    "events:DisableRule": {WAIT_RULE},
+    "cloudformation:ListStackResources": {"${StackId}"},
+    "cloudformation:DescribeStacks": {"${StackId}"},
+    "cloudformation:SignalResource": {"${StackId}"},
     "lambda:AddPermission": {"${BedrockCustomizationProviderFunction.Arn}"},
     "lambda:RemovePermission": {"${BedrockCustomizationProviderFunction.Arn}"},
 }
-_SERVICES = {"bedrock": "bedrock", "events": "events", "lambda": "lambda"}  # botocore service -> IAM prefix
+#: botocore service -> IAM prefix
+_SERVICES = {"bedrock": "bedrock", "events": "events", "lambda": "lambda", "cloudformation": "cloudformation"}
 
 
 def provider_operations() -> set[str]:
@@ -68,7 +76,7 @@ def provider_operations() -> set[str]:
             if not isinstance(node, ast.Attribute):
                 continue
             receiver = ast.unparse(node.value)
-            service = "events" if "events" in receiver else "lambda" if "lambda" in receiver else "bedrock"
+            service = next((name for name in ("events", "lambda", "cloudformation") if name in receiver), "bedrock")
             if node.attr in operations[service]:
                 found.add(f"{_SERVICES[service]}:{operations[service][node.attr]}")
     return found
@@ -83,6 +91,12 @@ def render(value: Any) -> str:
     if "Fn::GetAtt" in value:
         logical_id, attribute = value["Fn::GetAtt"]
         return "${" + re.sub(r"[0-9A-F]{8}$", "", logical_id) + "." + attribute + "}"
+    if "Fn::Select" in value:
+        index, items = value["Fn::Select"]
+        return f"${{Select({index}, {render(items)})}}"
+    if "Fn::Split" in value:
+        separator, text = value["Fn::Split"]
+        return f"Split({separator}, {render(text)})"
     separator, parts = value["Fn::Join"]
     return separator.join(render(part) for part in parts)
 

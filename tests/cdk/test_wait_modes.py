@@ -28,11 +28,14 @@ def job(stack: cdk.Stack, id: str = "Job", **extra) -> CustomizationJob:
     )
 
 
-def test_the_default_short_mode_leaves_the_template_as_before(make_stack, synthesize, q):
-    # GIVEN a job with no wait_mode WHEN synthesized THEN no WaitMode property (stacks deployed earlier see no change)
+def test_the_short_mode_leaves_the_template_as_before(make_stack, synthesize, q):
+    # GIVEN a job in the SHORT mode WHEN synthesized THEN no WaitMode property (stacks deployed earlier see no change)
     stack = make_stack()
-    job(stack)
-    assert contract.WAIT_MODE not in q.job_properties(synthesize(stack), "Job")
+    job(stack, wait_mode=WaitMode.SHORT)
+    template = synthesize(stack)
+    assert contract.WAIT_MODE not in q.job_properties(template, "Job")
+    assert not q.resources(template, "AWS::CloudFormation::WaitCondition")
+    assert not q.resources(template, "AWS::Events::Rule")
 
 
 def test_no_wait_mode_renders_the_provider_key(make_stack, synthesize, q):
@@ -101,6 +104,7 @@ def test_no_wait_grant_read_covers_the_job_only(make_stack, synthesize, q):
 def test_an_unknown_wait_mode_is_refused_with_the_construct_path(make_stack):
     stack = make_stack()
     with pytest.raises(
-        InvalidPropsError, match=r"(?s)TestStack/Job.*wait_mode must be one of WaitMode.SHORT, WaitMode.NONE"
+        InvalidPropsError,
+        match=r"(?s)TestStack/Job.*wait_mode must be one of WaitMode.LONG, WaitMode.SHORT, WaitMode.NONE",
     ):
         job(stack, wait_mode="forever")
