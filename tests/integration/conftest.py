@@ -245,3 +245,60 @@ def slow_until_failure(cloud) -> Any:
         return _SpeedUpOnFailure(cloud.emulator.controls)
 
     return slow
+
+
+# --- the long wait's CloudFormation parts: a probe provider that also reconciles, as docs/long-wait.md designs -----
+RECONCILER_HANDLER = (
+    PROBE_HANDLER
+    + '''
+
+import boto3
+
+_probe_main = main
+
+
+def reconcile(event):
+    """A non-CloudFormation event: read the stack, signal each waiting condition <X>Wait... with <X>'s physical id."""
+    print("RECONCILE " + json.dumps(event, sort_keys=True), flush=True)
+    mode = os.environ.get("SIGNAL_STATUS", "SUCCESS")
+    cfn = boto3.client("cloudformation")
+    stack = os.environ["STACK_ID"]
+    resources = []
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+        resources += page["StackResourceSummaries"]
+    status = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources}
+    for resource in resources:
+        waiting = resource["ResourceStatus"] == "CREATE_IN_PROGRESS"
+        if resource["ResourceType"] != "AWS::CloudFormation::WaitCondition" or not waiting or mode == "NONE":
+            continue
+        owner = resource["LogicalResourceId"].rsplit("Wait", 1)[0]
+        try:
+            cfn.signal_resource(
+                StackName=stack, LogicalResourceId=resource["LogicalResourceId"], UniqueId=physical[owner], Status=mode
+            )
+            print(f"SIGNALLED {resource['LogicalResourceId']} {physical[owner]} {mode} while {status}", flush=True)
+        except cfn.exceptions.ClientError as exc:
+            print(f"REFUSED {resource['LogicalResourceId']}: {exc}", flush=True)
+
+
+def main(event, context):
+    if "RequestType" in event and "ResponseURL" in event:
+        return _probe_main(event, context)
+    return reconcile(event)
+'''
+)
+
+
+def write_reconciler_asset(asset_dir: Path) -> Path:
+    """The probe asset whose handler also answers EventBridge events by signalling the stack's wait conditions
+    (``SIGNAL_STATUS`` in the function's environment: SUCCESS, FAILURE or NONE)."""
+    write_probe_asset(asset_dir)
+    (asset_dir / "bedrock_customization_provider" / "handler.py").write_text(RECONCILER_HANDLER)
+    return asset_dir
+
+
+def stack_guid_name(prefix: str) -> dict[str, Any]:
+    """``<prefix><stack GUID>`` as the constructs write it: Fn::Join of Fn::Select 2 of Fn::Split / AWS::StackId."""
+    guid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    return {"Fn::Join": ["", [prefix, guid]]}
