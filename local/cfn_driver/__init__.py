@@ -15,7 +15,9 @@ Modules, one job each:
 - :mod:`.responses`     the HTTPS endpoint that receives custom-resource responses
 - :mod:`.runtime`       warm Lambda-like worker processes running the handler from the asset (``_bootstrap``)
 - :mod:`.cfn_events`    CloudFormation's request events (stringified properties)
-- :mod:`.polls`         crhelper's scheduled polls read back from EventBridge and delivered on the clock
+- :mod:`.polls`         EventBridge: scheduled and event-pattern rules read back from moto, delivered on the clock
+- :mod:`.native`        the native resources the driver plays: wait conditions, EventBridge rules, Lambda permissions
+- :mod:`.cloudformation_api`  ListStackResources / DescribeStacks / SignalResource for the driver's own stacks
 - :mod:`.stack`         deploy / update / destroy with rollback and cleanup phases
 - :mod:`.leftovers`     the end-of-run check: no rules, permissions, running jobs or unowned models
 - :mod:`.emulator`      starting and steering the local Bedrock emulator

@@ -3,6 +3,10 @@
 Why a separate check rather than trusting the stack status: a provider can answer SUCCESS and still leave a polling
 rule (crhelper cleans up in the last poll), a Lambda permission, a job still training or a custom model nobody owns
 (a Delete that forgot it, a duplicate Create). Those cost money in an account; here they fail the run.
+
+Rules and permissions that a stack of the session declares in its template (``AWS::Events::Rule``,
+``AWS::Lambda::Permission``, which the driver creates) are the stack's own while it exists, so they are not
+leftovers then; once the stack is deleted they are, like anything else.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable
 from botocore.exceptions import ClientError
 
 from .errors import LeftoversError
+from .native import EVENTS_RULE, LAMBDA_PERMISSION
 from .session import LocalSession
 
 RUNNING_JOB_STATES = ("InProgress", "Stopping")
@@ -24,8 +29,12 @@ def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) ->
     """Everything left behind, as readable lines (empty when clean)."""
     assert session.polls and session.lambdas and session.emulator and session.responses
     problems: list[str] = []
+    owned = _stack_owned(session)
     for rule in session.polls.rules():
-        problems.append(f"EventBridge rule {rule['Name']} ({rule.get('ScheduleExpression')}) still exists")
+        if (EVENTS_RULE, rule["Name"]) in owned:
+            continue
+        kind = rule.get("ScheduleExpression") or ("event pattern" if rule.get("EventPattern") else None)
+        problems.append(f"EventBridge rule {rule['Name']} ({kind}) still exists")
     lam = session.client("lambda")
     for name in session.lambdas.function_names():
         try:
@@ -35,6 +44,8 @@ def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) ->
                 raise
             statements = []
         for statement in statements:
+            if (LAMBDA_PERMISSION, statement.get("Sid")) in owned:
+                continue
             problems.append(f"Lambda permission {statement.get('Sid')} on {name} still exists")
         if _URL_MARKER in session.lambdas.logs(name):
             problems.append(f"{name} logged a presigned response URL (its log must never contain one)")
@@ -49,6 +60,16 @@ def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) ->
     problems += [f"EventBridge delivery: {p}" for p in session.polls.problems]
     problems += [f"response endpoint: {p}" for p in session.responses.rejected()]
     return problems
+
+
+def _stack_owned(session: LocalSession) -> set[tuple[str, str]]:
+    """(type, physical id) of the rules and permissions the session's existing stacks hold as resources."""
+    owned = set()
+    for runner in session.stacks.runners():
+        for record in list(runner.records.values()):
+            if record.resource_type in (EVENTS_RULE, LAMBDA_PERMISSION):
+                owned.add((record.resource_type, record.physical_id))
+    return owned
 
 
 def check_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) -> None:
