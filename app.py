@@ -13,9 +13,10 @@ Optional context:
                          job starts.
     -c modelPackageArn=arn:aws:sagemaker:...:model-package/...   also register a custom model from a SageMaker AI
                                                                  model package (e.g. a Nova model trained there)
-    -c waitMode=None     complete the stack once the first job has started instead of waiting for it (for pipelines
-                         with their own time limit): then only its ARN and name are output, and the follow-up job,
-                         which needs the first job's model, is left out
+    -c waitMode=MODE     how the stack waits for the jobs (``WaitMode``): Long (default) until each job has ended, up
+                         to 12 hours; Short within the custom resource's hour; None completes the stack once the
+                         first job has started (for pipelines with their own time limit): then only its ARN and name
+                         are output, and the follow-up job, which needs the first job's model, is left out
     -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
                          3 also changes a hyperparameter (the job is replaced by a new one)
 """
@@ -42,7 +43,7 @@ class CustomizationExampleStack(cdk.Stack):
         data_bucket_name: str | None = None,
         model_package_arn: str | None = None,
         revision: int = 1,
-        wait_mode: WaitMode = WaitMode.SHORT,
+        wait_mode: WaitMode = WaitMode.LONG,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -83,6 +84,7 @@ class CustomizationExampleStack(cdk.Stack):
                 training_data=S3Location(data, "train/more-data.jsonl"),
                 output_data=S3Location(data, "output/fine-tune-again/"),
                 hyper_parameters={"epochCount": 1},
+                wait_mode=wait_mode,
             )
             outputs |= {
                 "CustomModelArn": job.custom_model_arn,
@@ -115,7 +117,7 @@ def build(app: cdk.App) -> CustomizationExampleStack:
         data_bucket_name=app.node.try_get_context("dataBucket"),
         model_package_arn=app.node.try_get_context("modelPackageArn"),
         revision=int(app.node.try_get_context("demoRevision") or 1),
-        wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.SHORT),
+        wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.LONG),
     )
 
 

@@ -11,7 +11,11 @@ the resource answers once the job has started; then (docs/long-wait.md)::
                                                of the job then stops it or deletes its model)
 
 The condition's logical id carries a digest of the properties that replace the job, so a replacement waits on a fresh
-condition (one can be signalled only once) and a tag-only update waits for nothing. Its name is how the provider finds
+condition (one can be signalled only once) and a tag-only update waits for nothing. A property that refers to another
+long-waited resource of the stack (iterative customization: the base model is the first job's model) counts as that
+resource's condition id, so replacing the first job gives the follow-up a fresh condition too. A change that only a
+deployment reveals (a referenced role or bucket replaced) keeps the condition: the reader then waits for the new job
+within its own ``service_timeout``. Its name is how the provider finds
 the job it waits for (ListStackResources gives no properties): the job's logical id must not be overridden after it.
 No WaitConditionHandle: its Ref is a presigned URL, a credential; the condition is signalled through
 ``cloudformation:SignalResource`` on this stack only.
@@ -86,7 +90,8 @@ class LongWait(Construct):
         watched_cfn = watched.node.default_child
         assert isinstance(watched_cfn, CfnResource)
         watched_id = stack.get_logical_id(watched_cfn)
-        digest = naming.properties_digest(stack.resolve(dict(defining_properties)))
+        resolved = stack.resolve(dict(defining_properties))
+        digest = naming.properties_digest(_with_upstream_waits(resolved, provider.long_waits))
         #: The condition the provider signals (``<watched logical id>Wait<digest>``).
         self.condition = cloudformation.CfnWaitCondition(self, "Condition")
         self.condition.cfn_options.creation_policy = CfnCreationPolicy(
@@ -105,7 +110,26 @@ class LongWait(Construct):
             service_role=None,
         )
         self.result.node.add_dependency(self.condition)
+        # what a later wait's properties may refer to: this job's resource and its reader stand for this condition
+        condition_id = contract.wait_condition_id(watched_id, digest)
+        provider.long_waits[watched_id] = condition_id
+        provider.long_waits[stack.get_logical_id(self.result.node.default_child)] = condition_id
         self.node.add_validation(_SameLogicalId(stack, watched_cfn, watched_id))
+
+
+def _with_upstream_waits(value: Any, long_waits: Mapping[str, str]) -> Any:
+    """``value`` (resolved properties) with each Ref/GetAtt of a long-waited resource replaced by its condition id."""
+    if isinstance(value, list):
+        return [_with_upstream_waits(item, long_waits) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in long_waits:
+        return {"Ref": long_waits[value["Ref"]]}
+    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], list):
+        target, *rest = value["Fn::GetAtt"]
+        if target in long_waits:
+            return {"Fn::GetAtt": [long_waits[target], *rest]}
+    return {key: _with_upstream_waits(item, long_waits) for key, item in value.items()}
 
 
 @jsii.implements(IValidation)

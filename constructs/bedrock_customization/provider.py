@@ -48,6 +48,8 @@ class BedrockCustomizationProvider(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         self._passed_roles: set[str] = set()
+        #: Logical id of a long-waited resource (or its reader) -> its wait condition's logical id (see long_wait.py).
+        self.long_waits: dict[str, str] = {}
         self._keys: set[str] = set()
 
         self.log_group = logs.LogGroup(

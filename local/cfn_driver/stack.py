@@ -51,6 +51,8 @@ TICK_SECONDS = 0.05
 WALL_GUARD_SECONDS = 300.0
 JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 MODEL_TYPE = "Custom::BedrockCustomModel"
+#: The reader after a job's long wait: its answer carries the finished job's model (the job's own resource does not).
+RESULT_TYPE = "Custom::BedrockCustomizationResult"
 
 
 @dataclass
@@ -177,6 +179,8 @@ class StackRunner:
         self.template: StackTemplate | None = None
         self.records: dict[str, ResourceRecord] = {}
         self.retained_models: set[str] = set()
+        #: Job ARN -> its custom model, learned from the long wait's readers (what a retained job's model is).
+        self._job_models: dict[str, str] = {}
         self.events: list[StackEvent] = []
         self.requests: list[dict[str, Any]] = []
         #: Request ids CloudFormation stopped listening to (a sibling failed); late responses to them are ignored.
@@ -299,7 +303,7 @@ class StackRunner:
         """Custom models the stack's current resources own (a job's output model, a model resource's ARN)."""
         owned = set()
         for record in self.records.values():
-            for arn in _model_arns(record):
+            for arn in self._model_arns(record):
                 owned.add(arn)
         return owned
 
@@ -711,6 +715,8 @@ class StackRunner:
 
     # --- bookkeeping --------------------------------------------------------------------------------------------
     def _record(self, result: _Result) -> ResourceRecord:
+        if result.op.resource_type == RESULT_TYPE and result.data.get("CustomModelArn"):
+            self._job_models[str(result.data.get("JobArn"))] = str(result.data["CustomModelArn"])
         return ResourceRecord(
             logical_id=result.op.logical_id,
             resource_type=result.op.resource_type,
@@ -720,6 +726,16 @@ class StackRunner:
             function=result.op.function,
         )
 
+    def _model_arns(self, record: ResourceRecord) -> list[str]:
+        """The custom models a record owns: a job's output model (from its answer, or its long wait's reader), a
+        model resource's ARN."""
+        if record.resource_type == JOB_TYPE:
+            arn = record.data.get("CustomModelArn") or self._job_models.get(record.physical_id)
+            return [arn] if arn else []
+        if record.resource_type == MODEL_TYPE and record.physical_id.startswith("arn:"):
+            return [record.physical_id]
+        return []
+
     def _apply_deletes(self, results: dict[str, _Result], forget: bool = True) -> list[tuple[str, str]]:
         failures = []
         for result in results.values():
@@ -728,7 +744,7 @@ class StackRunner:
                 continue
             record = result.op.record or self._record(result)
             if record.properties.get("RemovalPolicy") == "Retain":
-                self.retained_models.update(_model_arns(record))
+                self.retained_models.update(self._model_arns(record))
             if forget and self.records.get(record.logical_id, record).physical_id == record.physical_id:
                 self.records.pop(record.logical_id, None)
         return failures
@@ -795,12 +811,3 @@ def _local_physical_id(resolver: Resolver, lid: str) -> str:
     except IntrinsicError:
         return lid
     return value if isinstance(value, str) else lid
-
-
-def _model_arns(record: ResourceRecord) -> list[str]:
-    if record.resource_type == JOB_TYPE:
-        arn = record.data.get("CustomModelArn")
-        return [arn] if arn else []
-    if record.resource_type == MODEL_TYPE and record.physical_id.startswith("arn:"):
-        return [record.physical_id]
-    return []

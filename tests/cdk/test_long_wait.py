@@ -105,6 +105,26 @@ def test_a_replacing_change_gets_a_fresh_condition_and_a_tag_change_keeps_it():
     assert _condition_id(job_tags={"team": "ml"}, removal_policy=cdk.RemovalPolicy.RETAIN) == base
 
 
+def test_a_follow_up_on_a_replaced_jobs_model_gets_a_fresh_condition_too():
+    def conditions(epochs: int) -> dict[str, str]:
+        stack = cdk.Stack(cdk.App(), "TestStack")
+        first = job(stack, "First", hyper_parameters={"epochCount": epochs})
+        CustomizationJob(
+            stack,
+            "FollowUp",
+            base_model=first.model,
+            training_data="s3://my-training-data/more.jsonl",
+            output_data="s3://my-training-data/again/",
+        )
+        found = cdk.assertions.Template.from_stack(stack).find_resources(CONDITION)
+        return {contract.watched_logical_id(lid)[:-8]: lid for lid in found}
+
+    before, after = conditions(2), conditions(3)
+    # the follow-up's properties are unchanged tokens, but its job is replaced with the first one's model
+    assert before["First"] != after["First"]
+    assert before["FollowUp"] != after["FollowUp"]
+
+
 def test_the_stack_shares_two_rules_with_one_permission_each_however_many_jobs(make_stack, synthesize, q):
     stack = make_stack()
     for index in range(3):

@@ -40,9 +40,14 @@ def _model_id(template):
 
 
 def _only_the_model(template):
-    """The template without its jobs (and the outputs that name them): the model alone."""
+    """The template without its jobs, their waits (and the outputs that name them): the model alone."""
     kept = copy.deepcopy(template)
-    jobs = [lid for lid, r in kept["Resources"].items() if r["Type"].startswith("Custom::") and r["Type"] != MODEL]
+    jobs = [
+        lid
+        for lid, r in kept["Resources"].items()
+        if (r["Type"].startswith("Custom::") and r["Type"] != MODEL)
+        or r["Type"] == "AWS::CloudFormation::WaitCondition"
+    ]  # the jobs, their long waits' conditions and readers
     for lid in jobs:
         del kept["Resources"][lid]
     kept["Outputs"] = {k: v for k, v in kept.get("Outputs", {}).items() if not any(j in str(v) for j in jobs)}

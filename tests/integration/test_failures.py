@@ -1,5 +1,9 @@
 """What goes wrong in real deployments, through the driver and the emulator: failed jobs, cancellation, duplicate
-delivery, crashes, throttling and IAM propagation. Each asserts one job per request and nothing orphaned."""
+delivery, crashes, throttling and IAM propagation. Each asserts one job per request and nothing orphaned.
+
+These run the example app in the short wait mode, where every one of them meets the custom-resource protocol itself
+(the job's resource waits for the job); the long wait's own failure paths (timeout, failed job, cancelled wait, lost
+events) are in test_long_wait.py."""
 
 from __future__ import annotations
 
@@ -12,6 +16,11 @@ from cfn_driver.leftovers import find_leftovers
 pytestmark = pytest.mark.integration
 
 FAILURE = "Validation failed: the training data is not valid JSON Lines (line 3)."
+
+
+@pytest.fixture
+def runner(short_runner):
+    return short_runner
 
 
 def _state(session):
