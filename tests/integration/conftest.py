@@ -302,3 +302,20 @@ def stack_guid_name(prefix: str) -> dict[str, Any]:
     """``<prefix><stack GUID>`` as the constructs write it: Fn::Join of Fn::Select 2 of Fn::Split / AWS::StackId."""
     guid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
     return {"Fn::Join": ["", [prefix, guid]]}
+
+
+# --- the short wait mode: the example app with -c waitMode=Short ---------------------------------------------------
+@pytest.fixture(scope="session")
+def short_assembly(tmp_path_factory: pytest.TempPathFactory):
+    """The example app in the short wait mode (each job waited for inside its custom resource's hour), synthesized
+    once per session: the custom-resource protocol's own failure paths (ServiceTimeout, no answer, crashes)."""
+    from cfn_driver.synth import synthesize
+
+    return synthesize(tmp_path_factory.mktemp("example-short") / "cdk.out", {"waitMode": "Short"})
+
+
+@pytest.fixture
+def short_runner(cloud, short_assembly):
+    from cfn_driver.stack import StackRunner
+
+    return StackRunner(cloud, short_assembly.stack())
