@@ -13,6 +13,8 @@ from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
+from .errors import AttributeUnavailableError
+from .long_wait import MAX_WAIT_TIMEOUT, LongWait, check_wait
 from .models import CustomModelReference
 from .options import prune
 from .provider import BedrockCustomizationProvider
@@ -27,6 +29,7 @@ from .s3_location import S3Input, resolve_s3
 from .service_role import create_service_role, grant_key_use, grant_s3_read
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
+from .wait_mode import WaitMode
 
 OPERATION = "CreateCustomModel"
 _ARGUMENTS = {
@@ -82,7 +85,13 @@ class CustomModel(Construct):
         role: service role Bedrock assumes to read ``s3_artifacts``: ``iam.IRole`` or role ARN, used as given.
             Default: created with least privilege when ``s3_artifacts`` is the source; none for a model package.
         model_tags: at most 49 (Bedrock allows 50 per resource; the provider adds one); changed in place.
-        service_timeout: how long CloudFormation waits for the model (91 s to 1 hour). Default: 1 hour.
+        service_timeout: how long CloudFormation waits for each request of the resource (91 s to 1 hour): the whole
+            import in SHORT mode. Default: 1 hour.
+        wait_mode: what the stack waits for (:class:`WaitMode`): SHORT (default) until the model is Active, within
+            ``service_timeout``; LONG up to ``wait_timeout`` (CreateCustomModel emits no events: a one-minute poll
+            sees the end); NONE until the import has started (``model_arn`` and ``model_name`` exist then, but not
+            ``status`` or ``customization_type``, refused at synth).
+        wait_timeout: LONG mode only: how long the stack waits (1 minute to 12 hours). Default: 12 hours.
         removal_policy: DESTROY (default) deletes the model with the resource; RETAIN keeps it.
     """
 
@@ -99,6 +108,8 @@ class CustomModel(Construct):
         model_tags: Mapping[str, str] | None = None,
         service_timeout: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        wait_mode: WaitMode = WaitMode.SHORT,
+        wait_timeout: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
         problems = ProblemCollector("CustomModel", self.node.path)
@@ -142,7 +153,10 @@ class CustomModel(Construct):
         tag_validation = TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)})
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
+        check_wait(problems, wait_mode, wait_timeout)
         problems.raise_if_any()
+        #: How the stack waits for the model (see :class:`WaitMode`).
+        self.wait_mode = wait_mode
 
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
         created_role: iam.Role | None = None
@@ -169,6 +183,8 @@ class CustomModel(Construct):
         self.node.add_validation(tag_validation)
         properties = request(final_role_arn, for_validation=False)
         properties["modelTags"] = lazy_tags(self._tags, model_tags)
+        if wait_mode is not WaitMode.SHORT:
+            properties[contract.WAIT_MODE] = wait_mode.value
         self._resource = provider.add_resource(
             self,
             resource_type=contract.MODEL_RESOURCE_TYPE,
@@ -177,6 +193,22 @@ class CustomModel(Construct):
             service_timeout=timeout,
             service_role=created_role,
         )
+        #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
+        self.long_wait: LongWait | None = None
+        if wait_mode is WaitMode.LONG:
+            defining = {
+                k: v
+                for k, v in properties.items()
+                if k not in contract.MODEL_TAG_MEMBERS and k not in contract.PROVIDER_KEYS
+            }
+            self.long_wait = LongWait(
+                self,
+                "Wait",
+                watched=self._resource,
+                defining_properties=defining,
+                timeout=wait_timeout or MAX_WAIT_TIMEOUT,
+                reader_timeout=timeout,
+            )
 
     @property
     def tags(self) -> TagManager:
@@ -190,23 +222,42 @@ class CustomModel(Construct):
 
     @property
     def model_arn(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_MODEL_ARN)
+        """The model's ARN; in LONG mode read after the wait, so whatever uses it comes after the model is Active."""
+        return self._attribute("model_arn", contract.ATTR_MODEL_ARN)
 
     @property
     def model_name(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_MODEL_NAME)
+        return self._attribute("model_name", contract.ATTR_MODEL_NAME)
 
     @property
     def status(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_STATUS)
+        return self._attribute("status", contract.ATTR_STATUS)
 
     @property
     def customization_type(self) -> str:
-        return self._resource.get_att_string(contract.ATTR_CUSTOMIZATION_TYPE)
+        return self._attribute("customization_type", contract.ATTR_CUSTOMIZATION_TYPE)
+
+    def _attribute(self, name: str, attribute: str) -> str:
+        if self.wait_mode is WaitMode.NONE and attribute not in (contract.ATTR_MODEL_ARN, contract.ATTR_MODEL_NAME):
+            raise AttributeUnavailableError(
+                "CustomModel",
+                self.node.path,
+                name,
+                "with wait_mode=WaitMode.NONE the stack completes when the import has started; only model_arn and "
+                "model_name exist then. Use WaitMode.SHORT or WaitMode.LONG to wait for the model.",
+            )
+        return self.completion.get_att_string(attribute)
 
     @property
     def resource(self) -> CustomResource:
+        """The model's custom resource (for dependencies and overrides)."""
         return self._resource
+
+    @property
+    def completion(self) -> CustomResource:
+        """The resource that completes when the stack has stopped waiting for the model: the reader after the wait
+        (LONG), else the model's own resource."""
+        return self.long_wait.result if self.long_wait is not None else self._resource
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` describe this model (and list its tags)."""

@@ -15,7 +15,7 @@ from constructs import Construct
 from .errors import AttributeUnavailableError
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
-from .long_wait import MAX_WAIT_TIMEOUT, LongWait, wait_timeout_problem
+from .long_wait import MAX_WAIT_TIMEOUT, LongWait, check_wait
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .provider import BedrockCustomizationProvider
@@ -181,13 +181,7 @@ class CustomizationJob(Construct):
         )
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
-        if not isinstance(wait_mode, WaitMode):
-            modes = ", ".join(f"WaitMode.{mode.name}" for mode in WaitMode)
-            problems.add(f"wait_mode must be one of {modes} (got {wait_mode!r})")
-        if wait_timeout is not None and wait_mode is not WaitMode.LONG:
-            problems.add(f"wait_timeout applies to WaitMode.LONG only (got wait_mode {wait_mode!r})")
-        elif wait_timeout is not None and (problem := wait_timeout_problem(wait_timeout)) is not None:
-            problems.add(problem)
+        check_wait(problems, wait_mode, wait_timeout)
         problems.raise_if_any()
         #: How the stack waits for the job (see :class:`WaitMode`).
         self.wait_mode = wait_mode

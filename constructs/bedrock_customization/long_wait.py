@@ -56,6 +56,19 @@ def wait_timeout_problem(timeout: Duration) -> str | None:
     return None
 
 
+def check_wait(problems: Any, wait_mode: Any, wait_timeout: Duration | None) -> None:
+    """The ``wait_mode`` / ``wait_timeout`` arguments both resources take (``problems``: a ProblemCollector)."""
+    from .wait_mode import WaitMode
+
+    if not isinstance(wait_mode, WaitMode):
+        modes = ", ".join(f"WaitMode.{mode.name}" for mode in WaitMode)
+        problems.add(f"wait_mode must be one of {modes} (got {wait_mode!r})")
+    if wait_timeout is not None and wait_mode is not WaitMode.LONG:
+        problems.add(f"wait_timeout applies to WaitMode.LONG only (got wait_mode {wait_mode!r})")
+    elif wait_timeout is not None and (problem := wait_timeout_problem(wait_timeout)) is not None:
+        problems.add(problem)
+
+
 def iso_duration(timeout: Duration) -> str:
     """``Duration`` as the ISO 8601 form a CreationPolicy takes (``PT12H``, ``PT1H30M``, ``PT90S``)."""
     seconds = int(timeout.to_seconds())

@@ -187,3 +187,39 @@ def test_overriding_the_jobs_logical_id_after_the_wait_is_refused_at_synth(make_
     trained.resource.node.default_child.override_logical_id("RenamedJob")
     with pytest.raises(Exception, match=r"logical id was overridden \(Job[0-9A-F]{8} -> RenamedJob\)"):
         cdk.assertions.Template.from_stack(stack)
+
+
+# --- custom models ---------------------------------------------------------------------------------------------------
+PACKAGE = "arn:aws:sagemaker:us-east-1:111122223333:model-package/nova-micro-sft/1"
+
+
+def test_a_custom_model_waits_short_by_default_and_long_when_asked(make_stack, synthesize, q):
+    from bedrock_customization import CustomModel
+
+    stack = make_stack()
+    short = CustomModel(stack, "Short", model_package_arn=PACKAGE)
+    long = CustomModel(
+        stack, "Long", model_package_arn=PACKAGE, wait_mode=WaitMode.LONG, wait_timeout=cdk.Duration.hours(3)
+    )
+    cdk.CfnOutput(stack, "LongArn", value=long.model_arn)
+    template = synthesize(stack)
+    short_id, short_resource = q.one(template, contract.MODEL_RESOURCE_TYPE, "Short")
+    long_id, long_resource = q.one(template, contract.MODEL_RESOURCE_TYPE, "Long")
+    assert contract.WAIT_MODE not in short_resource["Properties"]
+    assert long_resource["Properties"][contract.WAIT_MODE] == contract.WAIT_MODE_LONG
+    _, condition = condition_of(template, long_id)
+    assert condition["CreationPolicy"]["ResourceSignal"]["Timeout"] == "PT3H"
+    result_id, _ = q.one(template, contract.RESULT_RESOURCE_TYPE, "LongWaitResult")
+    # whatever uses the model's ARN comes after the model is Active: it is read from the reader
+    assert template.to_json()["Outputs"]["LongArn"]["Value"] == {"Fn::GetAtt": [result_id, contract.ATTR_MODEL_ARN]}
+    assert short.model_arn  # a token of the model's own resource
+    assert not [lid for lid in template.find_resources(CONDITION) if contract.watched_logical_id(lid) == short_id]
+
+
+def test_a_custom_model_that_is_not_waited_for_has_no_status(make_stack):
+    from bedrock_customization import AttributeUnavailableError, CustomModel
+
+    model = CustomModel(make_stack(), "Model", model_package_arn=PACKAGE, wait_mode=WaitMode.NONE)
+    assert model.model_arn
+    with pytest.raises(AttributeUnavailableError, match=r"TestStack/Model.*status"):
+        _ = model.status
