@@ -4,7 +4,10 @@ Steps, each checked (any failure → exit status 1):
 
 1. ``cdk synth`` of ``app.py`` with the pinned CLI (with ``-c modelPackageArn=...``, so a custom model joins the two
    jobs); revisions 2 and 3 (``-c demoRevision=N``) synthesize in the background meanwhile.
-2. Create every custom resource (live progress: stack events and each job's phases), print the stack outputs.
+2. Create every custom resource (live progress: stack events and each job's phases), print the stack outputs. The
+   jobs train six virtual hours each, in the default long wait mode: the stack waits on a wait condition per job,
+   signalled by the provider from Bedrock's job events (or its poll); the demo prints how soon after each job's end
+   that came.
 3. Revision 2, a tag change: updated in place (same physical id, new tags on the job in Bedrock).
 4. Revision 3, a hyperparameter change: replaced (new job; the old one is deleted in the cleanup phase; the
    follow-up job, whose base model is the first job's model, is replaced too).
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bedrock_customization_provider import contract
 from bedrock_emulator import JobScenario
 from rich.console import Console
 from rich.table import Table
@@ -39,9 +43,10 @@ from .stack import JOB_TYPE, StackOutcome, StackRunner
 from .synth import REPO_ROOT, synthesize
 from .template import StackTemplate
 
-#: Virtual seconds per wall second: a one-minute poll rate every 0.1 s, the demo's 40-minute jobs in 4 s each.
-DEMO_SPEED = 600.0
-DEMO_JOB_SECONDS = 40 * 60
+#: Virtual seconds per wall second: the demo's six-hour jobs (longer than any custom resource may wait) in 6 s each.
+DEMO_SPEED = 3600.0
+DEMO_JOB_SECONDS = 6 * 3600
+WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 REVISION_CONTEXT_KEY = "demoRevision"
 #: Context for every synth: app.py then also registers a custom model from a (local, made-up) SageMaker AI model
 #: package, so the demo runs both resource kinds (CreateModelCustomizationJob and CreateCustomModel).
@@ -130,9 +135,10 @@ def run_demo(
             assert session.emulator is not None
             session.emulator.controls.add_job_scenario(JobScenario.lasting(DEMO_JOB_SECONDS))
             display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
-            runner = StackRunner(session, stack, observer=display)
+            waits = _WaitTimes(display, session)
+            runner = StackRunner(session, stack, observer=waits)
             try:
-                _steps(console, display, session, runner, stack, revisions, result)
+                _steps(console, display, waits, session, runner, stack, revisions, result)
             except DriverError as exc:
                 result.fail(str(exc))
             if not result.ok:
@@ -150,6 +156,7 @@ def run_demo(
 def _steps(
     console: Console,
     display: ProgressDisplay,
+    waits: _WaitTimes,
     session: LocalSession,
     runner: StackRunner,
     stack: StackArtifact,
@@ -162,6 +169,7 @@ def _steps(
     if not _check(outcome, result):
         return
     _print_outputs(console, outcome.outputs, plain=bool(display.plain))
+    waits.report(console, runner)
     _check_clean(session, runner, result, "after create")
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
@@ -204,6 +212,49 @@ def _steps(
             highlight=False,
         )
         console.print(f"   Bedrock calls: {counts}", highlight=False)
+
+
+class _WaitTimes:
+    """The display's observer, noting when each long wait's condition completed (virtual time) to compare it with
+    the end of the job it waited for."""
+
+    def __init__(self, display: ProgressDisplay, session: LocalSession) -> None:
+        self.display, self.session = display, session
+        self.completed: dict[str, float] = {}
+
+    def stack_status(self, status: str) -> None:
+        self.display.stack_status(status)
+
+    def resource_status(self, event: Any) -> None:
+        if event.resource_type == WAIT_CONDITION_TYPE and event.status == "CREATE_COMPLETE":
+            assert self.session.clock is not None
+            self.completed[event.logical_id] = self.session.clock.now()
+        self.display.resource_status(event)
+
+    def idle(self) -> None:
+        self.display.idle()
+
+    def report(self, console: Console, runner: StackRunner) -> None:
+        jobs = {job["jobArn"]: job for job in self.session.emulator.state()["jobs"]} if self.session.emulator else {}
+        for condition, at in self.completed.items():
+            watched = contract.watched_logical_id(condition)
+            record = runner.records.get(watched or "")
+            job = jobs.get(record.physical_id) if record else None
+            if not job or not job.get("endTime"):
+                continue
+            began, ended = _epoch(job["creationTime"]), _epoch(job["endTime"])
+            console.print(
+                f"   {watched}: trained {(ended - began) / 3600:.1f} h (virtual); the stack saw it end "
+                f"{max(0.0, at - ended):.0f} s later (virtual; {max(0.0, at - ended) / DEMO_SPEED:.2f} s of wall time "
+                f"at {DEMO_SPEED:g}x; one poll interval is {60 / DEMO_SPEED:.3f} s)",
+                highlight=False,
+            )
+
+
+def _epoch(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def _operation(display: ProgressDisplay, title: str, action: Any) -> StackOutcome:
