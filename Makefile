@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup demo synth test lint lock clean
+.PHONY: setup demo synth test lint lock clean bench
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -37,6 +37,10 @@ lock:
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Benchmarks (figures, not tests): the long wait's invocations, calls and delay.
+bench: setup
+	$(PY) bench/long_wait.py
 
 synth: setup
 	$(CDK) synth --quiet --no-notices

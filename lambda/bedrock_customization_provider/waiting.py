@@ -5,8 +5,8 @@ every ``POLL_INTERVAL_MINUTES`` through an EventBridge rule; a poll that would c
 request CloudFormation has already failed with a vague "timed out". So each poll asks :class:`ServiceTimeoutBudget`
 whether the NEXT poll still fits, and if not, the resource kind gives up now and says why.
 
-The resource kinds never see this module: a later strategy (a WaitCondition of up to 12 hours, signalled from
-Bedrock's job state-change events) is a new module next to this one, not a change to them.
+The resource kinds never see this module; the long wait (a wait condition of up to 12 hours, signalled from
+Bedrock's job state-change events) lives in :mod:`.wait_modes` and :mod:`.reconcile`, not in them.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ServiceTimeoutBudget:
         """Why the wait ends, for the FAILED reason (the resource kind says what it did first)."""
         return (
             f"CloudFormation's custom-resource limit (ServiceTimeout {self.service_timeout} s, "
-            f"max {contract.MAX_SERVICE_TIMEOUT_SECONDS} s) is reached; waiting longer is not supported yet."
+            f"max {contract.MAX_SERVICE_TIMEOUT_SECONDS} s) is reached; WaitMode Long waits up to 12 hours."
         )
 
     def too_short_problem(self) -> str:

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         "--job-minutes",
         type=float,
         default=DEMO_JOB_SECONDS / 60,
-        help="virtual duration of every customization job (keep it under the resources' ServiceTimeout)",
+        help="virtual duration of every customization job (long waits: up to 12 h; short ones: under ServiceTimeout)",
     )
     args = parser.parse_args(argv)
     console = Console(soft_wrap=True)
