@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +20,16 @@ from typing import Any
 import botocore.loaders
 import botocore.model
 
+from . import linear_regex
+
 SERVICE_NAME = "bedrock"
 _INTEGER_TYPES = frozenset({"integer", "long"})
 _FLOAT_TYPES = frozenset({"float", "double"})
 #: Longest pattern or value echoed in a problem message: CloudFormation shows only ~256 characters of a reason.
 _ECHO_LIMIT = 60
+#: A value longer than this is not matched against its pattern when its shape sets no maximum length (the service
+#: refuses such requests anyway; the longest maximum in Bedrock's model is 2,048).
+MAX_PATTERN_INPUT = 4096
 
 
 @dataclass(frozen=True)
@@ -208,16 +212,21 @@ class _Validator:
             return
         meta = shape.metadata
         low, high = meta.get("min"), meta.get("max")
+        length_ok = True
         if low is not None and len(value) < low:
             self.add(path, f"must be at least {low} character{'' if low == 1 else 's'} (got {len(value)})")
+            length_ok = False
         if high is not None and len(value) > high:
             self.add(path, f"must be at most {high} characters (got {len(value)})")
+            length_ok = False
         enum = shape.enum
         if enum and value not in enum:
             shown = "" if meta.get("sensitive") else f" (got {_echo(value)})"
             self.add(path, f"must be one of {', '.join(enum)}{shown}")
         pattern = meta.get("pattern")
-        if pattern and not _matches(pattern, value):
+        # lengths first: a value of the wrong length is not matched at all (the matcher is linear, but a 10 MB
+        # value still costs 10 MB of steps)
+        if pattern and length_ok and len(value) <= MAX_PATTERN_INPUT and not _matches(pattern, value):
             self.add(path, f"must match pattern {_echo(pattern)}")
 
     def number(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
@@ -235,17 +244,20 @@ class _Validator:
 
 
 @functools.cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def _compiled(pattern: str) -> linear_regex.Pattern | None:
     try:
-        return re.compile(pattern)
-    except re.error:  # a pattern Python cannot read is not ours to enforce
+        return linear_regex.compile_pattern(pattern)
+    except linear_regex.UnsupportedPattern:  # a pattern that cannot be matched in linear time is not enforced here
         return None
 
 
 def _matches(pattern: str, value: str) -> bool:
-    """Patterns in AWS service models are full-match regexes (Java semantics; ``^``/``$`` are often left out)."""
+    """Patterns in AWS service models are full-match regexes (Java semantics; ``^``/``$`` are often left out).
+
+    Matched by :mod:`.linear_regex`, never by ``re``: several of Bedrock's patterns backtrack exponentially in
+    ``re`` on hostile values (a job name of dashes and one bad character)."""
     regex = _compiled(pattern)
-    return regex is None or regex.fullmatch(value) is not None
+    return regex is None or regex.fullmatch(value)
 
 
 def _unknown_member_rule(name: str, members: Collection[str]) -> str:
