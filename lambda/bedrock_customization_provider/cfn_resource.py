@@ -87,12 +87,24 @@ class BedrockResource(CfnResource):
         self._lambda_client = lambda_client
         self._kinds = kinds
         self._strategies = wait_modes.strategies(events_client)
+        self._timed_out = False
         self._clock = clock
         self._final = False
         for register in (self.create, self.update, self.delete):
             register(self._begin)
         for register in (self.poll_create, self.poll_update, self.poll_delete):
             register(self._poll)
+
+    def __call__(self, event: Any, context: Any) -> None:
+        """Validate the envelope before crhelper sees it: an event it cannot answer to its own URL is dropped (crhelper
+        keeps state between invocations, and would send the FAILED to the previous request's URL), and a poll may
+        only name its own rule (crhelper removes the rule and permission a poll names)."""
+        problem = envelope_problem(event)
+        if problem is not None:
+            logger.error("Ignored an event that cannot be answered: %s", problem)
+            return
+        self._timed_out = False
+        super().__call__(event, context)
 
     # --- the decorated functions --------------------------------------------------------------------------------
     def _begin(self, event: Mapping[str, Any], context: Any) -> str:
@@ -114,7 +126,7 @@ class BedrockResource(CfnResource):
                 step = kind.delete(request, {})
             step = wait_modes.answer(step, request, kind, self._strategies)
         except Exception as exc:  # every failure becomes a FAILED response with the right physical id
-            step = Done(_first_failure_id(event), failure=reason_for(exc))
+            step = Done(_first_failure_id(event, exc), failure=reason_for(exc))
         return self._answer(step, started_at=now)
 
     def _poll(self, event: Mapping[str, Any], context: Any) -> str | None:
@@ -235,11 +247,7 @@ class BedrockResource(CfnResource):
         self._send_response = True
 
     def _rule_name(self) -> str:
-        event = self._event
-        digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")[:16]
-        room = MAX_RULE_NAME_LENGTH - len(contract.POLL_RULE_PREFIX) - len(digest) - 1
-        readable = _NOT_RULE_CHARS.sub("-", event["LogicalResourceId"])[:room]
-        return f"{contract.POLL_RULE_PREFIX}{readable}-{digest}"
+        return rule_name_for(self._event)
 
     def _put_rule(self) -> str:
         unit = "minute" if self._interval == 1 else "minutes"
@@ -291,9 +299,62 @@ class BedrockResource(CfnResource):
     def _delete_rule(self, rule_arn: str) -> None:
         ignore_not_found(self._events_client.delete_rule, Name=rule_arn.split("/")[-1])
 
+    def _timeout(self) -> None:
+        """crhelper's timer, half a second before the Lambda's timeout: answer FAILED with a physical id the rollback
+        acts on (crhelper's own answer has an empty one, so CloudFormation would delete nothing and a job Bedrock
+        accepted would train on, unowned), and send nothing after it."""
+        event = self._event
+        pending = self.Data.get("PhysicalResourceId") if event.get("CrHelperPoll") else None
+        if event.get("RequestType") == "Create":
+            self.PhysicalResourceId = pending or contract.UNCERTAIN_CREATE_PHYSICAL_ID
+        else:
+            self.PhysicalResourceId = event.get("PhysicalResourceId") or contract.UNCERTAIN_CREATE_PHYSICAL_ID
+        logger.error("The function is about to time out: answering FAILED for %s", self.PhysicalResourceId)
+        self._send(
+            FAILED,
+            "The provider ran out of Lambda time before Bedrock answered; the rollback stops or deletes whatever this "
+            "request started.",
+        )
+        self._timed_out = True
+
     def _send(self, status: str | None = None, reason: str = "", send_response: Callable = response.send) -> None:
+        if self._timed_out:  # answered already: CloudFormation keeps only the first answer
+            logger.warning("Not answering again after the timeout answer")
+            return
         self.Reason = fit_reason(self.Reason) if self.Reason else self.Reason
         super()._send(status, fit_reason(reason) if reason else reason, send_response=send_response)
+
+
+#: What every CloudFormation request carries, as non-empty strings; without them it cannot be answered.
+ENVELOPE_KEYS = ("ResponseURL", "StackId", "RequestType", "RequestId", "LogicalResourceId", "ResourceType")
+
+
+def envelope_problem(event: Any) -> str | None:
+    """Why ``event`` cannot be answered to its own response URL (None when it can)."""
+    if not isinstance(event, Mapping):
+        return f"not a JSON object ({type(event).__name__})"
+    missing = [key for key in ENVELOPE_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
+    if missing:
+        return f"{', '.join(missing)} missing or not a string"
+    if not str(event["ResponseURL"]).startswith("https://"):
+        return "ResponseURL is not an https:// URL"
+    for key in ("ResourceProperties", "OldResourceProperties"):
+        if key in event and not isinstance(event[key], Mapping):
+            return f"{key} is not an object"
+    if "CrHelperPoll" in event:
+        own = rule_name_for(event)
+        rule = event.get("CrHelperRule")
+        if not isinstance(rule, str) or rule.rsplit("/", 1)[-1] != own or event.get("CrHelperPermission") != own:
+            return f"a poll naming a rule or permission other than its own ({own})"
+    return None
+
+
+def rule_name_for(event: Mapping[str, Any]) -> str:
+    """The poll rule of one request: ``bedrock-cr-poll-<logical id>-<digest of stack, logical id, request id>``."""
+    digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")[:16]
+    room = MAX_RULE_NAME_LENGTH - len(contract.POLL_RULE_PREFIX) - len(digest) - 1
+    readable = _NOT_RULE_CHARS.sub("-", event["LogicalResourceId"])[:room]
+    return f"{contract.POLL_RULE_PREFIX}{readable}-{digest}"
 
 
 def slim_event(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -304,9 +365,12 @@ def slim_event(event: Mapping[str, Any]) -> dict[str, Any]:
     return slim
 
 
-def _first_failure_id(event: Mapping[str, Any]) -> str:
-    """A failed Create started nothing (sentinel); a failed Update/Delete keeps the resource's id."""
-    if event["RequestType"] == "Create":
+def _first_failure_id(event: Mapping[str, Any], exc: BaseException | None = None) -> str:
+    """A failed Create started nothing (sentinel), unless Bedrock may have accepted it (retries ran out: then the
+    rollback's Delete must look for it); a failed Update/Delete keeps the resource's id."""
+    if event.get("RequestType") == "Create":
+        if isinstance(exc, RetriesExhaustedError) and exc.uncertain:
+            return contract.UNCERTAIN_CREATE_PHYSICAL_ID
         return contract.FAILED_CREATE_PHYSICAL_ID
     return event.get("PhysicalResourceId") or contract.FAILED_CREATE_PHYSICAL_ID
 

@@ -15,7 +15,15 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_BEDROCK_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+#: One Bedrock attempt takes at most connect + read timeout: :mod:`.retry` starts none that could not end in time.
+BEDROCK_CONNECT_TIMEOUT_SECONDS = 5
+BEDROCK_READ_TIMEOUT_SECONDS = 30
+BEDROCK_ATTEMPT_SECONDS = BEDROCK_CONNECT_TIMEOUT_SECONDS + BEDROCK_READ_TIMEOUT_SECONDS
+_BEDROCK_CONFIG = Config(
+    retries={"total_max_attempts": 1},
+    connect_timeout=BEDROCK_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=BEDROCK_READ_TIMEOUT_SECONDS,
+)
 #: crhelper's EventBridge and Lambda calls (poll rule, target, permission) get botocore's standard retries instead:
 #: a throttled PutRule must not fail a resource whose job already started.
 _POLLING_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=30)

@@ -99,6 +99,10 @@ MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CU
 # --- physical ids ----------------------------------------------------------------------------------------------------
 #: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.
 FAILED_CREATE_PHYSICAL_ID: Final = "BedrockCustomization::CREATE_FAILED"
+#: The physical id of a Create whose outcome is unknown: the function timed out, or Bedrock stayed unreachable after
+#: it may have accepted the request. Not an ARN, so the Delete that follows searches for what this request may have
+#: started (by name and by the token of its properties) and stops or deletes it, as for a cancelled Create.
+UNCERTAIN_CREATE_PHYSICAL_ID: Final = "BedrockCustomization::CREATE_UNCERTAIN"
 
 # --- the long wait (docs/long-wait.md) -------------------------------------------------------------------------------
 #: CloudFormation's limit for a wait condition's Timeout (12 hours).

@@ -123,7 +123,15 @@ class ModelInUseError(ProviderError):
 
 
 class RetriesExhaustedError(ProviderError):
-    """A retryable Bedrock error (throttling, 5xx, IAM propagation) outlasted the Lambda's remaining time."""
+    """Bedrock kept failing for a passing reason until the Lambda's time ran out.
+
+    ``uncertain``: some attempt ended without Bedrock's answer (a connection or read timeout, a 5xx), so it may have
+    acted on the request: a Create failing so must let the rollback look for what it may have started.
+    """
+
+    def __init__(self, message: str, *, uncertain: bool = False) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain
 
 
 class PollTargetTooLargeError(ProviderError):

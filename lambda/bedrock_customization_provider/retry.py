@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 from . import contract
+from .clients import BEDROCK_ATTEMPT_SECONDS
 from .errors import RetriesExhaustedError
 
 logger = logging.getLogger(__name__)
@@ -101,23 +102,39 @@ def call(
     deadline: Deadline,
     backoff: Backoff,
     sleep: Callable[[float], None] = time.sleep,
+    attempt_seconds: float = BEDROCK_ATTEMPT_SECONDS,
     **kwargs: Any,
 ) -> Any:
-    """``fn(*args, **kwargs)``, retried while the error is retryable and the deadline allows another attempt."""
+    """``fn(*args, **kwargs)``, retried while the error is retryable and the deadline allows another attempt.
+
+    No attempt starts that could not end before the deadline (``attempt_seconds``: connect plus read timeout): an
+    attempt cut off by the Lambda's timeout may have started a job nobody learns of.
+    """
     attempt = 0
+    uncertain = False  # an attempt ended without Bedrock's answer: it may have acted on the request
     started = deadline.clock()
     while True:
+        if deadline.remaining() < attempt_seconds:
+            raise RetriesExhaustedError(
+                f"Not enough Lambda time left for {_name(fn)} ({max(0.0, deadline.remaining()):.0f} s before the "
+                f"provider's deadline; one attempt may take {attempt_seconds:.0f} s): not attempted"
+                + (f" after {attempt} attempts." if attempt else "."),
+                uncertain=uncertain,
+            )
         try:
             return fn(*args, **kwargs)
         except (ClientError, ConnectionError, ReadTimeoutError) as exc:
             why = retry_reason(exc)
             if why is None:
                 raise
+            uncertain = uncertain or why in ("connection", "server error")
             delay = backoff.delay(attempt)
             attempt += 1
             window_over = why == IAM_PROPAGATION and deadline.clock() - started + delay > IAM_PROPAGATION_WINDOW_SECONDS
-            if window_over or deadline.remaining() < delay:
-                raise RetriesExhaustedError(_exhausted_message(exc, why, attempt, _name(fn))) from exc
+            if window_over or deadline.remaining() < delay + attempt_seconds:
+                raise RetriesExhaustedError(
+                    _exhausted_message(exc, why, attempt, _name(fn)), uncertain=uncertain
+                ) from exc
             logger.warning("%s failed (%s), retry %d in %.1f s: %s", _name(fn), why, attempt, delay, exc)
             sleep(delay)
 

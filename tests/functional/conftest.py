@@ -14,6 +14,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,7 +128,14 @@ class Harness:
         clients = runtime.clients
         for client in (clients.bedrock, clients.events, clients.lambda_, clients.cloudformation):
             client.meta.events.register("before-parameter-build.*.*", self._record)
+        # EventBridge answers PutRule with the ARN of the rule it was asked for (the stub's is a placeholder): the
+        # provider checks that a poll names its own rule
+        clients.events.meta.events.register("after-call.events.PutRule", self._real_rule_arn)
         self.context = LambdaContext()
+
+    def _real_rule_arn(self, parsed: dict, **_: Any) -> None:
+        if "RuleArn" in parsed:
+            parsed["RuleArn"] = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/{self.calls['PutRule'][-1]['Name']}"
 
     def _record(self, params: dict, model: Any, **_: Any) -> None:
         self.calls.setdefault(model.name, []).append(copy.deepcopy(params))
@@ -138,6 +146,24 @@ class Harness:
         event["ResponseURL"] = self.server.url
         event.update(changes)
         return event
+
+    def mark(self) -> None:
+        """Answers from now on are what :meth:`wait_for_response` and :meth:`responses_since_mark` look at."""
+        self._mark = len(self.server.received)
+
+    def invoke_quietly(self, event: dict) -> None:
+        """``handler.main`` on ``event`` with no check of the answers (for tests that read them as they come)."""
+        handler.main(copy.deepcopy(event), self.context)
+
+    def wait_for_response(self, timeout: float) -> dict:
+        """The first answer CloudFormation received since :meth:`invoke_quietly` began (waits up to ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while len(self.server.received) <= self._mark and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.server.received[self._mark]["body"]
+
+    def responses_since_mark(self) -> int:
+        return len(self.server.received) - self._mark
 
     def invoke(self, event: dict) -> dict | None:
         before = len(self.server.received)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from bedrock_customization_provider import contract, naming
 from bedrock_customization_provider.lifecycle import api_members
 
@@ -191,16 +193,52 @@ def test_throttling_and_server_errors_are_retried(harness):
     assert len(harness.calls["CreateModelCustomizationJob"]) == 4
 
 
-def test_iam_propagation_beyond_the_lambda_time_fails_with_bedrock_message_first(harness):
-    # GIVEN a Lambda with no time to spare for retries
-    harness.context.remaining_ms = 10_000
-    harness.bedrock.add_client_error(
-        "create_model_customization_job", "ValidationException", "Could not assume provided IAM role."
-    )
+def test_a_create_without_time_for_one_whole_attempt_calls_nothing_and_fails_saying_so(harness):
+    # GIVEN a Lambda with less time left than one Bedrock attempt (35 s) plus the answer's reserve (15 s): an attempt
+    # the timeout cut off could start a job that nobody learns of
+    harness.context.remaining_ms = 49_000
     body = harness.invoke(harness.event("job_create"))
     assert body["Status"] == "FAILED"
-    assert body["Reason"].startswith("Could not assume provided IAM role. (ValidationException)")
-    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
+    assert body["Reason"].startswith("Not enough Lambda time left for create_model_customization_job")
+    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID  # nothing was started
+    assert "CreateModelCustomizationJob" not in harness.calls
+
+
+def test_a_create_cut_off_by_the_lambda_timeout_answers_an_id_the_rollback_cleans_up(harness):
+    # GIVEN Bedrock is slow to answer and the function's time runs out meanwhile (crhelper's timer fires)
+    class ShortLived(type(harness.context)):
+        def get_remaining_time_in_millis(self) -> int:
+            self.calls = getattr(self, "calls", 0) + 1
+            return 600 if self.calls == 1 else 900_000  # crhelper's timer first (0.1 s), then the retry deadline
+
+    harness.context = ShortLived()
+    released = threading.Event()
+
+    def slow(**_: object) -> None:
+        released.wait(5)
+
+    harness.runtime.clients.bedrock.meta.events.register(
+        "before-parameter-build.bedrock.CreateModelCustomizationJob", slow
+    )
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.JOB_ARN})
+    harness.expect_poll_setup()  # the late part of the invocation still runs here (in Lambda it would be frozen)
+    event = harness.event("job_create")
+    harness.mark()
+    thread = threading.Thread(target=harness.invoke_quietly, args=(event,))
+    thread.start()
+    answer = harness.wait_for_response(timeout=5)
+    released.set()
+    thread.join()
+    harness.runtime.clients.bedrock.meta.events.unregister(
+        "before-parameter-build.bedrock.CreateModelCustomizationJob", slow
+    )
+
+    # THEN CloudFormation got FAILED with a physical id that is neither empty nor the "nothing started" sentinel:
+    # the rollback's Delete searches for what this Create started and stops it; and nothing is sent after it
+    assert answer["Status"] == "FAILED"
+    assert answer["PhysicalResourceId"] == contract.UNCERTAIN_CREATE_PHYSICAL_ID
+    assert "ran out of Lambda time" in answer["Reason"]
+    assert harness.responses_since_mark() == 1
 
 
 def test_unknown_bedrock_error_fails_create_with_its_message_and_sentinel_id(harness):

@@ -159,11 +159,12 @@ def test_poll_before_the_wait_limit_keeps_waiting(harness):
     assert harness.invoke(poll) is None
 
 
-def test_throttled_poll_waits_for_the_next_poll(harness):
+def test_a_poll_without_time_for_one_attempt_calls_nothing_and_waits_for_the_next(harness):
+    # (a throttled poll is the same: RetriesExhaustedError skips to the next poll; see test_retry.py for the bound)
     poll = started(harness)
-    harness.context.remaining_ms = 10_000  # no time to retry inside this poll
-    harness.bedrock.add_client_error("get_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
+    harness.context.remaining_ms = 10_000
     assert harness.invoke(poll) is None
+    assert "GetModelCustomizationJob" not in harness.calls
 
 
 def test_redelivered_create_keeps_the_budget_of_the_job_it_started(harness):

@@ -86,11 +86,11 @@ def test_gives_up_at_the_deadline_with_bedrock_message_first():
         raise client_error("ValidationException", "Could not assume provided IAM role")
 
     with pytest.raises(RetriesExhaustedError) as raised:
-        retry.call(operation, deadline=retry.Deadline(30.0, clock), backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
+        retry.call(operation, deadline=retry.Deadline(100.0, clock), backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
     assert str(raised.value).startswith("Could not assume provided IAM role (ValidationException): operation still")
     assert "trust policy" in str(raised.value)
     assert isinstance(raised.value.__cause__, ClientError)
-    assert clock.now <= 30.0
+    assert clock.now <= 100.0 - retry.BEDROCK_ATTEMPT_SECONDS
 
 
 def test_iam_propagation_is_retried_for_a_bounded_window_not_the_whole_lambda_time():
@@ -123,8 +123,38 @@ def test_non_retryable_errors_propagate_unchanged():
         raise error
 
     with pytest.raises(ClientError) as raised:
-        retry.call(operation, deadline=retry.Deadline(30.0, Clock()), backoff=retry.Backoff(), sleep=lambda s: None)
+        retry.call(operation, deadline=retry.Deadline(100.0, Clock()), backoff=retry.Backoff(), sleep=lambda s: None)
     assert raised.value is error
+
+
+def test_no_attempt_starts_that_could_not_end_before_the_deadline():
+    # One Bedrock attempt may take connect + read timeout (35 s). An attempt the Lambda's timeout cuts off may have
+    # started a job that nobody learns of, so with less time than that left, nothing is called.
+    called = []
+    with pytest.raises(RetriesExhaustedError, match=r"Not enough Lambda time left for .*not attempted"):
+        retry.call(
+            lambda: called.append(1),
+            deadline=retry.Deadline(retry.BEDROCK_ATTEMPT_SECONDS - 1, Clock()),
+            backoff=retry.Backoff(),
+            sleep=lambda s: None,
+        )
+    assert called == []
+
+
+def test_every_retry_starts_with_a_whole_attempt_of_time_left():
+    clock = Clock()
+    deadline = retry.Deadline(120.0, clock)
+    starts = []
+
+    def operation():
+        starts.append(clock.now)
+        clock.now += 20.0  # each attempt takes a while before it is throttled
+        raise client_error("ThrottlingException", "Rate exceeded")
+
+    with pytest.raises(RetriesExhaustedError):
+        retry.call(operation, deadline=deadline, backoff=retry.Backoff(base=1.0), sleep=clock.sleep)
+    assert len(starts) >= 2
+    assert all(at + retry.BEDROCK_ATTEMPT_SECONDS <= 120.0 for at in starts)
 
 
 def test_deadline_from_lambda_context_keeps_a_reserve():
