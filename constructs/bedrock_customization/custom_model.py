@@ -14,7 +14,7 @@ from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .errors import AttributeUnavailableError
-from .long_wait import MAX_WAIT_TIMEOUT, LongWait, check_wait
+from .long_wait import LongWait, check_wait, long_wait_for
 from .models import CustomModelReference
 from .options import prune
 from .provider import BedrockCustomizationProvider
@@ -194,21 +194,15 @@ class CustomModel(Construct):
             service_role=created_role,
         )
         #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
-        self.long_wait: LongWait | None = None
-        if wait_mode is WaitMode.LONG:
-            defining = {
-                k: v
-                for k, v in properties.items()
-                if k not in contract.MODEL_TAG_MEMBERS and k not in contract.PROVIDER_KEYS
-            }
-            self.long_wait = LongWait(
-                self,
-                "Wait",
-                watched=self._resource,
-                defining_properties=defining,
-                timeout=wait_timeout or MAX_WAIT_TIMEOUT,
-                reader_timeout=timeout,
-            )
+        self.long_wait: LongWait | None = long_wait_for(
+            self,
+            self._resource,
+            properties,
+            in_place=contract.MODEL_TAG_MEMBERS,
+            wait_mode=wait_mode,
+            wait_timeout=wait_timeout,
+            reader_timeout=timeout,
+        )
 
     @property
     def tags(self) -> TagManager:

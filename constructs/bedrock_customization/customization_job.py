@@ -15,7 +15,7 @@ from constructs import Construct
 from .errors import AttributeUnavailableError
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
-from .long_wait import MAX_WAIT_TIMEOUT, LongWait, check_wait
+from .long_wait import LongWait, check_wait, long_wait_for
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .provider import BedrockCustomizationProvider
@@ -215,21 +215,15 @@ class CustomizationJob(Construct):
             service_role=created_role,
         )
         #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
-        self.long_wait: LongWait | None = None
-        if wait_mode is WaitMode.LONG:
-            defining = {
-                k: v
-                for k, v in properties.items()
-                if k not in contract.JOB_TAG_MEMBERS and k not in contract.PROVIDER_KEYS
-            }
-            self.long_wait = LongWait(
-                self,
-                "Wait",
-                watched=self._resource,
-                defining_properties=defining,
-                timeout=wait_timeout or MAX_WAIT_TIMEOUT,
-                reader_timeout=timeout,
-            )
+        self.long_wait: LongWait | None = long_wait_for(
+            self,
+            self._resource,
+            properties,
+            in_place=contract.JOB_TAG_MEMBERS,
+            wait_mode=wait_mode,
+            wait_timeout=wait_timeout,
+            reader_timeout=timeout,
+        )
         #: The customization type the job runs (as given or implied).
         self.customization_type = CustomizationType(inputs.kind)
 

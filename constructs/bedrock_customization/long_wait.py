@@ -130,6 +130,35 @@ class LongWait(Construct):
         self.node.add_validation(_SameLogicalId(stack, watched_cfn, watched_id))
 
 
+def long_wait_for(
+    scope: Construct,
+    resource: CustomResource,
+    properties: Mapping[str, Any],
+    *,
+    in_place: frozenset[str],
+    wait_mode: Any,
+    wait_timeout: Duration | None,
+    reader_timeout: Duration,
+) -> LongWait | None:
+    """The ``Wait`` child of ``scope`` for ``resource`` in ``WaitMode.LONG`` (None in the other modes).
+
+    ``properties``: what the resource was given; those in ``in_place`` (tags) and the provider keys do not replace
+    it, so they are left out of the condition's digest."""
+    from .wait_mode import WaitMode
+
+    if wait_mode is not WaitMode.LONG:
+        return None
+    defining = {k: v for k, v in properties.items() if k not in in_place and k not in contract.PROVIDER_KEYS}
+    return LongWait(
+        scope,
+        "Wait",
+        watched=resource,
+        defining_properties=defining,
+        timeout=wait_timeout or MAX_WAIT_TIMEOUT,
+        reader_timeout=reader_timeout,
+    )
+
+
 def _with_upstream_waits(value: Any, long_waits: Mapping[str, str]) -> Any:
     """``value`` (resolved properties) with each Ref/GetAtt of a long-waited resource replaced by its condition id."""
     if isinstance(value, list):

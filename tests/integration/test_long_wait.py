@@ -78,6 +78,7 @@ def _job_events(cloud, status: str) -> list[Any]:
 def test_six_hour_jobs_complete_inside_the_stack_seen_from_their_events(watched, cloud):
     runner, log = watched
     # GIVEN jobs that train for six virtual hours each (CloudFormation's custom-resource limit is one)
+    cloud.emulator.controls.set_speed(3 * 1200.0)  # six virtual hours in six wall seconds
     cloud.emulator.controls.add_job_scenario(JobScenario.lasting(6 * HOUR))
 
     outcome = runner.deploy()
@@ -176,6 +177,7 @@ def test_a_replacing_update_waits_again_for_the_new_job_only_and_a_tag_update_do
     assert not [e for e in log.events[mark:] if e[2] == CONDITION]
 
     # WHEN a hyperparameter changes (a new job, and so a new condition) and the new jobs train three hours
+    cloud.emulator.controls.set_speed(3 * 1200.0)
     cloud.emulator.controls.add_job_scenario(JobScenario.lasting(3 * HOUR))
     mark = len(log.events)
     updated = runner.deploy(with_hyperparameters(retagged, job_id, epochCount="3"))
@@ -225,7 +227,7 @@ def test_a_forged_or_stale_completion_event_completes_nothing(watched, cloud):
 def test_a_sibling_failure_cancels_a_waiting_job_and_the_rollback_stops_it(cloud, example_with_model_assembly):
     # GIVEN a stack whose custom model import fails after 30 minutes while the first job trains for six hours
     runner = StackRunner(cloud, example_with_model_assembly.stack())
-    cloud.emulator.controls.add_job_scenario(JobScenario.lasting(6 * HOUR))
+    cloud.emulator.controls.add_job_scenario(JobScenario.lasting(6 * HOUR))  # the import fails long before
     cloud.emulator.controls.add_model_scenario(ModelScenario(creating_seconds=1800, outcome="fail"))
 
     outcome = runner.deploy()
