@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 #: EventBridge's limits on a rule name and on a target's input.
 MAX_RULE_NAME_LENGTH = 64
 MAX_TARGET_INPUT_LENGTH = 8192
+#: Room kept in a poll's input for what crhelper adds later (rule ARN, permission, StartedAt, a memo of a few ARNs).
+POLL_INPUT_ROOM = 1536
 #: crhelper's keys in the event and its Data.
 _POLL_KEYS = ("CrHelperPoll", "CrHelperRule", "CrHelperPermission")
 _STARTED_AT = "StartedAt"
@@ -114,6 +116,7 @@ class BedrockResource(CfnResource):
         try:
             request = Request.from_event(event)
             kind = self._kind(request, context)
+            self._check_poll_input_fits(event)  # before anything starts: a poll that cannot be scheduled strands it
             if request.request_type != "Delete":
                 budget = self._budget(request, now)
                 if not budget.fits_one_poll():
@@ -156,6 +159,16 @@ class BedrockResource(CfnResource):
             logger.info("%s %s not final yet; next poll in %d min", request.request_type, pending_id, self._interval)
             return None
         return self._answer(step, started_at=0)
+
+    @staticmethod
+    def _check_poll_input_fits(event: Mapping[str, Any]) -> None:
+        size = len(json.dumps(slim_event(event)))
+        if size + POLL_INPUT_ROOM > MAX_TARGET_INPUT_LENGTH:
+            raise PollTargetTooLargeError(
+                f"Invalid request: its poll event would be {size} characters plus up to {POLL_INPUT_ROOM} of the "
+                f"provider's own, over EventBridge's {MAX_TARGET_INPUT_LENGTH} for a target's input (a very long "
+                f"logical id or stack id?); nothing was started."
+            )
 
     # --- helpers ------------------------------------------------------------------------------------------------
     @property

@@ -81,7 +81,7 @@ def tag_problems(member: str, tags: Any) -> list[shapes.Problem]:
     for key in keys:
         if isinstance(key, str) and key.lower().startswith("aws:"):
             problems.append(shapes.Problem(member, f"key {key!r} must not start with 'aws:' (reserved for AWS)"))
-        elif key in contract.RESERVED_TAG_KEYS:
+        elif isinstance(key, str) and key in contract.RESERVED_TAG_KEYS:
             problems.append(shapes.Problem(member, f"key {key!r} is reserved for the provider; use another key"))
     return problems
 

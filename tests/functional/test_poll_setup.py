@@ -129,20 +129,15 @@ def test_delete_whose_polls_cannot_be_set_up_fails_saying_to_retry(harness):
     assert body["PhysicalResourceId"] == harness.JOB_ARN
 
 
-def test_poll_event_too_large_for_eventbridge_stops_the_job_and_removes_the_rule(harness):
-    # GIVEN a response URL so long that the poll event cannot be an EventBridge target input
+def test_a_poll_event_too_large_for_eventbridge_is_refused_before_anything_starts(harness):
+    # GIVEN a response URL so long that the poll event could not be an EventBridge target input
     event = harness.event("job_create")
     event["ResponseURL"] += "&padding=" + "x" * 9000
-    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.JOB_ARN})
-    harness.events.add_response("put_rule", {"RuleArn": "arn:aws:events:us-east-1:123456789012:rule/r"})
-    harness.lambda_.add_response("add_permission", {"Statement": "{}"})
-    harness.expect_poll_teardown()
-    harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
 
     body = harness.invoke(event)
 
+    # THEN FAILED at once, naming the limit; no job was started, no rule or permission created
     assert body["Status"] == "FAILED", body
-    assert body["Reason"].startswith("Poll event is ")
-    assert "over EventBridge's 8192" in body["Reason"]
-    assert body["PhysicalResourceId"] == harness.JOB_ARN
-    assert "PutTargets" not in harness.calls
+    assert "over EventBridge's 8192" in body["Reason"] and "nothing was started" in body["Reason"]
+    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
+    assert not harness.calls

@@ -45,3 +45,24 @@ def test_a_list_that_is_not_known_yet_is_left_to_deploy_time():
 
 def test_every_tag_member_of_both_operations_has_a_limit():
     assert set(contract.MAX_TAGS) == contract.JOB_TAG_MEMBERS | contract.MODEL_TAG_MEMBERS
+
+
+@pytest.mark.parametrize("key", [["a", "list"], {"a": "dict"}, 7, None])
+def test_a_tag_key_that_is_not_a_string_is_named_not_a_crash(key):
+    # the shape check names the field ("must be a string"); the tag rules must not fail on an unhashable key first
+    request = {"jobTags": [{"key": key, "value": "v"}]}
+    assert rules.tag_problems("jobTags", request["jobTags"]) == []
+    with pytest.raises(rules.InvalidPropertiesError) as raised:
+        rules.checked_request(rules.JOB_OPERATION, {**_minimal_job(), **request})
+    assert "jobTags[0].key" in str(raised.value)
+
+
+def _minimal_job() -> dict:
+    return {
+        "jobName": "j",
+        "customModelName": "m",
+        "roleArn": "arn:aws:iam::123456789012:role/r",
+        "baseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "trainingDataConfig": {"s3Uri": "s3://bucket-1/t.jsonl"},
+        "outputDataConfig": {"s3Uri": "s3://bucket-1/o/"},
+    }
