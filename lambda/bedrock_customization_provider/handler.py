@@ -66,6 +66,7 @@ def main(event: dict, context: Any) -> None:
     if not isinstance(event, dict):
         logger.error("Ignored an event that is not a JSON object (%s)", type(event).__name__)
         return
+    current = runtime()  # first: crhelper's constructor sets up logging, and a line logged before it is lost
     if reconcile.is_trigger(event):
         _reconcile(event, context)
         return
@@ -78,7 +79,7 @@ def main(event: dict, context: Any) -> None:
         event.get("LogicalResourceId"),
         event.get("RequestId"),
     )
-    runtime().resource(event, context)
+    current.resource(event, context)
 
 
 def _reconcile(event: dict, context: Any) -> None:

@@ -59,3 +59,18 @@ def test_response_send_gives_up_after_bounded_attempts(caplog):
     assert len(sleeps) == response.MAX_ATTEMPTS - 1
     assert "Gave up sending the SUCCESS response" in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_the_first_line_of_a_cold_container_is_not_lost(harness, caplog):
+    # GIVEN a cold container: the root logger at Lambda's default (WARNING) and no runtime built yet
+    from bedrock_customization_provider import contract, handler
+
+    logging.getLogger().setLevel(logging.WARNING)
+    handler.runtime.cache_clear()
+    event = harness.event("job_delete", PhysicalResourceId=contract.FAILED_CREATE_PHYSICAL_ID)
+
+    # WHEN the first event arrives (a Delete that calls nothing)
+    handler.main(event, harness.context)
+
+    # THEN its first line is in the log: the runtime (crhelper's logging setup) is built before anything is logged
+    assert f"Delete {event['ResourceType']} {event['LogicalResourceId']} request {event['RequestId']}" in caplog.text
