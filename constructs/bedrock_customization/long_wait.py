@@ -99,7 +99,8 @@ class LongWait(Construct):
         provider = BedrockCustomizationProvider.of(self)
         stack = Stack.of(self)
         # The Create that enables the poll rule needs the rules, their permissions and the provider's new policy.
-        watched.node.add_dependency(provider.long_wait_triggers(), provider.function)
+        triggers = provider.long_wait_triggers()
+        watched.node.add_dependency(triggers, *provider.long_wait_permissions)
         watched_cfn = watched.node.default_child
         assert isinstance(watched_cfn, CfnResource)
         watched_id = stack.get_logical_id(watched_cfn)

@@ -48,6 +48,7 @@ class BedrockCustomizationProvider(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         self._passed_roles: set[str] = set()
+        self.long_wait_permissions: list[lambda_.CfnPermission] = []
         #: Logical id of a long-waited resource (or its reader) -> its wait condition's logical id (see long_wait.py).
         self.long_waits: dict[str, str] = {}
         self._keys: set[str] = set()
@@ -168,6 +169,8 @@ class BedrockCustomizationProvider(Construct):
             enabled=False,
             targets=[target],
         )
+        #: The rules' Lambda permissions (children of the function): a long wait's Create must come after them.
+        self.long_wait_permissions = [c for c in self.function.node.children if isinstance(c, lambda_.CfnPermission)]
         self.function.add_environment(contract.ENV_STACK_ID, stack.stack_id)
         self._allow(
             ["cloudformation:ListStackResources", "cloudformation:DescribeStacks", "cloudformation:SignalResource"],
