@@ -103,6 +103,8 @@ class BedrockCustomizationProvider(Construct):
             environment={
                 "AWS_DATA_PATH": f"/var/task/{contract.BOTOCORE_DATA_DIR}",
                 contract.ENV_POLL_INTERVAL_MINUTES: str(contract.POLL_INTERVAL_MINUTES),
+                # the only stack it serves: requests naming another are dropped, and the long wait reads this one
+                contract.ENV_STACK_ID: stack.stack_id,
             },
         )
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in
@@ -171,7 +173,6 @@ class BedrockCustomizationProvider(Construct):
         )
         #: The rules' Lambda permissions (children of the function): a long wait's Create must come after them.
         self.long_wait_permissions = [c for c in self.function.node.children if isinstance(c, lambda_.CfnPermission)]
-        self.function.add_environment(contract.ENV_STACK_ID, stack.stack_id)
         self._allow(
             ["cloudformation:ListStackResources", "cloudformation:DescribeStacks", "cloudformation:SignalResource"],
             [stack.stack_id],

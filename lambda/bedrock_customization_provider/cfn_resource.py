@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -101,7 +102,7 @@ class BedrockResource(CfnResource):
         """Validate the envelope before crhelper sees it: an event it cannot answer to its own URL is dropped (crhelper
         keeps state between invocations, and would send the FAILED to the previous request's URL), and a poll may
         only name its own rule (crhelper removes the rule and permission a poll names)."""
-        problem = envelope_problem(event)
+        problem = envelope_problem(event, os.environ.get(contract.ENV_STACK_ID) or None)
         if problem is not None:
             logger.error("Ignored an event that cannot be answered: %s", problem)
             return
@@ -342,8 +343,9 @@ class BedrockResource(CfnResource):
 ENVELOPE_KEYS = ("ResponseURL", "StackId", "RequestType", "RequestId", "LogicalResourceId", "ResourceType")
 
 
-def envelope_problem(event: Any) -> str | None:
-    """Why ``event`` cannot be answered to its own response URL (None when it can)."""
+def envelope_problem(event: Any, own_stack_id: str | None = None) -> str | None:
+    """Why ``event`` cannot be answered to its own response URL, or is not this provider's to answer (None when it
+    can). ``own_stack_id``: the stack the function serves (``STACK_ID``); None when unknown (an older template)."""
     if not isinstance(event, Mapping):
         return f"not a JSON object ({type(event).__name__})"
     missing = [key for key in ENVELOPE_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
@@ -351,6 +353,8 @@ def envelope_problem(event: Any) -> str | None:
         return f"{', '.join(missing)} missing or not a string"
     if not str(event["ResponseURL"]).startswith("https://"):
         return "ResponseURL is not an https:// URL"
+    if own_stack_id and event["StackId"] != own_stack_id:
+        return f"StackId {str(event['StackId'])[:200]} is not the stack this function serves"
     for key in ("ResourceProperties", "OldResourceProperties"):
         if key in event and not isinstance(event[key], Mapping):
             return f"{key} is not an object"

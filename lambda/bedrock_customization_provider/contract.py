@@ -121,7 +121,8 @@ WAIT_RULE_PREFIX: Final = "bedrock-cr-wait-"
 JOB_EVENT_SOURCE: Final = "aws.bedrock"
 JOB_EVENT_DETAIL_TYPE: Final = "Model Customization Job State Change"
 TERMINAL_JOB_STATUSES: Final = ("Completed", "Failed", "Stopped")
-#: Environment variable: the stack's id (``Ref AWS::StackId``), the only stack the provider reads and signals.
+#: Environment variable: the stack's id (``Ref AWS::StackId``), the only stack the provider serves: a request naming
+#: another stack is dropped, and the long wait reads and signals this one only.
 ENV_STACK_ID: Final = "STACK_ID"
 
 

@@ -32,6 +32,7 @@ from cryptography.x509.oid import NameOID
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 ACCOUNT = "123456789012"
 FUNCTION_NAME = "BedrockCustomizationProvider"
+STACK_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/demo-stack/5b6a3a40-ab12-11ee-9f4e-0a1b2c3d4e5f"
 RULE_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/bedrock-cr-poll-rule"
 SIGNATURE = "X-Amz-Signature=c2VjcmV0LXNpZ25hdHVyZS1kby1ub3QtbG9n"
 
@@ -216,6 +217,7 @@ def harness(response_server: ResponseServer, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(contract.ENV_RESPONSE_CA_BUNDLE, response_server.ca_bundle)
     monkeypatch.setenv(contract.ENV_POLL_INTERVAL_MINUTES, "1")
     monkeypatch.setenv(contract.ENV_RETRY_BASE_DELAY_SECONDS, "0.001")
+    monkeypatch.setenv(contract.ENV_STACK_ID, STACK_ID)  # the stack of tests/events/*.json: the one served
     handler.runtime.cache_clear()
     h = Harness(response_server)
     with h.bedrock, h.events, h.lambda_, h.cloudformation:

@@ -58,3 +58,21 @@ def test_a_forged_poll_naming_another_resources_rule_touches_nothing(harness):
     # THEN it is dropped: no rule, target or permission removed, no Bedrock call, no answer
     assert harness.invoke(forged) is None
     assert not {"RemoveTargets", "DeleteRule", "RemovePermission", "GetModelCustomizationJob"} & set(harness.calls)
+
+
+def test_a_request_naming_another_stack_is_dropped(harness):
+    # the function serves its own stack only (STACK_ID): a Delete claiming another stack's resource does nothing
+    event = harness.event("job_delete", PhysicalResourceId=harness.JOB_ARN)
+    event["StackId"] = (
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/other-stack/0f0f0f0f-0000-4000-8000-000000000000"
+    )
+    assert harness.invoke(event) is None
+    assert not harness.calls
+
+
+def test_a_template_synthesized_before_the_stack_pin_still_works(harness, monkeypatch):
+    from bedrock_customization_provider import contract
+
+    monkeypatch.delenv(contract.ENV_STACK_ID)
+    event = harness.event("job_delete", PhysicalResourceId=contract.FAILED_CREATE_PHYSICAL_ID)
+    assert harness.invoke(event)["Status"] == "SUCCESS"
