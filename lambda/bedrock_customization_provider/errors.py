@@ -122,6 +122,10 @@ class ModelInUseError(ProviderError):
     """DeleteCustomModel answered ConflictException: a provisioned throughput or deployment still uses the model."""
 
 
+class OwnershipError(ProviderError):
+    """The physical id names a resource this stack's resource did not create: nothing is done to it."""
+
+
 class RetriesExhaustedError(ProviderError):
     """Bedrock kept failing for a passing reason until the Lambda's time ran out.
 

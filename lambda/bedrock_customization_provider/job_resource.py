@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import contract, jobs, models, naming, rules, tagging
-from .errors import JobFailedError
+from .errors import JobFailedError, OwnershipError
 from .lifecycle import (
     Done,
     Pending,
@@ -56,6 +56,7 @@ class JobKind:
         description = None
         if request.physical_id.startswith("arn:"):
             description = jobs.find_job(self.bedrock, request.physical_id)
+            self._refuse_unless_owned(description, request)
         else:  # the sentinel of a failed Create: there is nothing to update in place
             replacing = replacing or ["(failed create)"]
         if replacing and description and self._made_from(description, request):
@@ -112,6 +113,7 @@ class JobKind:
         description = jobs.find_job(self.bedrock, physical_id)
         if description is None:
             raise JobFailedError(f"Job {physical_id} disappeared while it was being created.")
+        self._refuse_unless_owned(description, request)
         return self._progress(request, physical_id, description)
 
     def _progress(self, request: Request, physical_id: str, description: Mapping[str, Any]) -> Step:
@@ -148,6 +150,7 @@ class JobKind:
         description = jobs.find_job(self.bedrock, arn)
         if description is None:
             return Done(arn)
+        self._refuse_unless_owned(description, request)
         status = jobs.job_status(description)
         if status == jobs.IN_PROGRESS:
             jobs.stop_job(self.bedrock, arn)
@@ -217,7 +220,7 @@ class JobKind:
                 if naming.is_generated_name(summary["jobName"], request.stack_id, request.logical_id)
             ]
         found = (jobs.find_job(self.bedrock, job) for job in candidates)
-        return [d for d in found if d is not None and self._made_from(d, request)]
+        return [d for d in found if d is not None and self._made_from(d, request) and job_owned_by(d, request)]
 
     def _api_request(self, request: Request) -> dict[str, Any]:
         """The validated CreateModelCustomizationJob request: generated names and the derived token filled in."""
@@ -230,6 +233,16 @@ class JobKind:
         return api_request
 
     @staticmethod
+    def _refuse_unless_owned(description: Mapping[str, Any] | None, request: Request) -> None:
+        """Only a job this stack's resource started may be stopped, retagged or have its model deleted."""
+        if description is None or job_owned_by(description, request):
+            return
+        raise OwnershipError(
+            f"Refused: job {description.get('jobName')} was not started by {request.logical_id} of this stack "
+            f"(its client request token names another owner); nothing was done to it."
+        )
+
+    @staticmethod
     def _made_from(description: Mapping[str, Any], request: Request) -> bool:
         """Whether the job was started from exactly these (non-tag) properties: its token carries their digest."""
         return naming.token_properties_digest(description.get("clientRequestToken")) == _properties_digest(request)
@@ -237,6 +250,23 @@ class JobKind:
 
 def _properties_digest(request: Request) -> str:
     return naming.properties_digest(request.properties, contract.JOB_TAG_MEMBERS)
+
+
+def job_owned_by(description: Mapping[str, Any], request: Request) -> bool:
+    """Whether the job was started for ``request``'s stack and logical id.
+
+    Its token says so (:func:`~.naming.owner_digest`). A token from before the owner part was added cannot: then its
+    name decides (generated for this resource, or the fixed ``jobName`` of the request; a poll, which carries no
+    properties, accepts such an older job)."""
+    token = description.get("clientRequestToken")
+    owner = naming.token_owner(token)
+    if owner is not None:
+        return owner == naming.owner_digest(request.stack_id, request.logical_id)
+    name = str(description.get("jobName") or "")
+    if naming.is_generated_name(name, request.stack_id, request.logical_id):
+        return True
+    fixed = request.properties.get("jobName")
+    return fixed == name if fixed else not request.properties
 
 
 def job_reading(description: Mapping[str, Any]) -> Reading:

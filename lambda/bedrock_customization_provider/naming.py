@@ -19,7 +19,9 @@ MAX_NAME_LENGTH = 63
 _HASH_LENGTH = 12
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 _PROPERTIES_DIGEST_LENGTH = 16
-_TOKEN = re.compile(r"cfn-([0-9a-f]{16})-[0-9a-f]{40}")
+_OWNER_DIGEST_LENGTH = 12
+#: ``cfn-<properties>-<owner>-<request>``; tokens made before the owner part was added have none.
+_TOKEN = re.compile(r"cfn-([0-9a-f]{16})(?:-([0-9a-f]{12}))?-[0-9a-f]{40}")
 
 
 def request_digest(stack_id: str, logical_id: str, request_id: str, purpose: str) -> str:
@@ -38,13 +40,26 @@ def properties_digest(properties: Mapping[str, Any], ignore: Collection[str] = (
 def client_request_token(
     stack_id: str, logical_id: str, request_id: str, purpose: str, properties: str = "0" * 16
 ) -> str:
-    """``cfn-<properties digest>-<request digest>``, matching ``[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?``.
+    """``cfn-<properties digest>-<owner digest>-<request digest>``, matching the API's IdempotencyToken pattern.
 
     The request digest makes redeliveries idempotent. The properties digest (from :func:`properties_digest`) lets a
     later Update recognise that an existing resource was made from the very properties it asks for, which is what
-    CloudFormation's rollback of a failed update does: it then keeps that resource instead of building it again.
+    CloudFormation's rollback of a failed update does: it then keeps that resource instead of building it again. The
+    owner digest (:func:`owner_digest`) says which stack and logical id made it: the provider acts on nothing else.
     """
-    return f"cfn-{properties}-{request_digest(stack_id, logical_id, request_id, purpose)[:40]}"
+    owner = owner_digest(stack_id, logical_id)
+    return f"cfn-{properties}-{owner}-{request_digest(stack_id, logical_id, request_id, purpose)[:40]}"
+
+
+def owner_digest(stack_id: str, logical_id: str) -> str:
+    """A short digest of the stack and logical id a resource belongs to (carried in its token)."""
+    return hashlib.sha256(f"owner\n{stack_id}\n{logical_id}".encode()).hexdigest()[:_OWNER_DIGEST_LENGTH]
+
+
+def token_owner(token: str | None) -> str | None:
+    """The owner digest inside a token made by :func:`client_request_token`; None for an older token or another."""
+    match = _TOKEN.fullmatch(token or "")
+    return match.group(2) if match else None
 
 
 def token_properties_digest(token: str | None) -> str | None:
