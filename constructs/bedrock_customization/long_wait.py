@@ -111,7 +111,8 @@ class LongWait(Construct):
         self.condition.cfn_options.creation_policy = CfnCreationPolicy(
             resource_signal=CfnResourceSignal(count=1, timeout=iso_duration(timeout))
         )
-        self.condition.override_logical_id(contract.wait_condition_id(watched_id, digest))
+        condition_id = contract.wait_condition_id(watched_id, digest)
+        self.condition.override_logical_id(condition_id)
         self.condition.node.add_dependency(watched)
         #: The reader: its attributes are the finished resource's.
         self.result = provider.add_resource(
@@ -125,7 +126,6 @@ class LongWait(Construct):
         )
         self.result.node.add_dependency(self.condition)
         # what a later wait's properties may refer to: this job's resource and its reader stand for this condition
-        condition_id = contract.wait_condition_id(watched_id, digest)
         provider.long_waits[watched_id] = condition_id
         provider.long_waits[stack.get_logical_id(self.result.node.default_child)] = condition_id
         self.node.add_validation(_SameLogicalId(stack, watched_cfn, watched_id))
