@@ -5,6 +5,7 @@ resource, rendered as a ``Custom::BedrockModelCustomizationJob`` whose propertie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
@@ -27,13 +28,13 @@ from .resource_rules import (
 )
 from .s3_location import S3Input
 from .service_role import (
-    create_service_role,
     grant_invoke,
     grant_key_use,
     grant_s3_read,
     grant_s3_write,
     grant_vpc,
 )
+from .shared_roles import JobRoles
 from .tagging import TagValidation, lazy_tags, new_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
@@ -104,7 +105,8 @@ class CustomizationJob(Construct):
         job_tags / custom_model_tags: at most 50 each; changed in place without retraining.
         vpc_config: run the job in a VPC (``VpcConfig``). Default: no VPC.
         role: service role Bedrock assumes: ``iam.IRole`` or role ARN, used as given. Default: a least-privilege
-            role is created (:attr:`role`).
+            role for exactly this job's data, key, VPC and grader (:attr:`role`), shared by the stack's jobs that
+            have exactly the same access (what is added to it is added for all of them).
         service_timeout: how long CloudFormation waits for each request of the custom resource (91 s to 1 hour):
             in SHORT mode the whole job, else its start, stop and reading. Default: 1 hour.
         wait_mode: what the stack waits for (:class:`WaitMode`): LONG (default) until the job has ended, up to
@@ -233,23 +235,39 @@ class CustomizationJob(Construct):
         return CustomModelReference(self.custom_model_arn, self.custom_model_name)
 
     def _create_role(self, request: JobRequest) -> iam.Role:
-        """The least-privilege service role for exactly this job's data, key, VPC and grader."""
+        """The least-privilege service role for exactly this job's data, key, VPC and grader, shared with the jobs
+        of the stack that have exactly the same (see :mod:`.shared_roles`)."""
         inputs = request.inputs
-        role = create_service_role(
-            self,
-            "ServiceRole",
-            source_arn=bedrock_arn(self, "model-customization-job"),
-            description="Service role Amazon Bedrock assumes to run a model customization job",
-        )
-        grant_s3_read(role, request.reads)
-        grant_s3_write(role, request.output)
-        if inputs.key is not None:
-            grant_key_use(role, self, inputs.key)
-        if inputs.vpc_config is not None:
-            grant_vpc(role, self, inputs.vpc_config)
-        if inputs.reinforcement_fine_tuning is not None:
-            grant_invoke(role, [inputs.reinforcement_fine_tuning.grader_arn()])
-        return role
+
+        def key_arn(location: Any) -> str | None:
+            bucket = location.bucket
+            return bucket.encryption_key.key_arn if bucket is not None and bucket.encryption_key is not None else None
+
+        rft = inputs.reinforcement_fine_tuning
+        access = {
+            "reads": [[loc.objects_arn, loc.bucket_arn, key_arn(loc)] for loc in request.reads],
+            "writes": [request.output.objects_arn, request.output.bucket_arn, key_arn(request.output)],
+            "key": [inputs.key.resource_arn, inputs.key.conditions] if inputs.key is not None else None,
+            "vpc": [inputs.vpc_config.subnet_ids(), inputs.vpc_config.security_group_ids()]
+            if inputs.vpc_config is not None
+            else None,
+            "grader": rft.grader_arn() if rft is not None else None,
+        }
+
+        def grant(role: iam.Role) -> None:
+            scope = role.node.scope
+            assert isinstance(scope, Construct)
+            grant_s3_read(role, request.reads)
+            grant_s3_write(role, request.output)
+            if inputs.key is not None:
+                grant_key_use(role, scope, inputs.key)
+            if inputs.vpc_config is not None:
+                grant_vpc(role, scope, inputs.vpc_config)
+            if rft is not None:
+                grant_invoke(role, [rft.grader_arn()])
+
+        roles = JobRoles.of(BedrockCustomizationProvider.of(self))
+        return roles.role_for(access, source_arn=bedrock_arn(self, "model-customization-job"), grant=grant)
 
     @property
     def tags(self) -> TagManager:

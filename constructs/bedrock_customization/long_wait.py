@@ -1,36 +1,51 @@
-"""The resource graph of ``WaitMode.LONG``: a wait condition after the resource, and a reader after the condition.
+"""The resource graph of ``WaitMode.LONG``: wait conditions shared by groups of jobs, a check, readers on demand.
 
 CloudFormation waits at most an hour for a custom resource, and a customization job trains for hours. In this mode
 the resource answers once the job has started; then (docs/long-wait.md)::
 
-    Job ──► <Job logical id>Wait<digest>      AWS::CloudFormation::WaitCondition, CreationPolicy: 1 signal within
-                                               the timeout (at most 12 h); signalled by the provider when the job is
-                                               final, seen from Bedrock's events or the stack's one-minute poll
-        ──► Result                             Custom::BedrockCustomizationResult: reads the finished job; SUCCESS with
-                                               every attribute, or FAILED with Bedrock's message (the rollback's Delete
-                                               of the job then stops it or deletes its model)
+    WaitStart ──► BedrockCustomizationWait<level>x<n>D<digest>   AWS::CloudFormation::WaitCondition, one per group of
+    Job, Job... ─┘                                             up to 100 resources: one signal per member (UniqueId:
+                                                               its id) within the timeout (at most 12 h), sent by the
+                                                               provider when the member is final, seen from Bedrock's
+                                                               events or the stack's one-minute poll; Metadata lists
+                                                               the members' logical ids
+              ──► Check                                        Custom::BedrockCustomizationResult over every member:
+                                                               FAILED with Bedrock's message if one failed (the
+                                                               rollback's Deletes then stop the others); left out
+                                                               when every member has a reader
+              ──► Result (per job, only when its attributes     the same type over one job: SUCCESS with every
+                          or ``completion`` are used)           attribute
 
-The condition's logical id carries a digest of the properties that replace the job, so a replacement waits on a fresh
-condition (one can be signalled only once) and a tag-only update waits for nothing. A property that refers to another
-long-waited resource of the stack (iterative customization: the base model is the first job's model) counts as that
-resource's condition id, so replacing the first job gives the follow-up a fresh condition too. A change that only a
-deployment reveals (a referenced role or bucket replaced) keeps the condition: the reader then waits for the new job
-within its own ``service_timeout``. Its name is how the provider finds
-the job it waits for (ListStackResources gives no properties): the job's logical id must not be overridden after it.
-No WaitConditionHandle: its Ref is a presigned URL, a credential; the condition is signalled through
+A stack of N long-waited jobs costs N + 2 per group + 1 resources (plus the readers asked for), so hundreds of jobs
+fit CloudFormation's 500. Groups are formed at synth, once every construct exists (an aspect): a resource joins the
+group of its depth (0, or one more than the deepest long-waited resource it refers to or depends on: a follow-up job
+trained on a first job's model waits on a later condition, never on its upstream's, which would be a cycle) and of
+its timeout. A group's condition id carries a digest of its members' replacing properties, so a group with a
+replaced member waits on a fresh condition (one can be signalled only once; the members that did not change are
+final already and signalled at the next poll) and a tag-only update waits for nothing. A property that refers to
+another long-waited resource counts as that resource's condition id, so replacing the first job gives the
+follow-up's group a fresh condition too. The stack's ``WaitStart`` resource lists every condition id: whenever one is
+new, it is updated and enables the poll rule, also when no job starts (a member removed from its group).
+
+Depths come from what the constructs can see: references in the resource's own properties and construct
+dependencies. A follow-up wired to another job's attributes only through a third resource is not seen; CloudFormation
+then refuses the template as a circular dependency before creating anything; make the order visible with
+``follow_up.resource.node.add_dependency(first.completion)``.
+
+No WaitConditionHandle: its Ref is a presigned URL, a credential; conditions are signalled through
 ``cloudformation:SignalResource`` on this stack only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import CfnCreationPolicy, CfnResource, CfnResourceSignal, CustomResource, Duration, Stack
+from aws_cdk import Aspects, CfnCreationPolicy, CfnResource, CfnResourceSignal, CustomResource, Duration, IAspect, Stack
 from aws_cdk import aws_cloudformation as cloudformation
 from bedrock_customization_provider import contract, naming
-from constructs import Construct, IValidation
+from constructs import Construct, IConstruct
 
 from .provider import BedrockCustomizationProvider
 from .validation import is_unresolved
@@ -39,6 +54,10 @@ from .validation import is_unresolved
 MAX_WAIT_TIMEOUT = Duration.seconds(contract.MAX_WAIT_SECONDS)
 #: The shortest wait that makes sense: one poll interval.
 MIN_WAIT_SECONDS = contract.POLL_INTERVAL_MINUTES * 60
+#: Construct id (under the provider) of the stack's long waits.
+LONG_WAITS_ID = "LongWaits"
+#: How long CloudFormation waits for the WaitStart resource (it answers at once).
+WAIT_START_TIMEOUT = Duration.minutes(5)
 
 
 def wait_timeout_problem(timeout: Duration) -> str | None:
@@ -79,10 +98,11 @@ def iso_duration(timeout: Duration) -> str:
 
 
 class LongWait(Construct):
-    """Holds the stack until ``watched`` is final (:attr:`condition`), then reads it (:attr:`result`).
+    """``watched``'s part in the stack's long waits: the group it waits in (:attr:`group`, formed at synth) and, on
+    demand, its reader (:attr:`result`).
 
     ``defining_properties``: the watched resource's properties that replace it when they change (no tags, no
-    provider keys). ``reader_timeout``: how long the reader may wait should it find the resource not final.
+    provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not final.
     """
 
     def __init__(
@@ -96,39 +116,191 @@ class LongWait(Construct):
         reader_timeout: Duration,
     ) -> None:
         super().__init__(scope, id)
-        provider = BedrockCustomizationProvider.of(self)
-        stack = Stack.of(self)
+        self._provider = BedrockCustomizationProvider.of(self)
         # The Create that enables the poll rule needs the rules, their permissions and the provider's new policy.
-        triggers = provider.long_wait_triggers()
-        watched.node.add_dependency(triggers, *provider.long_wait_permissions)
-        watched_cfn = watched.node.default_child
-        assert isinstance(watched_cfn, CfnResource)
-        watched_id = stack.get_logical_id(watched_cfn)
-        resolved = stack.resolve(dict(defining_properties))
-        digest = naming.properties_digest(_with_upstream_waits(resolved, provider.long_waits))
-        #: The condition the provider signals (``<watched logical id>Wait<digest>``).
+        triggers = self._provider.long_wait_triggers()
+        watched.node.add_dependency(triggers, *self._provider.long_wait_permissions)
+        #: The resource waited for.
+        self.watched = watched
+        self.defining_properties = dict(defining_properties)
+        self.timeout_seconds = int(timeout.to_seconds())
+        self.reader_timeout = reader_timeout
+        #: The group this resource waits in (None until synth forms the groups).
+        self.group: WaitGroup | None = None
+        self._reader: CustomResource | None = None
+        LongWaits.of(self._provider).add(self)
+
+    @property
+    def condition(self) -> cloudformation.CfnWaitCondition:
+        """The condition the stack waits on for this resource (shared with its group; exists once synth began)."""
+        if self.group is None:
+            raise RuntimeError(f"{self.node.path}: the long waits' groups are formed at synth; synthesize first")
+        return self.group.condition
+
+    @property
+    def result(self) -> CustomResource:
+        """The reader: its attributes are the finished resource's. Created on first use (one resource per job that
+        is read; a job whose attributes nothing uses costs no reader)."""
+        if self._reader is None:
+            self._reader = self._provider.add_resource(
+                self,
+                id="Result",
+                resource_type=contract.RESULT_RESOURCE_TYPE,
+                properties={contract.RESULT_RESOURCE_ARN: self.watched.ref},
+                removal_policy=None,
+                service_timeout=self.reader_timeout,
+                service_role=None,
+            )
+            if self.group is not None:  # asked for after the groups were formed
+                self._reader.node.add_dependency(self.group.condition)
+        return self._reader
+
+    @property
+    def has_reader(self) -> bool:
+        return self._reader is not None
+
+
+class WaitGroup(Construct):
+    """One wait condition for up to :data:`~contract.MAX_WAIT_GROUP_MEMBERS` resources, and the check after it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        condition_id: str,
+        members: Sequence[LongWait],
+        member_ids: Sequence[str],
+        start: CustomResource,
+        provider: BedrockCustomizationProvider,
+    ) -> None:
+        super().__init__(scope, id)
+        self.members = list(members)
+        timeout = Duration.seconds(members[0].timeout_seconds)
+        #: The condition the provider signals, once per member.
         self.condition = cloudformation.CfnWaitCondition(self, "Condition")
         self.condition.cfn_options.creation_policy = CfnCreationPolicy(
-            resource_signal=CfnResourceSignal(count=1, timeout=iso_duration(timeout))
+            resource_signal=CfnResourceSignal(count=len(members), timeout=iso_duration(timeout))
         )
-        condition_id = contract.wait_condition_id(watched_id, digest)
+        self.condition.add_metadata(contract.WAIT_MEMBERS_METADATA, list(member_ids))
         self.condition.override_logical_id(condition_id)
-        self.condition.node.add_dependency(watched)
-        #: The reader: its attributes are the finished resource's.
-        self.result = provider.add_resource(
+        self.condition.node.add_dependency(start, *(member.watched for member in members))
+        #: Fails the stack with Bedrock's message when a member failed and has no reader (None: each has one, and a
+        #: reader fails with that message itself).
+        self.check: CustomResource | None = None
+        if all(member.has_reader for member in members):
+            self._wire(members)
+            return
+        self.check = provider.add_resource(
             self,
-            id="Result",
+            id="Check",
             resource_type=contract.RESULT_RESOURCE_TYPE,
-            properties={contract.RESULT_RESOURCE_ARN: watched.ref},
+            properties={contract.RESULT_RESOURCE_ARNS: [member.watched.ref for member in members]},
             removal_policy=None,
-            service_timeout=reader_timeout,
+            service_timeout=Duration.seconds(max(m.reader_timeout.to_seconds() for m in members)),
             service_role=None,
         )
-        self.result.node.add_dependency(self.condition)
-        # what a later wait's properties may refer to: this job's resource and its reader stand for this condition
-        provider.long_waits[watched_id] = condition_id
-        provider.long_waits[stack.get_logical_id(self.result.node.default_child)] = condition_id
-        self.node.add_validation(_SameLogicalId(stack, watched_cfn, watched_id))
+        self.check.node.add_dependency(self.condition)
+        self._wire(members)
+
+    def _wire(self, members: Sequence[LongWait]) -> None:
+        for member in members:
+            member.group = self
+            if member.has_reader:
+                member.result.node.add_dependency(self.condition)
+
+
+class LongWaits(Construct):
+    """The stack's long waits (one per provider): the members, the WaitStart resource, and the groups, formed at
+    synth by an aspect once every construct of the app exists."""
+
+    def __init__(self, scope: BedrockCustomizationProvider, id: str) -> None:
+        super().__init__(scope, id)
+        self._provider = scope
+        self.members: list[LongWait] = []
+        self.groups: list[WaitGroup] = []
+        #: Enables the poll rule whenever a condition is new (its property lists them all, filled in at synth).
+        self.start = scope.add_resource(
+            self,
+            id="Start",
+            resource_type=contract.WAIT_START_RESOURCE_TYPE,
+            properties={},
+            removal_policy=None,
+            service_timeout=WAIT_START_TIMEOUT,
+            service_role=None,
+        )
+        self.start.node.add_dependency(scope.long_wait_triggers(), *scope.long_wait_permissions)
+        Aspects.of(self).add(_FormGroups(self))
+
+    @classmethod
+    def of(cls, provider: BedrockCustomizationProvider) -> LongWaits:
+        existing = provider.node.try_find_child(LONG_WAITS_ID)
+        return existing if existing is not None else cls(provider, LONG_WAITS_ID)  # type: ignore[return-value]
+
+    def add(self, member: LongWait) -> None:
+        if self.groups:
+            raise RuntimeError(f"{member.node.path}: created after the stack's long waits were formed (at synth)")
+        self.members.append(member)
+
+    def form(self) -> None:
+        """Group the members by depth and timeout, name each group's condition, and wire the graph (once)."""
+        if self.groups or not self.members:
+            return
+        stack = Stack.of(self)
+        logical_ids = {id(m): _logical_id(stack, m.watched) for m in self.members}
+        owners: dict[str, LongWait] = {}  # logical id of a member's resource or reader -> the member
+        for member in self.members:
+            owners[logical_ids[id(member)]] = member
+            if member.has_reader:
+                owners[_logical_id(stack, member.result)] = member
+        resolved = {id(m): stack.resolve(m.defining_properties) for m in self.members}
+        depths = _depths(self.members, {k: _referenced(v, owners) for k, v in resolved.items()})
+        condition_ids: dict[str, str] = {}  # logical id of an earlier member's resource or reader -> its condition
+        for depth in sorted(set(depths.values())):
+            at_depth = [m for m in self.members if depths[id(m)] == depth]
+            chunks = [
+                chunk
+                for seconds in sorted({m.timeout_seconds for m in at_depth})
+                for chunk in _chunks([m for m in at_depth if m.timeout_seconds == seconds])
+            ]
+            for index, chunk in enumerate(chunks):
+                member_ids = [logical_ids[id(m)] for m in chunk]
+                digests = [
+                    naming.properties_digest(_with_upstream_waits(resolved[id(m)], condition_ids)) for m in chunk
+                ]
+                pairs = [[member_id, d] for member_id, d in zip(member_ids, digests, strict=True)]
+                digest = naming.properties_digest({"members": pairs})
+                group = WaitGroup(
+                    self,
+                    f"Depth{depth}Group{index}",
+                    condition_id=contract.wait_condition_id(depth, index, digest),
+                    members=chunk,
+                    member_ids=member_ids,
+                    start=self.start,
+                    provider=self._provider,
+                )
+                self.groups.append(group)
+                condition_id = stack.resolve(group.condition.logical_id)
+                in_chunk = {id(m) for m in chunk}
+                for key, owner in owners.items():
+                    if id(owner) in in_chunk:
+                        condition_ids[key] = condition_id
+        start = self.start.node.default_child
+        assert isinstance(start, CfnResource)
+        conditions = [stack.resolve(group.condition.logical_id) for group in self.groups]
+        start.add_property_override(contract.WAIT_START_CONDITIONS, conditions)
+
+
+@jsii.implements(IAspect)
+class _FormGroups:
+    """Forms the stack's long-wait groups at synth, when every job and every reference to one exists."""
+
+    def __init__(self, waits: LongWaits) -> None:
+        self._waits = waits
+
+    def visit(self, node: IConstruct) -> None:
+        if node.node.path == self._waits.node.path:
+            self._waits.form()
 
 
 def long_wait_for(
@@ -160,6 +332,67 @@ def long_wait_for(
     )
 
 
+def _logical_id(stack: Stack, resource: CustomResource) -> str:
+    cfn = resource.node.default_child
+    assert isinstance(cfn, CfnResource)
+    return str(stack.resolve(cfn.logical_id))
+
+
+def _chunks(members: list[LongWait]) -> list[list[LongWait]]:
+    size = contract.MAX_WAIT_GROUP_MEMBERS
+    return [members[i : i + size] for i in range(0, len(members), size)]
+
+
+def _referenced(value: Any, owners: Mapping[str, LongWait]) -> set[int]:
+    """The members (by ``id()``) whose resource or reader ``value`` (resolved properties) refers to."""
+    found: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            ref, get_att = item.get("Ref"), item.get("Fn::GetAtt")
+            target = ref if isinstance(ref, str) else get_att[0] if isinstance(get_att, list) and get_att else None
+            if isinstance(target, str) and target in owners:
+                found.add(id(owners[target]))
+            stack.extend(item.values())
+    return found
+
+
+def _depths(members: list[LongWait], references: Mapping[int, set[int]]) -> dict[int, int]:
+    """Each member's depth: 0, or one more than the deepest member it refers to or depends on (by construct)."""
+    by_id = {id(m): m for m in members}
+    upstream = {key: set(refs) for key, refs in references.items()}
+    scopes = [(m.node.scope.node.path if m.node.scope is not None else m.node.path, m) for m in members]
+    for member in members:
+        owner = member.node.scope
+        dependents = [c for c in (owner, member.watched, member.watched.node.default_child) if c is not None]
+        for construct in dependents:
+            for dependency in construct.node.dependencies:
+                path = dependency.node.path
+                for scope_path, other in scopes:
+                    if other is not member and (path == scope_path or path.startswith(scope_path + "/")):
+                        upstream[id(member)].add(id(other))
+    depths: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def depth(key: int) -> int:
+        if key in depths:
+            return depths[key]
+        if key in visiting:  # a cycle the user made: CloudFormation will name it; do not recurse forever
+            return 0
+        visiting.add(key)
+        value = 1 + max((depth(up) for up in upstream[key] if up in by_id), default=-1)
+        visiting.discard(key)
+        depths[key] = value
+        return value
+
+    for member in members:
+        depth(id(member))
+    return depths
+
+
 def _with_upstream_waits(value: Any, long_waits: Mapping[str, str]) -> Any:
     """``value`` (resolved properties) with each Ref/GetAtt of a long-waited resource replaced by its condition id."""
     if isinstance(value, list):
@@ -173,21 +406,3 @@ def _with_upstream_waits(value: Any, long_waits: Mapping[str, str]) -> Any:
         if target in long_waits:
             return {"Fn::GetAtt": [long_waits[target], *rest]}
     return {key: _with_upstream_waits(item, long_waits) for key, item in value.items()}
-
-
-@jsii.implements(IValidation)
-class _SameLogicalId:
-    """At synth: the watched resource still has the logical id the condition's name was made from."""
-
-    def __init__(self, stack: Stack, resource: CfnResource, expected: str) -> None:
-        self._stack, self._resource, self._expected = stack, resource, expected
-
-    def validate(self) -> list[str]:
-        actual = self._stack.resolve(self._resource.logical_id)
-        if actual == self._expected:
-            return []
-        return [
-            f"{self._resource.node.path}: its logical id was overridden ({self._expected} -> {actual}) after its "
-            f"long wait was set up; the wait condition is named after the resource's logical id. Override it before "
-            f"creating the construct's wait, or use WaitMode.SHORT."
-        ]

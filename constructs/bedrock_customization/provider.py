@@ -49,8 +49,6 @@ class BedrockCustomizationProvider(Construct):
         stack = Stack.of(self)
         self._passed_roles: set[str] = set()
         self.long_wait_permissions: list[lambda_.CfnPermission] = []
-        #: Logical id of a long-waited resource (or its reader) -> its wait condition's logical id (see long_wait.py).
-        self.long_waits: dict[str, str] = {}
         self._keys: set[str] = set()
 
         self.log_group = logs.LogGroup(
@@ -174,7 +172,12 @@ class BedrockCustomizationProvider(Construct):
         #: The rules' Lambda permissions (children of the function): a long wait's Create must come after them.
         self.long_wait_permissions = [c for c in self.function.node.children if isinstance(c, lambda_.CfnPermission)]
         self._allow(
-            ["cloudformation:ListStackResources", "cloudformation:DescribeStacks", "cloudformation:SignalResource"],
+            [
+                "cloudformation:ListStackResources",
+                "cloudformation:DescribeStackResource",
+                "cloudformation:DescribeStacks",
+                "cloudformation:SignalResource",
+            ],
             [stack.stack_id],
         )
         # The rule's ARN from its name, not GetAtt: the function's policy cannot depend on a rule targeting it.

@@ -10,7 +10,6 @@ Both sides import these names, so a rename breaks loudly instead of drifting.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 # --- resource types --------------------------------------------------------------------------------------------------
@@ -21,6 +20,9 @@ MODEL_RESOURCE_TYPE: Final = "Custom::BedrockCustomModel"
 RESULT_RESOURCE_TYPE: Final = "Custom::BedrockCustomizationResult"
 #: The reader's property: the ARN of the job or custom model to read (its resource segment says which).
 RESULT_RESOURCE_ARN: Final = "ResourceArn"
+#: Or, for a group's check: the ARNs of every member; the answer is SUCCESS (no attributes but the count) or FAILED
+#: with the first failure, so a failed job fails the stack even when nothing reads its attributes.
+RESULT_RESOURCE_ARNS: Final = "ResourceArns"
 
 # --- provider keys (PascalCase; never sent to Bedrock) ---------------------------------------------------------------
 SERVICE_TOKEN: Final = "ServiceToken"
@@ -107,14 +109,21 @@ UNCERTAIN_CREATE_PHYSICAL_ID: Final = "BedrockCustomization::CREATE_UNCERTAIN"
 # --- the long wait (docs/long-wait.md) -------------------------------------------------------------------------------
 #: CloudFormation's limit for a wait condition's Timeout (12 hours).
 MAX_WAIT_SECONDS: Final = 43200
-#: A long wait's condition is named ``<watched logical id>Wait<digest>``: the provider finds the resource it waits
-#: for from the name alone (ListStackResources gives no properties), and the digest of the watched resource's
-#: replacing properties gives a replacement a fresh condition (a condition cannot be waited on twice).
-WAIT_CONDITION_INFIX: Final = "Wait"
+#: Long waits are gathered in groups (docs/long-wait.md): one condition waits for up to this many resources, one
+#: SUCCESS signal each (UniqueId: the resource's id), so a stack of hundreds of jobs needs a handful of conditions.
+MAX_WAIT_GROUP_MEMBERS: Final = 100
+#: A group's condition declares the logical ids it waits for in its ``Metadata`` under this key (the provider reads
+#: them with DescribeStackResource: ListStackResources gives no properties or metadata).
+WAIT_MEMBERS_METADATA: Final = "BedrockCustomizationWaitsFor"
+#: A group's condition is named ``BedrockCustomizationWait<level>x<index>D<digest>``: the digest of its members'
+#: replacing properties gives a group with a replaced member a fresh condition (one cannot be waited on twice).
+WAIT_CONDITION_PREFIX: Final = "BedrockCustomizationWait"
 WAIT_CONDITION_DIGEST_LENGTH: Final = 8
-_WAIT_CONDITION_ID = re.compile(
-    rf"^(?P<watched>[A-Za-z0-9]+){WAIT_CONDITION_INFIX}[0-9a-f]{{{WAIT_CONDITION_DIGEST_LENGTH}}}$"
-)
+#: Arms the stack's long waits: its Create or Update (whenever any condition is new) enables the poll rule, so a
+#: condition made fresh without any job starting (a member removed from its group) is still polled. Delete: nothing.
+WAIT_START_RESOURCE_TYPE: Final = "Custom::BedrockCustomizationWaitStart"
+#: Its property: the stack's condition ids (only so that it is updated when they change).
+WAIT_START_CONDITIONS: Final = "Conditions"
 #: The per-stack scheduled rule that polls long waits (events are best effort): DISABLED until a long wait starts.
 WAIT_RULE_PREFIX: Final = "bedrock-cr-wait-"
 #: Bedrock's job state-change events, and the statuses after which a job never changes by itself.
@@ -126,15 +135,9 @@ TERMINAL_JOB_STATUSES: Final = ("Completed", "Failed", "Stopped")
 ENV_STACK_ID: Final = "STACK_ID"
 
 
-def wait_condition_id(watched_logical_id: str, digest: str) -> str:
-    """The logical id of the condition that waits for ``watched_logical_id`` (``digest``: hex, any length)."""
-    return f"{watched_logical_id}{WAIT_CONDITION_INFIX}{digest[:WAIT_CONDITION_DIGEST_LENGTH]}"
-
-
-def watched_logical_id(condition_logical_id: str) -> str | None:
-    """The logical id a condition named by :func:`wait_condition_id` waits for; None for any other name."""
-    match = _WAIT_CONDITION_ID.match(condition_logical_id)
-    return match.group("watched") if match else None
+def wait_condition_id(level: int, index: int, digest: str) -> str:
+    """The logical id of group ``index`` of depth ``level`` (``digest``: hex, any length)."""
+    return f"{WAIT_CONDITION_PREFIX}{level}x{index}D{digest[:WAIT_CONDITION_DIGEST_LENGTH]}"
 
 
 def stack_guid(stack_id: str) -> str:

@@ -23,6 +23,7 @@ from .lifecycle import ResourceKind
 from .model_resource import ModelKind
 from .result_resource import ResultKind
 from .retry import Deadline, RetryingClient
+from .wait_start import WaitStartKind
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ def runtime() -> Runtime:
 
     def kinds(context: Any) -> Mapping[str, ResourceKind]:
         waited = holder.waited_kinds(context)
-        return {**waited, contract.RESULT_RESOURCE_TYPE: ResultKind(waited)}
+        return {
+            **waited,
+            contract.RESULT_RESOURCE_TYPE: ResultKind(waited),
+            contract.WAIT_START_RESOURCE_TYPE: WaitStartKind(clients.events),
+        }
 
     resource = BedrockResource(
         kinds=kinds,

@@ -6,21 +6,26 @@ Neither event is trusted: anyone allowed to invoke the function can send one. An
 which condition to look at first; what gets signalled follows from the stack itself and from Bedrock:
 
 1. ``ListStackResources`` of the function's own stack (``STACK_ID``): each ``AWS::CloudFormation::WaitCondition``
-   in ``CREATE_IN_PROGRESS`` named ``<X>Wait<digest>`` (:func:`~.contract.watched_logical_id`) waits for resource
-   ``<X>``, a job or model of this stack, whose physical id is read *now*. So an event for a replaced job's old
-   ARN can never complete the new job's condition, and a forged event can at most cause a read.
+   in ``CREATE_IN_PROGRESS`` declares in its ``Metadata`` (:data:`~.contract.WAIT_MEMBERS_METADATA`, read with
+   ``DescribeStackResource``) the logical ids it waits for: jobs or models of this stack, whose physical ids are read
+   *now*. So an event for a replaced job's old ARN can never complete the new job's condition, and a forged event
+   can at most cause a read.
 2. The resource is read with its kind (:meth:`~.lifecycle.ResourceKind.read`); once final, the condition gets
-   ``SignalResource(SUCCESS, UniqueId=<resource id>)``. A signal carries no reason, so it says SUCCESS also for a
-   failed job: the reader resource after the condition fails with Bedrock's message. A condition that cannot be
-   signalled any more (a duplicate signal, a stack that moved on) is fine.
+   ``SignalResource(SUCCESS, UniqueId=<resource id>)``; a condition of a group completes once each member signalled
+   (CloudFormation counts a repeated UniqueId once, so a member signalled by an earlier poll does no harm). A signal
+   carries no reason, so it says SUCCESS also for a failed job: the group's check resource after the condition fails
+   with Bedrock's message. A condition that cannot be signalled any more (a duplicate signal, a stack that moved
+   on) is fine.
 3. Nothing left waiting and no stack operation under way: the poll rule is disabled, then the stack's status is read
    again and the rule re-enabled if an operation began meanwhile (its Create may have enabled the rule just before).
 
-An event names one job, so it costs one list and at most one read; a poll reads every waiting resource.
+An event names one job, so it costs one list, one description per waiting condition and at most one read; a poll
+reads every waiting resource.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,7 +118,7 @@ def reconcile(
 
 
 def waiting_conditions(cloudformation: Any, stack_id: str, kinds: Mapping[str, ResourceKind]) -> list[Waiting]:
-    """The stack's conditions still waiting, each with the current physical id of the resource it waits for."""
+    """Each (condition still waiting, resource it waits for), with the resource's current physical id."""
     resources: dict[str, Mapping[str, Any]] = {}
     kwargs = {"StackName": stack_id}
     while True:
@@ -127,13 +132,33 @@ def waiting_conditions(cloudformation: Any, stack_id: str, kinds: Mapping[str, R
     for logical_id, summary in resources.items():
         if summary.get("ResourceType") != WAIT_CONDITION_TYPE or summary.get("ResourceStatus") != "CREATE_IN_PROGRESS":
             continue
-        watched = resources.get(contract.watched_logical_id(logical_id) or "")
-        if watched is None or watched.get("ResourceType") not in kinds:
-            continue
-        physical_id = str(watched.get("PhysicalResourceId") or "")
-        if physical_id.startswith("arn:"):
-            found.append(Waiting(logical_id, watched["LogicalResourceId"], watched["ResourceType"], physical_id))
+        for member in _members(cloudformation, stack_id, logical_id):
+            watched = resources.get(member)
+            if watched is None or watched.get("ResourceType") not in kinds:
+                continue
+            physical_id = str(watched.get("PhysicalResourceId") or "")
+            if physical_id.startswith("arn:"):
+                found.append(Waiting(logical_id, member, watched["ResourceType"], physical_id))
     return found
+
+
+def _members(cloudformation: Any, stack_id: str, condition: str) -> list[str]:
+    """The logical ids ``condition`` declares it waits for (none: not one of the long wait's conditions)."""
+    try:
+        detail = cloudformation.describe_stack_resource(StackName=stack_id, LogicalResourceId=condition)
+    except ClientError as exc:  # gone meanwhile (a rollback's cleanup, say): nothing to signal
+        if error_code(exc) != "ValidationError":
+            raise
+        return []
+    text = detail.get("StackResourceDetail", {}).get("Metadata") or "{}"
+    try:
+        members = json.loads(text).get(contract.WAIT_MEMBERS_METADATA, [])
+    except (ValueError, AttributeError):
+        members = None
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        logger.warning("%s declares no list of logical ids under %s", condition, contract.WAIT_MEMBERS_METADATA)
+        return []
+    return members
 
 
 def _signal(cloudformation: Any, stack_id: str, item: Waiting) -> bool:

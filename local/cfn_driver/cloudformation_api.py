@@ -1,11 +1,12 @@
-"""CloudFormation's query API for the driver's own stacks: ListStackResources, DescribeStacks, SignalResource.
+"""CloudFormation's query API for the driver's own stacks: ListStackResources, DescribeStackResource, DescribeStacks,
+SignalResource.
 
 Why the driver answers these itself: the long wait (``docs/long-wait.md``) has the provider read its own stack
-(``ListStackResources``, ``DescribeStacks``) and complete a ``CreationPolicy`` wait condition with
-``SignalResource``. Those calls must see the stack the driver is playing, live (a condition waiting is
-``CREATE_IN_PROGRESS`` while the operation runs), so moto's CloudFormation, which knows nothing of it, is bypassed:
-the session routes the ``cloudformation`` signing name to :class:`CloudFormationApi`
-(``EmulatorApp.route_service``).
+(``ListStackResources``, ``DescribeStackResource`` for a wait condition's ``Metadata``, ``DescribeStacks``) and
+complete a ``CreationPolicy`` wait condition with ``SignalResource``. Those calls must see the stack the driver is
+playing, live (a condition waiting is ``CREATE_IN_PROGRESS`` while the operation runs), so moto's CloudFormation,
+which knows nothing of it, is bypassed: the session routes the ``cloudformation`` signing name to
+:class:`CloudFormationApi` (``EmulatorApp.route_service``).
 
 The wire format is CloudFormation's query protocol, the one botocore speaks: a form-encoded POST with
 ``Action=...&Version=2010-05-15``, answered with XML in the ``http://cloudformation.amazonaws.com/doc/2010-05-15/``
@@ -26,7 +27,8 @@ Messages, where they could be found, are CloudFormation's:
   (yet): DescribeStackResource's wording.
 
 What a runner must offer (:class:`~cfn_driver.stack.StackRunner` does): ``describe_stack() -> dict | None``,
-``resource_summaries() -> list[dict]``, ``signal(logical_id, unique_id, status)`` raising :class:`CloudFormationError`.
+``resource_summaries() -> list[dict]``, ``resource_detail(logical_id) -> dict | None``,
+``signal(logical_id, unique_id, status)`` raising :class:`CloudFormationError`.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class DrivenStack(Protocol):
     def describe_stack(self) -> dict[str, Any] | None: ...
 
     def resource_summaries(self) -> list[dict[str, Any]]: ...
+
+    def resource_detail(self, logical_id: str) -> dict[str, Any] | None: ...
 
     def signal(self, logical_id: str, unique_id: str, status: str) -> None: ...
 
@@ -165,6 +169,19 @@ class CloudFormationApi:
             xml += f"<NextToken>{_encode_token(start + PAGE_SIZE)}</NextToken>"
         return xml
 
+    def describe_stack_resource(self, params: dict[str, str]) -> str:
+        if not params.get("LogicalResourceId"):
+            raise validation_error(
+                "1 validation error detected: Value null at 'logicalResourceId' failed to satisfy constraint: "
+                "Member must not be null"
+            )
+        runner = self._stack(params)
+        detail = runner.resource_detail(params["LogicalResourceId"])
+        if detail is None:
+            name = (runner.describe_stack() or {}).get("StackName", params["StackName"])
+            raise validation_error(f"Resource {params['LogicalResourceId']} does not exist for stack {name}")
+        return f"<StackResourceDetail>{_fields(detail)}</StackResourceDetail>"
+
     def describe_stacks(self, params: dict[str, str]) -> str:
         if not params.get("StackName"):  # every stack that exists (names of deleted ones are not listed)
             descriptions = [r.describe_stack() for r in self.registry.runners()]
@@ -193,6 +210,7 @@ class CloudFormationApi:
 
 _ACTIONS = {
     "ListStackResources": CloudFormationApi.list_stack_resources,
+    "DescribeStackResource": CloudFormationApi.describe_stack_resource,
     "DescribeStacks": CloudFormationApi.describe_stacks,
     "SignalResource": CloudFormationApi.signal_resource,
 }

@@ -236,19 +236,24 @@ class _WaitTimes:
 
     def report(self, console: Console, runner: StackRunner) -> None:
         jobs = {job["jobArn"]: job for job in self.session.emulator.state()["jobs"]} if self.session.emulator else {}
+        resources = runner.template.resources if runner.template is not None else {}
         for condition, at in self.completed.items():
-            watched = contract.watched_logical_id(condition)
-            record = runner.records.get(watched or "")
-            job = jobs.get(record.physical_id) if record else None
-            if not job or not job.get("endTime"):
-                continue
-            began, ended = _epoch(job["creationTime"]), _epoch(job["endTime"])
-            console.print(
-                f"   {watched}: trained {(ended - began) / 3600:.1f} h (virtual); the stack saw it end "
-                f"{max(0.0, at - ended):.0f} s later (virtual; {max(0.0, at - ended) / DEMO_SPEED:.2f} s of wall time "
-                f"at {DEMO_SPEED:g}x; one poll interval is {60 / DEMO_SPEED:.3f} s)",
-                highlight=False,
-            )
+            metadata = (resources.get(condition) or {}).get("Metadata") or {}
+            for watched in metadata.get(contract.WAIT_MEMBERS_METADATA, []):
+                record = runner.records.get(watched)
+                job = jobs.get(record.physical_id) if record else None
+                if job and job.get("endTime"):
+                    self._report_job(console, watched, job, at)
+
+    def _report_job(self, console: Console, watched: str, job: dict[str, Any], at: float) -> None:
+        began, ended = _epoch(job["creationTime"]), _epoch(job["endTime"])
+        delay = max(0.0, at - ended)
+        console.print(
+            f"   {watched}: trained {(ended - began) / 3600:.1f} h (virtual); its wait ended {delay:.0f} s later "
+            f"(virtual; {delay / DEMO_SPEED:.2f} s of wall time at {DEMO_SPEED:g}x; one poll interval is "
+            f"{60 / DEMO_SPEED:.3f} s)",
+            highlight=False,
+        )
 
 
 def _epoch(text: str) -> float:

@@ -19,6 +19,7 @@ While an operation runs, the stack is readable and signalable from other threads
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -282,6 +283,21 @@ class StackRunner:
                     _summary(lid, template.resource_type(lid), _local_physical_id(resolver, lid), status, stamp)
                 )
         return summaries
+
+    def resource_detail(self, logical_id: str) -> dict[str, Any] | None:
+        """DescribeStackResource's detail: the summary plus the stack's ids and the template's ``Metadata`` (a JSON
+        string, as CloudFormation returns it; absent when the resource declares none). None: no such resource."""
+        summary = next((s for s in self.resource_summaries() if s["LogicalResourceId"] == logical_id), None)
+        if summary is None:
+            return None
+        with self._lock:
+            template = self._active
+        declared = template.resources.get(logical_id, {}) if template is not None else {}
+        detail = {"StackName": self.env.stack_name, "StackId": self.env.stack_id, **summary}
+        detail["LastUpdatedTimestamp"] = detail.pop("LastUpdatedTimestamp")
+        if declared.get("Metadata") is not None:
+            detail["Metadata"] = json.dumps(declared["Metadata"], separators=(",", ":"))
+        return detail
 
     def signal(self, logical_id: str, unique_id: str, status: str) -> None:
         """SignalResource: count a signal for a waiting condition, or refuse with CloudFormation's ValidationError."""

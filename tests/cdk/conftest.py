@@ -8,6 +8,7 @@ tier fast.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -74,6 +75,16 @@ def policy_statements(template: Template, logical_prefix: str) -> list[dict[str,
     return statements
 
 
+def job_role(template: Template, job_prefix: str) -> str:
+    """The logical id prefix (without CDK's hash) of the created role the job ``job_prefix`` runs with: roles are
+    shared by jobs with the same access and named by it, not by a job."""
+    jobs = resources(template, contract.JOB_RESOURCE_TYPE)
+    (job,) = [r for lid, r in jobs.items() if re.fullmatch(rf"{job_prefix}[0-9A-F]{{8}}", lid)]
+    role_arn = job["Properties"]["roleArn"]
+    assert isinstance(role_arn, dict) and "Fn::GetAtt" in role_arn, f"{job_prefix} runs with a given role: {role_arn}"
+    return role_arn["Fn::GetAtt"][0][:-8]
+
+
 def actions_of(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
@@ -115,6 +126,7 @@ def q():
         resources = staticmethod(resources)
         one = staticmethod(one)
         policy_statements = staticmethod(policy_statements)
+        job_role = staticmethod(job_role)
         actions_of = staticmethod(actions_of)
         statements_with = staticmethod(statements_with)
         all_actions = staticmethod(all_actions)

@@ -280,7 +280,7 @@ def test_attributes_are_getatts_with_contract_names(template, q):
 
 # --- IAM: the created service role ---------------------------------------------------------------------------------
 def test_service_role_trusts_bedrock_for_this_account_and_its_jobs_only(template, q):
-    _, role = q.one(template, "AWS::IAM::Role", "FineServiceRole")
+    _, role = q.one(template, "AWS::IAM::Role", q.job_role(template, "Fine"))
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "bedrock.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
@@ -289,7 +289,7 @@ def test_service_role_trusts_bedrock_for_this_account_and_its_jobs_only(template
 
 
 def test_service_role_reads_exactly_the_training_and_validation_data(template, q):
-    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    statements = q.policy_statements(template, q.job_role(template, "Fine") + "DefaultPolicy")
     (read,) = [s for s in q.statements_with(statements, "s3:GetObject") if "s3:PutObject" not in q.actions_of(s)]
     resources = read["Resource"]
     suffixes = {r["Fn::Join"][1][-1] if isinstance(r, dict) else r for r in resources}
@@ -300,14 +300,14 @@ def test_service_role_reads_exactly_the_training_and_validation_data(template, q
 
 
 def test_service_role_writes_only_the_output_prefix(template, q):
-    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    statements = q.policy_statements(template, q.job_role(template, "Fine") + "DefaultPolicy")
     (write,) = q.statements_with(statements, "s3:PutObject")
     assert write["Resource"]["Fn::Join"][1][-1] == "/output/*"
     assert "s3:DeleteObject" not in q.all_actions(statements)
 
 
 def test_service_role_may_use_the_model_key_only_through_bedrock(template, q):
-    statements = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    statements = q.policy_statements(template, q.job_role(template, "Fine") + "DefaultPolicy")
     (grant,) = q.statements_with(statements, "kms:CreateGrant")
     key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
     assert grant["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
@@ -316,7 +316,7 @@ def test_service_role_may_use_the_model_key_only_through_bedrock(template, q):
 
 
 def test_service_role_may_decrypt_a_kms_encrypted_data_bucket(template, q):
-    statements = q.policy_statements(template, "DistillServiceRoleDefaultPolicy")
+    statements = q.policy_statements(template, q.job_role(template, "Distill") + "DefaultPolicy")
     key_id, _ = q.one(template, "AWS::KMS::Key", "EncryptedKey")
     decrypt = [
         s for s in q.statements_with(statements, "kms:Decrypt") if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
@@ -325,7 +325,7 @@ def test_service_role_may_decrypt_a_kms_encrypted_data_bucket(template, q):
 
 
 def test_vpc_permissions_only_with_a_vpc(template, q):
-    fine = q.policy_statements(template, "FineServiceRoleDefaultPolicy")
+    fine = q.policy_statements(template, q.job_role(template, "Fine") + "DefaultPolicy")
     assert {
         "ec2:CreateNetworkInterface",
         "ec2:CreateNetworkInterfacePermission",
@@ -339,27 +339,29 @@ def test_vpc_permissions_only_with_a_vpc(template, q):
     assert create_tags["Condition"]["StringEquals"] == {"ec2:CreateAction": ["CreateNetworkInterface"]}
     for other in ("Distill", "Rft"):
         assert not any(
-            a.startswith("ec2:") for a in q.all_actions(q.policy_statements(template, f"{other}ServiceRole"))
+            a.startswith("ec2:") for a in q.all_actions(q.policy_statements(template, q.job_role(template, other)))
         )
 
 
 def test_grader_invoke_only_with_rft(template, q):
-    rft = q.policy_statements(template, "RftServiceRoleDefaultPolicy")
+    rft = q.policy_statements(template, q.job_role(template, "Rft") + "DefaultPolicy")
     (invoke,) = q.statements_with(rft, "lambda:InvokeFunction")
     grader_id, _ = q.one(template, "AWS::Lambda::Function", "Grader")
     assert invoke["Resource"] == {"Fn::GetAtt": [grader_id, "Arn"]}
     for other in ("Fine", "Distill"):
-        assert "lambda:InvokeFunction" not in q.all_actions(q.policy_statements(template, f"{other}ServiceRole"))
+        assert "lambda:InvokeFunction" not in q.all_actions(q.policy_statements(template, q.job_role(template, other)))
 
 
 def test_given_role_is_used_as_is(template, q):
     assert q.job_properties(template, "Given")["roleArn"] == GIVEN_ROLE
-    assert not [k for k in q.resources(template, "AWS::IAM::Role") if k.startswith("GivenServiceRole")]
+    # the roles created are exactly those of the jobs given none
+    created = {lid[:-8] for lid in q.resources(template, "AWS::IAM::Role") if "JobRoles" in lid}
+    assert created == {q.job_role(template, job) for job in ("Fine", "Distill", "Rft")}
 
 
 def test_job_waits_for_its_role_policy(template, q):
     _, fine = q.one(template, contract.JOB_RESOURCE_TYPE, "Fine")
-    policy_id, _ = q.one(template, "AWS::IAM::Policy", "FineServiceRoleDefaultPolicy")
+    policy_id, _ = q.one(template, "AWS::IAM::Policy", q.job_role(template, "Fine") + "DefaultPolicy")
     assert policy_id in fine["DependsOn"]
 
 
@@ -369,7 +371,7 @@ def test_provider_passes_each_job_role_to_bedrock_only(template, q):
     resources = [s["Resource"] for s in statements]
     assert GIVEN_ROLE in resources
     for job in ("Fine", "Distill", "Rft"):
-        role_id, _ = q.one(template, "AWS::IAM::Role", f"{job}ServiceRole")
+        role_id, _ = q.one(template, "AWS::IAM::Role", q.job_role(template, job))
         assert {"Fn::GetAtt": [role_id, "Arn"]} in resources
     assert "*" not in resources
     for statement in statements:

@@ -39,7 +39,7 @@ def test_kms_key_id_string_is_scoped_to_that_key(make_stack, synthesize, q):
     job(stack, custom_model_kms_key=KEY_ID)
     template = synthesize(stack)
     assert q.job_properties(template, "Job")["customModelKmsKeyId"] == KEY_ID
-    (key_use,) = q.statements_with(q.policy_statements(template, "JobServiceRole"), "kms:CreateGrant")
+    (key_use,) = q.statements_with(q.policy_statements(template, q.job_role(template, "Job")), "kms:CreateGrant")
     assert key_use["Resource"]["Fn::Join"][1][-1] == f":key/{KEY_ID}"
 
 
@@ -47,7 +47,7 @@ def test_kms_alias_is_scoped_by_the_resource_alias_condition(make_stack, synthes
     stack = make_stack()
     job(stack, custom_model_kms_key="alias/models")
     template = synthesize(stack)
-    (key_use,) = q.statements_with(q.policy_statements(template, "JobServiceRole"), "kms:CreateGrant")
+    (key_use,) = q.statements_with(q.policy_statements(template, q.job_role(template, "Job")), "kms:CreateGrant")
     assert key_use["Resource"]["Fn::Join"][1][-1] == ":key/*"
     assert key_use["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": ["alias/models"]}
 
@@ -57,7 +57,7 @@ def test_an_imported_kms_alias_object_is_scoped_by_the_resource_alias_condition(
     stack = make_stack()
     job(stack, custom_model_kms_key=kms.Alias.from_alias_name(stack, "Imported", "alias/models"))
     template = synthesize(stack)
-    for policy in ("JobServiceRole", "BedrockCustomizationProviderRole"):
+    for policy in (q.job_role(template, "Job"), "BedrockCustomizationProviderRole"):
         statements = q.policy_statements(template, policy)
         (key_use,) = q.statements_with(statements, "kms:CreateGrant")
         assert key_use["Resource"]["Fn::Join"][1][-1] == ":key/*", policy
@@ -72,14 +72,14 @@ def test_a_kms_alias_of_this_app_names_and_grants_on_its_key(make_stack, synthes
     template = synthesize(stack)
     key_id, _ = q.one(template, "AWS::KMS::Key", "ModelKey")
     assert q.job_properties(template, "Job")["customModelKmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    (key_use,) = q.statements_with(q.policy_statements(template, "JobServiceRole"), "kms:CreateGrant")
+    (key_use,) = q.statements_with(q.policy_statements(template, q.job_role(template, "Job")), "kms:CreateGrant")
     assert key_use["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
 
 
 def test_s3_uri_strings_scope_grants_to_the_key(make_stack, synthesize, q):
     stack = make_stack()
     job(stack, training_data="s3://train-data/set/a.jsonl", output_data="s3://results/run-1/")
-    statements = q.policy_statements(synthesize(stack), "JobServiceRole")
+    statements = q.policy_statements(synthesize(stack), q.job_role(synthesize(stack), "Job"))
     resources = [str(s["Resource"]) for s in statements]
     assert any(":s3:::train-data/set/a.jsonl*" in r for r in resources)
     assert any(":s3:::results/run-1/*" in r for r in resources)
@@ -90,7 +90,7 @@ def test_token_s3_uri_grants_on_the_bucket_taken_apart_at_deploy_time(make_stack
     stack = make_stack()
     uri = cdk.CfnParameter(stack, "TrainingUri").value_as_string
     job(stack, training_data=uri)
-    statements = q.policy_statements(synthesize(stack), "JobServiceRole")
+    statements = q.policy_statements(synthesize(stack), q.job_role(synthesize(stack), "Job"))
     (read,) = [s for s in q.statements_with(statements, "s3:GetObject") if "s3:PutObject" not in q.actions_of(s)]
     assert "Fn::Select" in str(read["Resource"]) and "Fn::Split" in str(read["Resource"])
 
@@ -129,7 +129,9 @@ def test_vpc_config_from_a_vpc_selects_its_subnets(make_stack, synthesize, q):
     ]
     (scoped,) = [
         s
-        for s in q.statements_with(q.policy_statements(template, "JobServiceRole"), "ec2:CreateNetworkInterface")
+        for s in q.statements_with(
+            q.policy_statements(template, q.job_role(template, "Job")), "ec2:CreateNetworkInterface"
+        )
         if "Condition" not in s
     ]
     assert len(scoped["Resource"]) == 3  # two subnets and one security group, nothing else

@@ -1,6 +1,7 @@
-"""The resource graph of ``WaitMode.LONG`` (the default for jobs): the job, a wait condition named after it and its
-replacing properties, a reader after the condition; per stack two rules with one permission each; the provider may
-read and signal its own stack and switch its own poll rule only. Every template here passes cfn-lint (``synthesize``).
+"""The resource graph of ``WaitMode.LONG`` (the default for jobs): jobs grouped under shared wait conditions (up to
+100 each, by depth and timeout) named after their members' replacing properties, a check after each, readers only
+where attributes are used; per stack one WaitStart and two rules with one permission each; the provider may read
+and signal its own stack and switch its own poll rule only. Every template here passes cfn-lint (``synthesize``).
 """
 
 from __future__ import annotations
@@ -30,30 +31,85 @@ def job(stack: cdk.Stack, id: str = "Job", **extra):
 
 
 def condition_of(template, job_id: str) -> tuple[str, dict]:
-    found = {k: v for k, v in template.find_resources(CONDITION).items() if contract.watched_logical_id(k) == job_id}
+    """The condition whose Metadata lists ``job_id``."""
+    found = {
+        k: v
+        for k, v in template.find_resources(CONDITION).items()
+        if job_id in v["Metadata"][contract.WAIT_MEMBERS_METADATA]
+    }
     assert len(found) == 1, found
     return next(iter(found.items()))
 
 
-def test_the_default_waits_with_a_condition_named_after_the_job_and_a_reader_after_it(make_stack, synthesize, q):
+def test_the_default_waits_on_a_group_condition_listing_the_job_then_a_check(make_stack, synthesize, q):
     stack = make_stack()
     job(stack)
     template = synthesize(stack)
     job_id, job_resource = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
     condition_id, condition = condition_of(template, job_id)
-    _, result = q.one(template, contract.RESULT_RESOURCE_TYPE, "JobWaitResult")
+    start_id, start = q.one(template, contract.WAIT_START_RESOURCE_TYPE, "BedrockCustomizationProviderLongWaitsStart")
+    check_id, check = q.one(template, contract.RESULT_RESOURCE_TYPE, "BedrockCustomizationProviderLongWaitsDepth0")
 
     assert job_resource["Properties"][contract.WAIT_MODE] == contract.WAIT_MODE_LONG
-    assert re.fullmatch(rf"{job_id}Wait[0-9a-f]{{8}}", condition_id)
-    # no Handle (its Ref would be a presigned URL, a credential), no properties: a CreationPolicy signal of 1
-    assert condition == {
-        "Type": CONDITION,
-        "DependsOn": [job_id],
-        "CreationPolicy": {"ResourceSignal": {"Count": 1, "Timeout": "PT12H"}},
-    }
-    assert result["Properties"][contract.RESULT_RESOURCE_ARN] == {"Ref": job_id}
-    assert condition_id in result["DependsOn"]
-    assert contract.REMOVAL_POLICY not in result["Properties"]  # the reader owns nothing
+    assert re.fullmatch(rf"{contract.WAIT_CONDITION_PREFIX}0x0D[0-9a-f]{{8}}", condition_id)
+    # no Handle (its Ref would be a presigned URL, a credential), no properties: a CreationPolicy signal per member
+    assert condition["CreationPolicy"] == {"ResourceSignal": {"Count": 1, "Timeout": "PT12H"}}
+    assert condition["Metadata"][contract.WAIT_MEMBERS_METADATA] == [job_id]
+    assert set(condition["DependsOn"]) == {start_id, job_id}
+    assert "Properties" not in condition
+    # the WaitStart lists every condition (it is updated, and enables the poll rule, when one is new)
+    assert start["Properties"][contract.WAIT_START_CONDITIONS] == [condition_id]
+    # the check reads every member after the condition; it owns nothing
+    assert check["Properties"][contract.RESULT_RESOURCE_ARNS] == [{"Ref": job_id}]
+    assert condition_id in check["DependsOn"]
+    assert contract.REMOVAL_POLICY not in check["Properties"]
+    # no reader: nothing uses the job's attributes
+    assert not [lid for lid in template.find_resources(contract.RESULT_RESOURCE_TYPE) if lid != check_id]
+
+
+def test_hundreds_of_jobs_wait_on_a_few_conditions_and_cost_one_resource_each(make_stack, q):
+    stack = make_stack()
+    role = "arn:aws:iam::123456789012:role/bedrock-training"  # one role for all: this test counts the waits only
+    for index in range(250):
+        job(stack, f"Job{index}", role=role)
+    for index in range(3):
+        job(stack, f"Quick{index}", role=role, wait_timeout=cdk.Duration.hours(2))
+    template = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
+    conditions = {lid: r for lid, r in template.items() if r["Type"] == CONDITION}
+    sizes = sorted(
+        (r["CreationPolicy"]["ResourceSignal"]["Timeout"], len(r["Metadata"][contract.WAIT_MEMBERS_METADATA]))
+        for r in conditions.values()
+    )
+    # at most 100 per condition, one condition per timeout; Count is the number of members
+    assert sizes == [("PT12H", 50), ("PT12H", 100), ("PT12H", 100), ("PT2H", 3)]
+    for resource in conditions.values():
+        assert resource["CreationPolicy"]["ResourceSignal"]["Count"] == len(
+            resource["Metadata"][contract.WAIT_MEMBERS_METADATA]
+        )
+    waiting = [lid for r in conditions.values() for lid in r["Metadata"][contract.WAIT_MEMBERS_METADATA]]
+    jobs = [lid for lid, r in template.items() if r["Type"] == contract.JOB_RESOURCE_TYPE]
+    assert sorted(waiting) == sorted(jobs)
+    # waiting adds one WaitStart plus a condition and a check per group: not a resource per job
+    waiting_resources = [
+        r
+        for r in template.values()
+        if r["Type"] in (CONDITION, contract.RESULT_RESOURCE_TYPE, contract.WAIT_START_RESOURCE_TYPE)
+    ]
+    assert len(waiting_resources) == 1 + 2 * len(conditions)
+
+
+def test_a_job_whose_attributes_are_read_gets_a_reader_and_a_group_of_readers_needs_no_check(make_stack, synthesize, q):
+    stack = make_stack()
+    trained = job(stack)
+    cdk.CfnOutput(stack, "ModelArn", value=trained.custom_model_arn)
+    template = synthesize(stack)
+    job_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Job")
+    condition_id, _ = condition_of(template, job_id)
+    (reader_id,) = template.find_resources(contract.RESULT_RESOURCE_TYPE)
+    reader = template.to_json()["Resources"][reader_id]
+    assert reader_id.startswith("JobWaitResult")
+    assert reader["Properties"][contract.RESULT_RESOURCE_ARN] == {"Ref": job_id}
+    assert condition_id in reader["DependsOn"]
 
 
 @pytest.mark.parametrize(
@@ -117,12 +173,31 @@ def test_a_follow_up_on_a_replaced_jobs_model_gets_a_fresh_condition_too():
             output_data="s3://my-training-data/again/",
         )
         found = cdk.assertions.Template.from_stack(stack).find_resources(CONDITION)
-        return {contract.watched_logical_id(lid)[:-8]: lid for lid in found}
+        return {r["Metadata"][contract.WAIT_MEMBERS_METADATA][0][:-8]: lid for lid, r in found.items()}
 
     before, after = conditions(2), conditions(3)
+    # the follow-up waits at depth 1: on its own condition, after the first job's reader (never on the first's)
+    assert before["First"].startswith(f"{contract.WAIT_CONDITION_PREFIX}0x0")
+    assert before["FollowUp"].startswith(f"{contract.WAIT_CONDITION_PREFIX}1x0")
     # the follow-up's properties are unchanged tokens, but its job is replaced with the first one's model
     assert before["First"] != after["First"]
     assert before["FollowUp"] != after["FollowUp"]
+
+
+def test_a_construct_dependency_on_another_long_waited_job_puts_the_dependent_one_level_deeper(make_stack, q):
+    stack = make_stack()
+    first = job(stack, "First")
+    second = job(stack, "Second")
+    second.resource.node.add_dependency(first.completion)  # after the first job's reader (so its wait)
+    third = job(stack, "Third")
+    _ = second.completion  # the second job's reader exists: depending on the job construct orders after it
+    third.resource.node.add_dependency(second)
+    template = cdk.assertions.Template.from_stack(stack)
+    depths = {
+        r["Metadata"][contract.WAIT_MEMBERS_METADATA][0][:-8]: lid[len(contract.WAIT_CONDITION_PREFIX)]
+        for lid, r in template.find_resources(CONDITION).items()
+    }
+    assert depths == {"First": "0", "Second": "1", "Third": "2"}
 
 
 def test_the_stack_shares_two_rules_with_one_permission_each_however_many_jobs(make_stack, synthesize, q):
@@ -183,12 +258,13 @@ def test_long_attributes_come_from_the_reader(make_stack, synthesize, q):
     assert trained.completion is trained.long_wait.result
 
 
-def test_overriding_the_jobs_logical_id_after_the_wait_is_refused_at_synth(make_stack):
+def test_a_logical_id_overridden_after_the_construct_is_the_one_the_condition_lists(make_stack):
     stack = make_stack()
     trained = job(stack)
     trained.resource.node.default_child.override_logical_id("RenamedJob")
-    with pytest.raises(Exception, match=r"logical id was overridden \(Job[0-9A-F]{8} -> RenamedJob\)"):
-        cdk.assertions.Template.from_stack(stack)
+    template = cdk.assertions.Template.from_stack(stack)
+    _, condition = condition_of(template, "RenamedJob")
+    assert "RenamedJob" in condition["DependsOn"]
 
 
 # --- custom models ---------------------------------------------------------------------------------------------------
@@ -215,7 +291,12 @@ def test_a_custom_model_waits_short_by_default_and_long_when_asked(make_stack, s
     # whatever uses the model's ARN comes after the model is Active: it is read from the reader
     assert template.to_json()["Outputs"]["LongArn"]["Value"] == {"Fn::GetAtt": [result_id, contract.ATTR_MODEL_ARN]}
     assert short.model_arn  # a token of the model's own resource
-    assert not [lid for lid in template.find_resources(CONDITION) if contract.watched_logical_id(lid) == short_id]
+    waiting = [
+        lid
+        for r in template.find_resources(CONDITION).values()
+        for lid in r["Metadata"][contract.WAIT_MEMBERS_METADATA]
+    ]
+    assert short_id not in waiting
 
 
 def test_a_custom_model_that_is_not_waited_for_has_no_status(make_stack):

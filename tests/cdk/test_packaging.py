@@ -101,7 +101,7 @@ def test_app_trains_on_an_existing_bucket_given_as_context(app_module, synthesiz
     assert again["trainingDataConfig"] == {"s3Uri": "s3://my-training-data/train/more-data.jsonl"}
     assert again["outputDataConfig"] == {"s3Uri": "s3://my-training-data/output/fine-tune-again/"}
     # AND the created service role reads exactly those objects of that bucket
-    statements = q.policy_statements(template, "FineTuneServiceRoleDefaultPolicy")
+    statements = q.policy_statements(template, q.job_role(template, "FineTune") + "DefaultPolicy")
     (write,) = q.statements_with(statements, "s3:PutObject")
     assert write["Resource"] == {
         "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-training-data/output/fine-tune/*"]]

@@ -54,6 +54,7 @@ EXPECTED_RESOURCES = {
     "events:EnableRule": {WAIT_RULE},
     "events:DisableRule": {WAIT_RULE},
     "cloudformation:ListStackResources": {"${StackId}"},
+    "cloudformation:DescribeStackResource": {"${StackId}"},
     "cloudformation:DescribeStacks": {"${StackId}"},
     "cloudformation:SignalResource": {"${StackId}"},
     "lambda:AddPermission": {"${BedrockCustomizationProviderFunction.Arn}"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import json
 
 import pytest
 from bedrock_customization_provider import contract
@@ -13,7 +14,8 @@ from botocore.stub import ANY
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo-stack/5b6a3a40-ab12-11ee-9f4e-0a1b2c3d4e5f"
 WAIT_RULE = contract.wait_rule_name(STACK_ID)
-CONDITION = contract.wait_condition_id("FineTuneJob1A2B3C4D", "0123abcd")
+CONDITION = contract.wait_condition_id(0, 0, "0123abcd")
+OTHER_CONDITION = contract.wait_condition_id(0, 1, "ffff0000")
 NOW = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -53,6 +55,27 @@ def summary(logical_id: str, resource_type: str, status: str, physical_id: str) 
 def stack_resources(harness, *summaries: dict) -> None:
     harness.cloudformation.add_response(
         "list_stack_resources", {"StackResourceSummaries": list(summaries)}, {"StackName": STACK_ID}
+    )
+
+
+def members(harness, condition: str, *logical_ids: str, metadata: dict | None = None) -> None:
+    """DescribeStackResource of ``condition``: its Metadata lists what it waits for (``metadata``: as given)."""
+    declared = {contract.WAIT_MEMBERS_METADATA: list(logical_ids)} if metadata is None else metadata
+    detail = {
+        "StackName": "demo-stack",
+        "StackId": STACK_ID,
+        "LogicalResourceId": condition,
+        "PhysicalResourceId": f"{STACK_ID}/{condition}",
+        "ResourceType": "AWS::CloudFormation::WaitCondition",
+        "LastUpdatedTimestamp": NOW,
+        "ResourceStatus": "CREATE_IN_PROGRESS",
+    }
+    if declared:
+        detail["Metadata"] = json.dumps(declared)
+    harness.cloudformation.add_response(
+        "describe_stack_resource",
+        {"StackResourceDetail": detail},
+        {"StackName": STACK_ID, "LogicalResourceId": condition},
     )
 
 
@@ -204,14 +227,15 @@ CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 
 
 def test_a_poll_signals_the_condition_whose_job_is_final_and_keeps_polling_for_the_rest(harness):
-    other_condition = contract.wait_condition_id("OtherJob", "ffff0000")
     stack_resources(
         harness,
         summary("FineTuneJob1A2B3C4D", JOB, "CREATE_COMPLETE", harness.JOB_ARN),
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
         summary("OtherJob", JOB, "CREATE_COMPLETE", harness.NEW_JOB_ARN),
-        summary(other_condition, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-2"),
+        summary(OTHER_CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-2"),
     )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D")
+    members(harness, OTHER_CONDITION, "OtherJob")
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("Failed"))
     harness.cloudformation.add_response(
         "signal_resource",
@@ -267,8 +291,10 @@ def test_a_job_event_reads_only_the_job_it_names_and_signals_its_condition(harne
         summary("FineTuneJob1A2B3C4D", JOB, "CREATE_COMPLETE", harness.JOB_ARN),
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
         summary("OtherJob", JOB, "CREATE_COMPLETE", harness.NEW_JOB_ARN),
-        summary(contract.wait_condition_id("OtherJob", "ffff0000"), CONDITION_TYPE, "CREATE_IN_PROGRESS", "c2"),
+        summary(OTHER_CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "c2"),
     )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D")
+    members(harness, OTHER_CONDITION, "OtherJob")
     harness.bedrock.add_response(
         "get_model_customization_job", harness.job_description("Completed"), {"jobIdentifier": harness.JOB_ARN}
     )
@@ -287,6 +313,7 @@ def test_an_event_for_a_replaced_job_cannot_complete_the_new_jobs_wait(harness):
         summary("FineTuneJob1A2B3C4D", JOB, "UPDATE_COMPLETE", harness.NEW_JOB_ARN),
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
     )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D")
 
     # WHEN the old job's (or a forged) Completed event arrives THEN nothing is read and nothing is signalled
     harness.invoke(job_event(harness.JOB_ARN))
@@ -300,6 +327,7 @@ def test_the_event_is_trusted_for_nothing_a_completed_claim_for_a_running_job_si
         summary("FineTuneJob1A2B3C4D", JOB, "CREATE_COMPLETE", harness.JOB_ARN),
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
     )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D")
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
 
     harness.invoke(job_event(harness.JOB_ARN, "Completed"))
@@ -313,6 +341,7 @@ def test_a_condition_that_cannot_be_signalled_any_more_is_fine(harness):
         summary("FineTuneJob1A2B3C4D", JOB, "CREATE_COMPLETE", harness.JOB_ARN),
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
     )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D")
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
     harness.cloudformation.add_client_error(
         "signal_resource", "ValidationError", f"Resource {CONDITION} is in CREATE_COMPLETE state and cannot be signaled"
@@ -323,24 +352,167 @@ def test_a_condition_that_cannot_be_signalled_any_more_is_fine(harness):
 
 
 @pytest.mark.parametrize(
-    ("condition", "watched_type", "status"),
+    ("metadata", "watched_type", "status"),
     [
-        ("FineTuneJob1A2B3C4DWaitNOTHEX00", JOB, "CREATE_IN_PROGRESS"),  # not a name the construct gives
-        (CONDITION, "AWS::S3::Bucket", "CREATE_IN_PROGRESS"),  # watches something that is not a job or model
-        (CONDITION, JOB, "CREATE_COMPLETE"),  # not waiting any more
+        ({}, JOB, "CREATE_IN_PROGRESS"),  # declares nothing: not one of the long wait's conditions
+        ({contract.WAIT_MEMBERS_METADATA: "FineTuneJob1A2B3C4D"}, JOB, "CREATE_IN_PROGRESS"),  # not a list
+        ({contract.WAIT_MEMBERS_METADATA: [{"Ref": "X"}]}, JOB, "CREATE_IN_PROGRESS"),  # not logical ids
+        (None, "AWS::S3::Bucket", "CREATE_IN_PROGRESS"),  # watches something that is not a job or model
+        (None, JOB, "CREATE_COMPLETE"),  # not waiting any more: not even described
     ],
 )
-def test_conditions_that_are_not_long_waits_are_left_alone(harness, condition, watched_type, status):
+def test_conditions_that_are_not_long_waits_are_left_alone(harness, metadata, watched_type, status):
     stack_resources(
         harness,
         summary("FineTuneJob1A2B3C4D", watched_type, "CREATE_COMPLETE", harness.JOB_ARN),
-        summary(condition, CONDITION_TYPE, status, "cond-1"),
+        summary(CONDITION, CONDITION_TYPE, status, "cond-1"),
     )
+    if status == "CREATE_IN_PROGRESS":
+        members(harness, CONDITION, "FineTuneJob1A2B3C4D", metadata=metadata)
     stack_status(harness, "CREATE_IN_PROGRESS")
 
     harness.invoke(scheduled_event())
 
     assert "GetModelCustomizationJob" not in harness.calls and "SignalResource" not in harness.calls
+
+
+def test_a_group_condition_gets_one_signal_per_final_member_and_keeps_waiting_for_the_others(harness):
+    stack_resources(
+        harness,
+        summary("FineTuneJob1A2B3C4D", JOB, "CREATE_COMPLETE", harness.JOB_ARN),
+        summary("OtherJob", JOB, "CREATE_COMPLETE", harness.NEW_JOB_ARN),
+        summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
+    )
+    members(harness, CONDITION, "FineTuneJob1A2B3C4D", "OtherJob", "NotInTheStackYet")
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
+    harness.cloudformation.add_response(
+        "signal_resource",
+        {},
+        {"StackName": STACK_ID, "LogicalResourceId": CONDITION, "UniqueId": "abcdef123456", "Status": "SUCCESS"},
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
+    )
+
+    assert harness.invoke(scheduled_event()) is None
+
+    # the final member is signalled with its own id; the running one is not; the rule keeps polling
+    assert [c["UniqueId"] for c in harness.calls["SignalResource"]] == ["abcdef123456"]
+    assert "DisableRule" not in harness.calls
+
+
+def test_a_condition_gone_before_it_was_described_is_skipped(harness):
+    stack_resources(harness, summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"))
+    harness.cloudformation.add_client_error(
+        "describe_stack_resource", "ValidationError", f"Resource {CONDITION} does not exist for stack demo-stack"
+    )
+    stack_status(harness, "UPDATE_IN_PROGRESS")
+
+    assert harness.invoke(scheduled_event()) is None
+    assert "SignalResource" not in harness.calls
+
+
+# --- the group's check -----------------------------------------------------------------------------------------------
+def check_event(harness, arns: list[str], request_type: str = "Create") -> dict:
+    event = harness.event("job_create", RequestType=request_type, LogicalResourceId="LongWaitsDepth0Group0Check")
+    event["ResourceType"] = contract.RESULT_RESOURCE_TYPE
+    event["ResourceProperties"] = {"ServiceToken": event["ServiceToken"], contract.RESULT_RESOURCE_ARNS: arns}
+    return event
+
+
+def test_check_succeeds_when_every_member_completed(harness):
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
+    harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+
+    body = harness.invoke(check_event(harness, [harness.JOB_ARN, harness.IMPORTED_MODEL_ARN]))
+
+    assert body["Status"] == "SUCCESS", body
+    assert body["Data"] == {"Count": "2"}
+    assert body["PhysicalResourceId"].startswith("LongWaitsDepth0Group0Check-")
+
+
+def test_check_fails_with_the_first_failure_message_first_and_counts_the_others(harness):
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Failed", failureMessage="Data has 3 records.")
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("Stopped", arn=harness.NEW_JOB_ARN)
+    )
+
+    body = harness.invoke(check_event(harness, [harness.JOB_ARN, harness.NEW_JOB_ARN]))
+
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("Data has 3 records.")
+    assert "1 more of the 2 resources of this wait failed too" in body["Reason"]
+    assert body["PhysicalResourceId"] == contract.FAILED_CREATE_PHYSICAL_ID
+
+
+def test_check_with_a_member_not_final_polls_for_that_member_only(harness):
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
+    )
+    harness.expect_poll_setup()
+
+    assert harness.invoke(check_event(harness, [harness.JOB_ARN, harness.NEW_JOB_ARN])) is None
+
+    (target,) = harness.calls["PutTargets"][0]["Targets"]
+    memo = json.loads(target["Input"])["CrHelperData"]
+    assert harness.NEW_JOB_ARN in json.dumps(memo) and harness.JOB_ARN not in json.dumps(memo)
+
+
+@pytest.mark.parametrize("arns", [[], "arn:aws:bedrock:us-east-1:123456789012:custom-model/x", ["not-an-arn"]])
+def test_check_refuses_what_is_not_a_list_of_job_or_model_arns_and_calls_nothing(harness, arns):
+    body = harness.invoke(check_event(harness, arns))
+
+    assert body["Status"] == "FAILED"
+    assert contract.RESULT_RESOURCE_ARNS in body["Reason"]
+    assert not harness.calls
+
+
+# --- the WaitStart resource ------------------------------------------------------------------------------------------
+def start_event(harness, request_type: str = "Create") -> dict:
+    event = harness.event("job_create", RequestType=request_type, LogicalResourceId="LongWaitsStart")
+    event["ResourceType"] = contract.WAIT_START_RESOURCE_TYPE
+    event["ResourceProperties"] = {
+        "ServiceToken": event["ServiceToken"],
+        contract.WAIT_START_CONDITIONS: [CONDITION],
+    }
+    return event
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_wait_start_enables_the_poll_rule(harness, request_type):
+    event = start_event(harness, request_type)
+    if request_type == "Update":
+        event["PhysicalResourceId"] = WAIT_RULE
+        event["OldResourceProperties"] = {**event["ResourceProperties"], contract.WAIT_START_CONDITIONS: []}
+    harness.events.add_response("enable_rule", {}, {"Name": WAIT_RULE})
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "SUCCESS", body
+    assert body["PhysicalResourceId"] == WAIT_RULE
+    assert harness.calls["EnableRule"] == [{"Name": WAIT_RULE}]
+
+
+def test_wait_start_fails_the_stack_when_the_rule_cannot_be_enabled(harness):
+    harness.events.add_client_error("enable_rule", "AccessDeniedException", "not authorized to perform EnableRule")
+
+    body = harness.invoke(start_event(harness))
+
+    assert body["Status"] == "FAILED"
+    assert WAIT_RULE in body["Reason"] and "not authorized" in body["Reason"]
+
+
+def test_wait_start_delete_calls_nothing(harness):
+    event = start_event(harness, "Delete")
+    event["PhysicalResourceId"] = WAIT_RULE
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "SUCCESS"
+    assert not harness.calls
 
 
 @pytest.mark.parametrize("event", [{}, {"source": "someone"}, {"hello": "world"}])

@@ -63,6 +63,7 @@ def _template(*, signal: str = "SUCCESS", timeout: str = "PT12H", count: int = 1
                 "Type": WAIT,
                 "DependsOn": "Job",
                 "CreationPolicy": {"ResourceSignal": {"Count": count, "Timeout": timeout}},
+                "Metadata": {"WaitsFor": ["Job"]},
             },
             "JobResult": {
                 "Type": PROBE,
@@ -299,6 +300,17 @@ def test_list_stack_resources_and_describe_stacks_show_the_live_stack(cloud, tmp
     assert rule["PhysicalResourceId"].startswith("bedrock-cr-wait-") and rule["ResourceStatus"] == "CREATE_COMPLETE"
     assert summaries["Provider"]["PhysicalResourceId"] == "Demo-Provider"  # a resource the driver does not create
     assert summaries["Topic007"]["ResourceStatus"] == "CREATE_COMPLETE"
+    # AND DescribeStackResource adds the stack's ids and the template's Metadata, as a JSON string
+    detail = cfn.describe_stack_resource(StackName=runner.env.stack_id, LogicalResourceId="JobWait1a2b3c4d")
+    detail = detail["StackResourceDetail"]
+    assert (detail["StackId"], detail["ResourceStatus"]) == (runner.env.stack_id, "CREATE_IN_PROGRESS")
+    assert json.loads(detail["Metadata"]) == {"WaitsFor": ["Job"]}
+    job = cfn.describe_stack_resource(StackName="Demo", LogicalResourceId="Job")["StackResourceDetail"]
+    assert "Metadata" not in job
+    assert _error(lambda: cfn.describe_stack_resource(StackName="Demo", LogicalResourceId="JobResult")) == (
+        "ValidationError",
+        "Resource JobResult does not exist for stack Demo",
+    )
     # AND DescribeStacks answers by name and by id with the live status
     for name in ("Demo", runner.env.stack_id):
         (stack,) = cfn.describe_stacks(StackName=name)["Stacks"]

@@ -18,7 +18,7 @@ from bedrock_emulator import JobScenario, ModelScenario
 from cfn_driver.leftovers import find_leftovers
 from cfn_driver.stack import StackRunner
 
-from .templates import with_hyperparameters
+from .templates import condition_of, with_hyperparameters
 
 pytestmark = pytest.mark.integration
 
@@ -94,10 +94,9 @@ def test_six_hour_jobs_complete_inside_the_stack_seen_from_their_events(watched,
     # each condition completed after its own job ended (never before: nothing else can signal it)
     conditions = log.completed(CONDITION)
     assert len(conditions) == 2
-    by_job = {contract.watched_logical_id(cid): at for cid, at in conditions.items()}
     for lid, record in runner.records.items():
         if record.resource_type == contract.JOB_RESOURCE_TYPE:
-            assert by_job[lid] >= _ended_at(jobs[record.physical_id]) - 1
+            assert conditions[condition_of(runner.template.resources, lid)] >= _ended_at(jobs[record.physical_id]) - 1
     # the end was seen from Bedrock's events (the rule matched and invoked the provider, which handled them)
     completions = _job_events(cloud, "Completed")
     assert len(completions) == 2 and {d.outcome for d in completions} == {"ok"}
@@ -133,7 +132,7 @@ def test_a_thirteen_hour_job_times_out_at_twelve_hours_rolls_back_and_is_stopped
 
     assert outcome.status == "ROLLBACK_COMPLETE"
     (failure,) = [(lid, reason) for lid, reason in outcome.failures if reason != "Resource creation cancelled"]
-    assert contract.watched_logical_id(failure[0]) is not None and failure[1].startswith(TIMEOUT_REASON)
+    assert failure[0].startswith(contract.WAIT_CONDITION_PREFIX) and failure[1].startswith(TIMEOUT_REASON)
     # the condition failed 12 h after it began (CloudFormation's clock), and the rollback stopped the job
     (began,) = [at for at, lid, kind, status in log.events if lid == failure[0] and status == "CREATE_IN_PROGRESS"]
     (failed,) = [at for at, lid, kind, status in log.events if lid == failure[0] and status == "CREATE_FAILED"]
@@ -187,7 +186,7 @@ def test_a_replacing_update_waits_again_for_the_new_job_only_and_a_tag_update_do
     new_arn = runner.records[job_id].physical_id
     new_job = next(job for job in _jobs(cloud) if job["jobArn"] == new_arn)
     assert new_job["status"] == "Completed"
-    (condition_id,) = [lid for lid in runner.template.resources if contract.watched_logical_id(lid) == job_id]
+    condition_id = condition_of(runner.template.resources, job_id)
     assert condition_id not in retagged["Resources"]
     (completed_at,) = [at for at, lid, _, status in log.events[mark:] if lid == condition_id and "COMPLETE" in status]
     assert completed_at >= _ended_at(new_job) - 1
