@@ -10,6 +10,9 @@ an EventBridge rule that re-invokes the function every poll interval, the respon
   deterministic per request so a redelivered event reuses the rule; statement ids are the same (<= 100);
 - the poll target's input is a slim event (no API properties), far below EventBridge's 8,192 characters; what a
   poll needs from the properties, the first invocation puts in the :class:`~.lifecycle.Pending` memo (CrHelperData);
+- the poll target's input carries the presigned response URL only encrypted with the stack's KMS key, bound to its
+  request (:mod:`.poll_secret`); a poll is decrypted before crhelper or the envelope check sees it, and one that does
+  not decrypt is dropped;
 - polling that cannot be set up after the resource was started (PutRule, AddPermission, PutTargets failing) gives
   the resource up at once (a job is stopped) and answers FAILED, instead of leaving a job nobody owns;
 - reasons are cut at the END (crhelper keeps only the end), the response send is bounded, no 120 s sleep on delete;
@@ -35,7 +38,9 @@ from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
 from . import contract, naming, response, wait_modes
+from .clients import create_kms_client
 from .errors import (
+    PollSecretError,
     PollTargetTooLargeError,
     ProviderError,
     RetriesExhaustedError,
@@ -45,6 +50,7 @@ from .errors import (
     reason_for,
 )
 from .lifecycle import REQUEST_TYPES, Done, Pending, Request, ResourceKind, Step
+from .poll_secret import PollSecret
 from .waiting import ServiceTimeoutBudget
 
 logger = logging.getLogger(__name__)
@@ -72,6 +78,7 @@ class BedrockResource(CfnResource):
         kinds: KindsFactory,
         events_client: Any,
         lambda_client: Any,
+        kms_client: Any | None = None,
         poll_interval_minutes: int = 1,
         ssl_verify: bool | str | None = None,
         clock: Callable[[], float] = time.time,
@@ -88,6 +95,7 @@ class BedrockResource(CfnResource):
         )
         self._events_client = events_client
         self._lambda_client = lambda_client
+        self._kms_client = kms_client
         self._kinds = kinds
         self._strategies = wait_modes.strategies(events_client)
         self._timed_out = False
@@ -101,7 +109,15 @@ class BedrockResource(CfnResource):
     def __call__(self, event: Any, context: Any) -> None:
         """Validate the envelope before crhelper sees it: an event it cannot answer to its own URL is dropped (crhelper
         keeps state between invocations, and would send the FAILED to the previous request's URL), and a poll may
-        only name its own rule (crhelper removes the rule and permission a poll names)."""
+        only name its own rule (crhelper removes the rule and permission a poll names). A poll's response URL is
+        decrypted first: one that does not decrypt for its own request is dropped the same way."""
+        secret = self._poll_secret()
+        if secret is not None and isinstance(event, Mapping) and "CrHelperPoll" in event:
+            try:
+                event = secret.unseal(event)
+            except PollSecretError as exc:
+                logger.error("Ignored a poll whose response URL does not decrypt: %s", exc)
+                return
         problem = envelope_problem(event, os.environ.get(contract.ENV_STACK_ID) or None)
         if problem is not None:
             logger.error("Ignored an event that cannot be answered: %s", problem)
@@ -161,9 +177,11 @@ class BedrockResource(CfnResource):
             return None
         return self._answer(step, started_at=0)
 
-    @staticmethod
-    def _check_poll_input_fits(event: Mapping[str, Any]) -> None:
-        size = len(json.dumps(slim_event(event)))
+    def _check_poll_input_fits(self, event: Mapping[str, Any]) -> None:
+        poll = slim_event(event)
+        if self._poll_secret() is not None:
+            poll = PollSecret.stand_in(poll)  # the response URL as its ciphertext will be, at its largest
+        size = len(json.dumps(poll))
         if size + POLL_INPUT_ROOM > MAX_TARGET_INPUT_LENGTH:
             raise PollTargetTooLargeError(
                 f"Invalid request: its poll event would be {size} characters plus up to {POLL_INPUT_ROOM} of the "
@@ -172,6 +190,18 @@ class BedrockResource(CfnResource):
             )
 
     # --- helpers ------------------------------------------------------------------------------------------------
+    @property
+    def kms_client(self) -> Any:
+        """The KMS client that seals poll inputs (built on first use when none was given)."""
+        if self._kms_client is None:
+            self._kms_client = create_kms_client()
+        return self._kms_client
+
+    def _poll_secret(self) -> PollSecret | None:
+        """The stack's poll key (:data:`~.contract.ENV_POLL_KEY_ARN`); None for a template from before it."""
+        key_arn = os.environ.get(contract.ENV_POLL_KEY_ARN)
+        return PollSecret(self.kms_client, key_arn) if key_arn else None
+
     @property
     def _memo(self) -> Mapping[str, Any]:
         """The memo of the Pending this request answered (crhelper carries it in every poll's CrHelperData)."""
@@ -289,7 +319,11 @@ class BedrockResource(CfnResource):
         return statement_id
 
     def _put_targets(self, func_name: str) -> None:
-        payload = json.dumps(slim_event(self._event))
+        poll = slim_event(self._event)
+        secret = self._poll_secret()
+        if secret is not None:
+            poll = secret.seal(poll)  # anyone allowed events:ListTargetsByRule reads the input: no URL in the clear
+        payload = json.dumps(poll)
         if len(payload) > MAX_TARGET_INPUT_LENGTH:
             raise PollTargetTooLargeError(
                 f"Poll event is {len(payload)} characters, over EventBridge's {MAX_TARGET_INPUT_LENGTH}"

@@ -24,20 +24,22 @@ _BEDROCK_CONFIG = Config(
     connect_timeout=BEDROCK_CONNECT_TIMEOUT_SECONDS,
     read_timeout=BEDROCK_READ_TIMEOUT_SECONDS,
 )
-#: crhelper's EventBridge and Lambda calls (poll rule, target, permission) get botocore's standard retries instead:
-#: a throttled PutRule must not fail a resource whose job already started.
+#: crhelper's EventBridge, Lambda and KMS calls (poll rule, target, permission, the URL's encryption) get botocore's
+#: standard retries instead: a throttled PutRule must not fail a resource whose job already started.
 _POLLING_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
 
 @dataclass(frozen=True)
 class Clients:
-    """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls; CloudFormation for the
-    long wait (reading the function's own stack and signalling its wait conditions)."""
+    """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls, and KMS to encrypt the
+    response URL in their inputs (:mod:`.poll_secret`); CloudFormation for the long wait (reading the function's own
+    stack and signalling its wait conditions)."""
 
     bedrock: Any
     events: Any
     lambda_: Any
     cloudformation: Any
+    kms: Any
 
 
 @functools.cache
@@ -54,4 +56,11 @@ def create_clients(session: boto3.session.Session | None = None) -> Clients:
         events=session.client("events", config=_POLLING_CONFIG),
         lambda_=session.client("lambda", config=_POLLING_CONFIG),
         cloudformation=session.client("cloudformation", config=_POLLING_CONFIG),
+        kms=create_kms_client(session),
     )
+
+
+def create_kms_client(session: boto3.session.Session | None = None) -> Any:
+    """KMS for the poll inputs' response URLs, with the polls' retries (a throttled Encrypt must not fail a resource
+    whose job already started)."""
+    return (session or shared_session()).client("kms", config=_POLLING_CONFIG)

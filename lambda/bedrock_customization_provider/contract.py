@@ -171,3 +171,8 @@ ENV_RESPONSE_CA_BUNDLE: Final = "CFN_RESPONSE_CA_BUNDLE"
 #: Environment variable: first backoff delay in seconds for retried Bedrock calls (default 1; tests and the local
 #: driver shorten it). Retries are always bounded by the Lambda's remaining time.
 ENV_RETRY_BASE_DELAY_SECONDS: Final = "RETRY_BASE_DELAY_SECONDS"
+#: Environment variable: the ARN of the stack's KMS key for poll inputs. crhelper's polls carry the request's
+#: presigned response URL in an EventBridge target's input; the provider encrypts it with this key (encryption
+#: context: stack id, logical id, request id) and drops a poll whose URL does not decrypt. Unset (a template from
+#: before the key): polls carry the URL in the clear, as before.
+ENV_POLL_KEY_ARN: Final = "POLL_KEY_ARN"

@@ -140,3 +140,8 @@ class RetriesExhaustedError(ProviderError):
 
 class PollTargetTooLargeError(ProviderError):
     """The poll event would exceed EventBridge's 8,192-character target input limit."""
+
+
+class PollSecretError(ProviderError):
+    """A poll's response URL does not decrypt for its own request (forged, altered, another request's): the poll is
+    dropped. The message says why, never the ciphertext or the URL."""

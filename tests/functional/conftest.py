@@ -1,6 +1,9 @@
 """The real crhelper flow on JSON events, with AWS only at the HTTP boundary.
 
 - Bedrock, EventBridge and Lambda are botocore clients with a Stubber (every request checked against the model).
+- KMS (which seals the response URL in every poll input) is a fake on the same botocore hooks a Stubber uses: it
+  answers Encrypt and Decrypt as KMS does (opaque ciphertexts, bound to their key and encryption context), so every
+  poll setup and every poll is answered without each test queueing it; :meth:`FakeKms.refuse` orders a failure.
 - CloudFormation's side is a real HTTPS server on 127.0.0.1 with a self-signed certificate, trusted through
   ``CFN_RESPONSE_CA_BUNDLE`` exactly as the local driver does; it records each PUT to the response URL.
 - The Lambda context is a small object with Lambda's interface.
@@ -12,6 +15,7 @@ import copy
 import datetime
 import ipaddress
 import json
+import os
 import ssl
 import threading
 import time
@@ -23,6 +27,7 @@ from typing import Any
 
 import pytest
 from bedrock_customization_provider import contract, handler
+from botocore.awsrequest import AWSResponse
 from botocore.stub import ANY, Stubber
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +40,7 @@ FUNCTION_NAME = "BedrockCustomizationProvider"
 STACK_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/demo-stack/5b6a3a40-ab12-11ee-9f4e-0a1b2c3d4e5f"
 RULE_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/bedrock-cr-poll-rule"
 SIGNATURE = "X-Amz-Signature=c2VjcmV0LXNpZ25hdHVyZS1kby1ub3QtbG9n"
+POLL_KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
 
 # --- CloudFormation's response endpoint ------------------------------------------------------------------------------
@@ -113,6 +119,65 @@ class LambdaContext:
         return self.remaining_ms
 
 
+# --- KMS --------------------------------------------------------------------------------------------------------------
+class FakeKms:
+    """KMS Encrypt and Decrypt for one botocore client, answered in place of the HTTP call (botocore's
+    ``before-call`` hook, as Stubber does) after botocore has validated the request against KMS's model.
+
+    A ciphertext is random bytes remembered with its key, plaintext and encryption context; Decrypt gives the
+    plaintext back only for that ciphertext with exactly that context (else ``InvalidCiphertextException``) and, when
+    a KeyId is named, that key (else ``IncorrectKeyException``), as KMS does.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._sealed: dict[bytes, tuple[str, bytes, dict[str, str]]] = {}
+        self._refusals: list[tuple[str, str, str]] = []
+        client.meta.events.register("before-parameter-build.kms.*", self._keep_params)
+        client.meta.events.register("before-call.kms.*", self._answer)
+
+    def refuse(self, operation: str, code: str, message: str = "refused") -> None:
+        """The next ``operation`` (``Encrypt`` or ``Decrypt``) fails with ``code``."""
+        self._refusals.append((operation, code, message))
+
+    @property
+    def pending_refusals(self) -> list[tuple[str, str, str]]:
+        return list(self._refusals)
+
+    @staticmethod
+    def _keep_params(params: dict, context: dict, **_: Any) -> None:
+        context["fake_kms_params"] = copy.deepcopy(params)
+
+    def _answer(self, model: Any, context: dict, **_: Any) -> tuple[AWSResponse, dict]:
+        params = context["fake_kms_params"]
+        for i, (operation, code, message) in enumerate(self._refusals):
+            if operation == model.name:
+                del self._refusals[i]
+                return self._error(code, message)
+        if model.name == "Encrypt":
+            blob = b"\x01fake-kms" + os.urandom(48)
+            self._sealed[blob] = (params["KeyId"], params["Plaintext"], dict(params.get("EncryptionContext") or {}))
+            return self._ok(
+                {"CiphertextBlob": blob, "KeyId": params["KeyId"], "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+            )
+        if model.name == "Decrypt":
+            sealed = self._sealed.get(params["CiphertextBlob"])
+            if sealed is None or sealed[2] != dict(params.get("EncryptionContext") or {}):
+                return self._error("InvalidCiphertextException", "")
+            if params.get("KeyId") not in (None, sealed[0]):
+                return self._error("IncorrectKeyException", "The key ID in the request does not identify a CMK")
+            return self._ok({"Plaintext": sealed[1], "KeyId": sealed[0], "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})
+        raise AssertionError(f"the fake KMS does not answer {model.name}")
+
+    @staticmethod
+    def _ok(body: dict) -> tuple[AWSResponse, dict]:
+        return AWSResponse(None, 200, {}, None), {**body, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    @staticmethod
+    def _error(code: str, message: str) -> tuple[AWSResponse, dict]:
+        error = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return AWSResponse(None, 400, {}, None), error
+
+
 # --- the harness -----------------------------------------------------------------------------------------------------
 class Harness:
     """Drives ``handler.main`` and holds the stubs; ``invoke`` returns the response CloudFormation received, if any."""
@@ -125,9 +190,11 @@ class Harness:
         self.events = Stubber(runtime.clients.events)
         self.lambda_ = Stubber(runtime.clients.lambda_)
         self.cloudformation = Stubber(runtime.clients.cloudformation)
+        self.kms = FakeKms(runtime.resource.kms_client)  # the client that seals and unseals poll inputs
         self.calls: dict[str, list[dict]] = {}
         clients = runtime.clients
-        for client in (clients.bedrock, clients.events, clients.lambda_, clients.cloudformation):
+        kms = runtime.resource.kms_client
+        for client in (clients.bedrock, clients.events, clients.lambda_, clients.cloudformation, kms):
             client.meta.events.register("before-parameter-build.*.*", self._record)
         # EventBridge answers PutRule with the ARN of the rule it was asked for (the stub's is a placeholder): the
         # provider checks that a poll names its own rule
@@ -189,8 +256,11 @@ class Harness:
         self.events.add_response("delete_rule", {})
 
     def poll_event(self) -> dict:
-        """The input crhelper gave the EventBridge target: what the next scheduled poll delivers."""
+        """The input crhelper gave the EventBridge target: what the next scheduled poll delivers (its response URL
+        sealed with the poll key)."""
         return json.loads(self.calls["PutTargets"][-1]["Targets"][0]["Input"])
+
+    POLL_KEY_ARN = POLL_KEY_ARN
 
     # Bedrock answers and ARNs, for the tests (test modules cannot import conftest)
     JOB_ARN = property(lambda self: JOB_ARN)
@@ -210,6 +280,7 @@ class Harness:
     def assert_done(self) -> None:
         for stub in (self.bedrock, self.events, self.lambda_, self.cloudformation):
             stub.assert_no_pending_responses()
+        assert not self.kms.pending_refusals, f"KMS refusals never used: {self.kms.pending_refusals}"
 
 
 @pytest.fixture
@@ -218,6 +289,7 @@ def harness(response_server: ResponseServer, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(contract.ENV_POLL_INTERVAL_MINUTES, "1")
     monkeypatch.setenv(contract.ENV_RETRY_BASE_DELAY_SECONDS, "0.001")
     monkeypatch.setenv(contract.ENV_STACK_ID, STACK_ID)  # the stack of tests/events/*.json: the one served
+    monkeypatch.setenv(contract.ENV_POLL_KEY_ARN, POLL_KEY_ARN)  # polls carry the response URL sealed with it
     handler.runtime.cache_clear()
     h = Harness(response_server)
     with h.bedrock, h.events, h.lambda_, h.cloudformation:

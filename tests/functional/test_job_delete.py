@@ -9,6 +9,7 @@ from botocore.stub import ANY
 POLL_SETUP_AND_TEARDOWN = {
     "PutRule": 1,
     "AddPermission": 1,
+    "Encrypt": 1,  # the response URL, sealed in the poll input
     "PutTargets": 1,
     "RemoveTargets": 1,
     "RemovePermission": 1,
@@ -54,6 +55,7 @@ def test_delete_running_job_stops_waits_for_stopped_and_deletes_the_model(harnes
         "GetModelCustomizationJob": 3,
         "StopModelCustomizationJob": 1,
         "DeleteCustomModel": 1,
+        "Decrypt": 2,  # one per poll
         **POLL_SETUP_AND_TEARDOWN,
     }
 
@@ -70,7 +72,7 @@ def test_delete_running_job_stops_waits_for_stopped_and_deletes_no_model_when_it
     # THEN the Delete succeeds: the job was stopped once and there is no model to delete
     assert body["Status"] == "SUCCESS", body
     assert body["PhysicalResourceId"] == harness.JOB_ARN
-    assert calls_made(harness) == {"GetModelCustomizationJob": 3, "StopModelCustomizationJob": 1,
+    assert calls_made(harness) == {"GetModelCustomizationJob": 3, "StopModelCustomizationJob": 1, "Decrypt": 2,
                                    **POLL_SETUP_AND_TEARDOWN}  # fmt: skip
 
 
