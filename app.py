@@ -19,6 +19,9 @@ Optional context:
                          are output, and the follow-up job, which needs the first job's model, is left out
     -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
                          3 also changes a hyperparameter (the job is replaced by a new one)
+    -c sweep=N           also N jobs sweeping the learning rate over the same data (0 to 400): they share one
+                         service role and wait together on shared conditions, one resource each, since nothing
+                         reads their results in the stack (their models are found by the ``sweep`` job tag)
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class CustomizationExampleStack(cdk.Stack):
         model_package_arn: str | None = None,
         revision: int = 1,
         wait_mode: WaitMode = WaitMode.LONG,
+        sweep: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -98,6 +102,18 @@ class CustomizationExampleStack(cdk.Stack):
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
 
+        for index in range(sweep):  # a hyperparameter sweep: same data and output prefix, so one shared role
+            CustomizationJob(
+                self,
+                f"Sweep{index}",
+                base_model=BASE_MODEL,
+                training_data=S3Location(data, "train/data.jsonl"),
+                output_data=S3Location(data, "output/sweep/"),
+                hyper_parameters={"epochCount": 1, "batchSize": 1, "learningRate": 0.00001 * (index + 1)},
+                job_tags={"project": "cdk-bedrock-customization", "sweep": str(index)},
+                wait_mode=wait_mode,
+            )
+
         if model_package_arn:
             model = CustomModel(
                 self,
@@ -118,6 +134,7 @@ def build(app: cdk.App) -> CustomizationExampleStack:
         model_package_arn=app.node.try_get_context("modelPackageArn"),
         revision=int(app.node.try_get_context("demoRevision") or 1),
         wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.LONG),
+        sweep=int(app.node.try_get_context("sweep") or 0),
     )
 
 

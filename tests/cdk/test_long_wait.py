@@ -69,11 +69,10 @@ def test_the_default_waits_on_a_group_condition_listing_the_job_then_a_check(mak
 
 def test_hundreds_of_jobs_wait_on_a_few_conditions_and_cost_one_resource_each(make_stack, q):
     stack = make_stack()
-    role = "arn:aws:iam::123456789012:role/bedrock-training"  # one role for all: this test counts the waits only
     for index in range(250):
-        job(stack, f"Job{index}", role=role)
+        job(stack, f"Job{index}")
     for index in range(3):
-        job(stack, f"Quick{index}", role=role, wait_timeout=cdk.Duration.hours(2))
+        job(stack, f"Quick{index}", wait_timeout=cdk.Duration.hours(2))
     template = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
     conditions = {lid: r for lid, r in template.items() if r["Type"] == CONDITION}
     sizes = sorted(
@@ -96,6 +95,11 @@ def test_hundreds_of_jobs_wait_on_a_few_conditions_and_cost_one_resource_each(ma
         if r["Type"] in (CONDITION, contract.RESULT_RESOURCE_TYPE, contract.WAIT_START_RESOURCE_TYPE)
     ]
     assert len(waiting_resources) == 1 + 2 * len(conditions)
+    # the jobs read and write the same data: one shared service role (and its policy) for all of them
+    roles = [lid for lid, r in template.items() if r["Type"] == "AWS::IAM::Role" and "JobRoles" in lid]
+    assert len(roles) == 1
+    assert {str(template[lid]["Properties"]["roleArn"]) for lid in jobs} == {str({"Fn::GetAtt": [roles[0], "Arn"]})}
+    assert len(template) < 300
 
 
 def test_a_job_whose_attributes_are_read_gets_a_reader_and_a_group_of_readers_needs_no_check(make_stack, synthesize, q):
