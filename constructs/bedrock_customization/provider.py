@@ -85,6 +85,10 @@ class BedrockCustomizationProvider(Construct):
         rules = stack.format_arn(service="events", resource="rule", resource_name=f"{contract.POLL_RULE_PREFIX}*")
         self._allow(["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"], [rules])
         self._allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
+        from .poll_key import add_poll_key
+
+        #: Encrypts the response URL in crhelper's poll inputs; only this role may use it (poll_key.py says why).
+        self.poll_key = add_poll_key(self, self.role)
 
         self.function = lambda_.Function(
             self,
@@ -103,6 +107,8 @@ class BedrockCustomizationProvider(Construct):
                 contract.ENV_POLL_INTERVAL_MINUTES: str(contract.POLL_INTERVAL_MINUTES),
                 # the only stack it serves: requests naming another are dropped, and the long wait reads this one
                 contract.ENV_STACK_ID: stack.stack_id,
+                # the key the response URL in its poll inputs is encrypted with
+                contract.ENV_POLL_KEY_ARN: self.poll_key.key_arn,
             },
         )
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in

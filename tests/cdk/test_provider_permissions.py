@@ -59,9 +59,21 @@ EXPECTED_RESOURCES = {
     "cloudformation:SignalResource": {"${StackId}"},
     "lambda:AddPermission": {"${BedrockCustomizationProviderFunction.Arn}"},
     "lambda:RemovePermission": {"${BedrockCustomizationProviderFunction.Arn}"},
+    # the response URL in crhelper's poll inputs, sealed with the stack's poll key
+    "kms:Encrypt": {"${BedrockCustomizationProviderPollKey.Arn}"},
+    "kms:Decrypt": {"${BedrockCustomizationProviderPollKey.Arn}"},
 }
 #: botocore service -> IAM prefix
-_SERVICES = {"bedrock": "bedrock", "events": "events", "lambda": "lambda", "cloudformation": "cloudformation"}
+_SERVICES = {
+    "bedrock": "bedrock",
+    "events": "events",
+    "lambda": "lambda",
+    "cloudformation": "cloudformation",
+    "kms": "kms",
+}
+#: Grants for the keys a stack's own resources name (Bedrock checks the caller's access to them): not the provider's
+#: own calls, tested in test_key_use_statements_limit_grants_to_aws_resources.
+_KEY_USE_FOR_BEDROCK = "kms:ViaService"
 
 
 def provider_operations() -> set[str]:
@@ -77,7 +89,8 @@ def provider_operations() -> set[str]:
             if not isinstance(node, ast.Attribute):
                 continue
             receiver = ast.unparse(node.value)
-            service = next((name for name in ("events", "lambda", "cloudformation") if name in receiver), "bedrock")
+            services = ("events", "lambda", "cloudformation", "kms")
+            service = next((name for name in services if name in receiver), "bedrock")
             if node.attr in operations[service]:
                 found.add(f"{_SERVICES[service]}:{operations[service][node.attr]}")
     return found
@@ -102,9 +115,14 @@ def render(value: Any) -> str:
     return separator.join(render(part) for part in parts)
 
 
+def own_statements(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements for the provider's own calls: without the key use it holds only via Bedrock."""
+    return [s for s in statements if _KEY_USE_FOR_BEDROCK not in str(s.get("Condition", {}))]
+
+
 def allowed_resources(statements: list[dict[str, Any]], action: str, q) -> set[str]:
     resources: set[str] = set()
-    for statement in statements:
+    for statement in own_statements(statements):
         if statement["Effect"] == "Allow" and any(fnmatchcase(action, a) for a in q.actions_of(statement)):
             found = statement["Resource"]
             resources |= {render(r) for r in (found if isinstance(found, list) else [found])}
@@ -141,7 +159,7 @@ def test_every_operation_the_provider_calls_is_allowed_on_its_documented_resourc
 
 def test_the_provider_has_no_service_action_it_does_not_call(provider_statements, q):
     called = provider_operations()
-    granted = {a for a in q.all_actions(provider_statements) if a.split(":")[0] in _SERVICES.values()}
+    granted = {a for a in q.all_actions(own_statements(provider_statements)) if a.split(":")[0] in _SERVICES.values()}
     assert granted == called
 
 
@@ -181,4 +199,5 @@ def test_key_use_statements_limit_grants_to_aws_resources(template, provider_sta
         },
     ]
     for statements in (provider_statements, q.policy_statements(template, "FromS3ServiceRoleDefaultPolicy")):
-        assert [s for s in statements if any(a.startswith("kms:") for a in q.actions_of(s))] == expected
+        on_key = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}]
+        assert [s for s in on_key if any(a.startswith("kms:") for a in q.actions_of(s))] == expected
