@@ -79,6 +79,19 @@ def members(harness, condition: str, *logical_ids: str, metadata: dict | None = 
     )
 
 
+def first_final_then_one_running(harness, status: str) -> None:
+    """The first job read is final (``status``) and its condition signalled with its id; the second still runs."""
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description(status))
+    harness.cloudformation.add_response(
+        "signal_resource",
+        {},
+        {"StackName": STACK_ID, "LogicalResourceId": CONDITION, "UniqueId": "abcdef123456", "Status": "SUCCESS"},
+    )
+    harness.bedrock.add_response(
+        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
+    )
+
+
 def stack_status(harness, status: str) -> None:
     harness.cloudformation.add_response(
         "describe_stacks",
@@ -236,15 +249,7 @@ def test_a_poll_signals_the_condition_whose_job_is_final_and_keeps_polling_for_t
     )
     members(harness, CONDITION, "FineTuneJob1A2B3C4D")
     members(harness, OTHER_CONDITION, "OtherJob")
-    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Failed"))
-    harness.cloudformation.add_response(
-        "signal_resource",
-        {},
-        {"StackName": STACK_ID, "LogicalResourceId": CONDITION, "UniqueId": "abcdef123456", "Status": "SUCCESS"},
-    )
-    harness.bedrock.add_response(
-        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
-    )
+    first_final_then_one_running(harness, "Failed")
 
     # WHEN the scheduled poll arrives THEN only the final job's condition is signalled (SUCCESS also for a failed
     # job: the reader fails with Bedrock's message), nothing is answered to CloudFormation, the rule stays on
@@ -384,15 +389,7 @@ def test_a_group_condition_gets_one_signal_per_final_member_and_keeps_waiting_fo
         summary(CONDITION, CONDITION_TYPE, "CREATE_IN_PROGRESS", "cond-1"),
     )
     members(harness, CONDITION, "FineTuneJob1A2B3C4D", "OtherJob", "NotInTheStackYet")
-    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
-    harness.cloudformation.add_response(
-        "signal_resource",
-        {},
-        {"StackName": STACK_ID, "LogicalResourceId": CONDITION, "UniqueId": "abcdef123456", "Status": "SUCCESS"},
-    )
-    harness.bedrock.add_response(
-        "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
-    )
+    first_final_then_one_running(harness, "Completed")
 
     assert harness.invoke(scheduled_event()) is None
 
