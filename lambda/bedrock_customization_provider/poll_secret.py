@@ -13,7 +13,7 @@ in the clear, as before, and are accepted that way.
 Example::
 
     secret = PollSecret(kms_client, key_arn)
-    sealed = secret.seal(poll)  # no ResponseURL, a ResponseURLCiphertext instead
+    sealed = secret.seal(poll)  # no ResponseURL, a ResponseCiphertext instead
     secret.unseal(sealed)  # the poll again, ResponseURL restored; PollSecretError if it does not decrypt
 """
 
@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from .errors import PollSecretError, error_code
 
 #: The poll input's field that replaces ``ResponseURL``: base64 of KMS Encrypt's CiphertextBlob.
-CIPHERTEXT_KEY = "ResponseURLCiphertext"
+CIPHERTEXT_KEY = "ResponseCiphertext"
 #: The event's fields that make up the encryption context (one request of one resource of one stack).
 CONTEXT_KEYS = ("StackId", "LogicalResourceId", "RequestId")
 #: Bytes a KMS ciphertext blob adds to its plaintext, at most (a symmetric key's blob carries a header with the key's

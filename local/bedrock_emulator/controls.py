@@ -19,6 +19,7 @@ from .clock import VirtualClock
 from .errors import BedrockError
 from .events import drain
 from .faults import FaultInjector, FaultRule
+from .moto_keys import ensure_key
 from .scenarios import JobScenario, ModelScenario, ScenarioBook
 from .state import Store
 
@@ -43,6 +44,7 @@ class Controls:
         "faults",
         "set_model_in_use",
         "drain_job_events",
+        "ensure_kms_key",
         "reset",
     )
 
@@ -147,6 +149,18 @@ class Controls:
         ``state()["events"]``). Shape: see :mod:`events`, after
         https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-eventbridge-how-it-works.html"""
         return drain(self._store, self._faults, self._clock.now(), region)
+
+    def ensure_kms_key(
+        self,
+        key_id: str,
+        description: str = "",
+        policy: str | None = None,
+        rotation: bool = False,
+        region: str = DEFAULT_REGION,
+    ) -> dict[str, Any]:
+        """A KMS key with the id ``key_id`` in moto (kept when it exists): what a template resolved locally names
+        (see :mod:`moto_keys`). Returns ``{"KeyId", "Arn", "Created"}``."""
+        return ensure_key(key_id, region=region, description=description, policy=policy, rotation=bool(rotation))
 
     def reset(self, seed: int | None = None, moto: bool = True) -> dict[str, Any]:
         """Forget every job, model, tag, token, call, event, fault and scenario (and moto's resources when
@@ -266,6 +280,18 @@ class ControlClient:
 
     def drain_job_events(self, region: str | None = None) -> list[dict[str, Any]]:
         return self.call("drain_job_events", region=region)
+
+    def ensure_kms_key(
+        self,
+        key_id: str,
+        description: str = "",
+        policy: str | None = None,
+        rotation: bool = False,
+        region: str = DEFAULT_REGION,
+    ) -> dict[str, Any]:
+        return self.call(
+            "ensure_kms_key", key_id=key_id, description=description, policy=policy, rotation=rotation, region=region
+        )
 
     def reset(self, seed: int | None = None, moto: bool = True) -> dict[str, Any]:
         return self.call("reset", seed=seed, moto=moto)

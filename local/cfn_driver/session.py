@@ -129,8 +129,14 @@ class LocalSession:
         )
 
     def register_function(self, spec: FunctionSpec) -> None:
-        """Make the function exist where the protocol needs it: moto (for lambda:AddPermission) and the runtime."""
-        assert self.lambdas is not None
+        """Make the function exist where the protocol needs it: moto (for lambda:AddPermission) and the runtime,
+        with the KMS keys its environment names (the provider encrypts its poll inputs with one) in moto, under the
+        ids the template's ``Ref`` resolves to."""
+        assert self.lambdas is not None and self.emulator is not None
+        for key in spec.kms_keys:
+            self.emulator.controls.ensure_kms_key(
+                key.key_id, description=key.description, policy=key.policy, rotation=key.rotation, region=self.region
+            )
         self.lambdas.register(spec)
         iam, lam = self.client("iam"), self.client("lambda")
         role_name = spec.role_arn.rsplit("/", 1)[-1]

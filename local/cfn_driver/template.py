@@ -10,6 +10,7 @@ driven resources, so such chains are honoured even though only driven resources 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,32 @@ from typing import Any
 
 from .assembly import StackArtifact
 from .errors import DriverError, IntrinsicError
-from .intrinsics import Resolver, StackEnv, function_name, is_custom_type, is_driven_type, references
+from .intrinsics import (
+    Resolver,
+    StackEnv,
+    function_name,
+    is_custom_type,
+    is_driven_type,
+    local_ref,
+    references,
+)
 from .native import WAIT_CONDITION, signal_policy
 
 #: CloudFormation's limit when a custom resource sets no ServiceTimeout.
 DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
+KMS_KEY = "AWS::KMS::Key"
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """An ``AWS::KMS::Key`` a function's environment names: the provider really encrypts with it, so the driver makes
+    it in moto under the id its ``Ref`` resolves to (:func:`~cfn_driver.intrinsics.local_ref`)."""
+
+    logical_id: str
+    key_id: str
+    description: str
+    policy: str | None
+    rotation: bool
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,8 @@ class FunctionSpec:
     environment: Mapping[str, str]
     code_dir: Path
     role_arn: str
+    #: The KMS keys its environment names, made in moto before it runs.
+    kms_keys: tuple[KeySpec, ...] = ()
 
 
 class StackTemplate:
@@ -174,6 +198,8 @@ class StackTemplate:
         if not isinstance(handler, str) or "." not in handler:
             raise DriverError(f"{function_id}: Handler must be 'module.function', got {handler!r}")
         name = function_name(function_id, resource, resolver)
+        environment = (props.get("Environment") or {}).get("Variables") or {}
+        keys = sorted(lid for lid in references(environment) if self.resources.get(lid, {}).get("Type") == KMS_KEY)
         return FunctionSpec(
             logical_id=function_id,
             name=name,
@@ -185,6 +211,24 @@ class StackTemplate:
             environment={k: _env_text(v) for k, v in variables.items()},
             code_dir=stack.asset_dir(dict(self.template), function_id),
             role_arn=str(role_arn),
+            kms_keys=tuple(self._key_spec(lid, resolver) for lid in keys),
+        )
+
+    def _key_spec(self, logical_id: str, resolver: Resolver) -> KeySpec:
+        props = self.properties(logical_id)
+        where = f"{logical_id}.Properties"
+        try:
+            policy = resolver.resolve(props["KeyPolicy"], f"{where}.KeyPolicy") if "KeyPolicy" in props else None
+            description = resolver.resolve(props.get("Description", ""), f"{where}.Description")
+            rotation = resolver.resolve(props.get("EnableKeyRotation", False), f"{where}.EnableKeyRotation")
+        except IntrinsicError as exc:
+            raise DriverError(f"{logical_id}: cannot resolve the key's properties: {exc}") from exc
+        return KeySpec(
+            logical_id=logical_id,
+            key_id=str(local_ref(logical_id, self.resources[logical_id], resolver)),
+            description=str(description),
+            policy=json.dumps(policy) if policy is not None else None,
+            rotation=str(rotation).lower() == "true",
         )
 
     def outputs(self, resolver: Resolver) -> dict[str, Any]:

@@ -52,7 +52,8 @@ def test_the_poll_input_carries_no_response_url_only_its_ciphertext(harness):
 
     text = harness.calls["PutTargets"][0]["Targets"][0]["Input"]
     assert "ResponseURL" not in poll and isinstance(poll[CIPHERTEXT], str)
-    assert "X-Amz-Signature" not in text and "https://" not in text and "127.0.0.1" not in text
+    assert "ResponseURL" not in text and "X-Amz-Signature" not in text
+    assert "https://" not in text and "127.0.0.1" not in text
     assert len(text) <= cfn_resource.MAX_TARGET_INPUT_LENGTH
 
 
