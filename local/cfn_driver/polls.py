@@ -4,7 +4,9 @@ Why read the rules back instead of intercepting crhelper: the provider creates a
 permission through the AWS APIs (moto behind the emulator). Delivering from what is actually stored there tests
 the provider's side of the contract too: rule names within limits, a target input that round-trips, and a resource
 policy that lets ``events.amazonaws.com`` invoke the function from that rule (no permission, no delivery, as in AWS).
-EventBridge's limits moto does not enforce (64-character rule names, 8,192-character target input) are checked here.
+EventBridge's limits moto does not enforce (64-character rule names, 8,192-character target input) are checked here,
+and so is a target input that carries a presigned response URL (anyone allowed ``events:ListTargetsByRule`` reads
+it): a problem listed (the target is still invoked, as EventBridge would).
 
 Schedules run on the shared :class:`~cfn_driver.clock.AcceleratedClock`; ``min_wall_gap`` keeps a very fast clock
 from turning a one-minute rate into a busy loop (late delivery is within EventBridge's own guarantees). A target
@@ -43,6 +45,8 @@ MAX_RULE_NAME = 64
 MAX_TARGET_INPUT = 8192
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+#: What a target input holding a response URL shows: the presigned query's signature, or the event's URL field.
+_URL_MARKERS = ("X-Amz-Signature", '"ResponseURL"')
 
 
 def rate_seconds(expression: str) -> float | None:
@@ -243,6 +247,11 @@ class PollScheduler:
                     f"does not play: not delivered"
                 )
                 continue
+            if any(marker in (target.get("Input") or "") for marker in _URL_MARKERS):
+                self.problems.append(
+                    f"rule {rule['Name']}: target {target.get('Id')}'s input carries a presigned response URL, which "
+                    f"anyone allowed events:ListTargetsByRule reads"
+                )
             function = target["Arn"].rsplit(":function:", 1)[-1]
             if not self._permitted(function, rule["Arn"]):
                 self.problems.append(

@@ -170,3 +170,33 @@ def test_the_main_job_passes_end_to_end():
     for step in ("== 2. create", "== 3. update: tag change", "== 4. update: replacement", "== 5. delete"):
         assert step in printed
     assert "demo passed" in printed and "nothing left behind" in printed
+
+
+@pytest.mark.integration
+def test_a_target_input_carrying_a_presigned_url_is_reported(cloud, example_assembly, monkeypatch):
+    # GIVEN a poll rule whose target input holds a response URL in the clear (what crhelper alone would put there)
+    function = _function(cloud, example_assembly)
+    events, lam = cloud.client("events"), cloud.client("lambda")
+    rule_arn = events.put_rule(Name="bedrock-cr-poll-clear-url", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    lam.add_permission(
+        FunctionName=function,
+        StatementId="clear-url",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=rule_arn,
+    )
+    target = {"Id": "1", "Arn": f"arn:aws:lambda:us-east-1:123456789012:function:{function}"}
+    url = "https://example.invalid/response?X-Amz-Signature=0123abcd"
+    clear = {**target, "Input": json.dumps({"ResponseURL": url})}
+    events.put_targets(Rule="bedrock-cr-poll-clear-url", Targets=[clear])
+    cloud.emulator.controls.set_speed(0)
+    monkeypatch.setattr(cloud.polls, "min_wall_gap", 0.0)
+    cloud.polls.deliver_due()
+    cloud.emulator.controls.advance(61)
+    # WHEN it fires THEN it is reported (and the end check fails on it); the provider drops the event it got
+    cloud.polls.deliver_due()
+    assert "input carries a presigned response URL" in cloud.polls.problems[0]
+    assert any("events:ListTargetsByRule" in p for p in find_leftovers(cloud))
+    events.remove_targets(Rule="bedrock-cr-poll-clear-url", Ids=["1"])
+    events.delete_rule(Name="bedrock-cr-poll-clear-url")
+    lam.remove_permission(FunctionName=function, StatementId="clear-url")
