@@ -95,7 +95,7 @@ class Request:
         props = dict(event.get("ResourceProperties") or {})
         policy = props.get(contract.REMOVAL_POLICY, contract.REMOVAL_POLICY_DESTROY)
         problems = []
-        if policy not in contract.REMOVAL_POLICIES:
+        if not _one_of(policy, contract.REMOVAL_POLICIES):
             problems.append(f"{contract.REMOVAL_POLICY} must be one of Destroy, Retain (got {policy})")
         timeout_text = props.get(contract.SERVICE_TIMEOUT, contract.MAX_SERVICE_TIMEOUT_SECONDS)
         try:
@@ -104,7 +104,7 @@ class Request:
             timeout = contract.MAX_SERVICE_TIMEOUT_SECONDS
             problems.append(f"{contract.SERVICE_TIMEOUT} must be an integer (got {timeout_text})")
         wait_mode = props.get(contract.WAIT_MODE, contract.WAIT_MODE_SHORT)
-        if wait_mode not in contract.WAIT_MODES:
+        if not _one_of(wait_mode, contract.WAIT_MODES):
             modes = ", ".join(sorted(contract.WAIT_MODES))
             problems.append(f"{contract.WAIT_MODE} must be one of {modes} (got {wait_mode})")
         if not contract.MIN_SERVICE_TIMEOUT_SECONDS <= timeout <= contract.MAX_SERVICE_TIMEOUT_SECONDS:
@@ -120,7 +120,7 @@ class Request:
             old_properties=api_members(event.get("OldResourceProperties") or {}),
             removal_policy=policy,
             service_timeout=timeout,
-            wait_mode=wait_mode if wait_mode in contract.WAIT_MODES else contract.WAIT_MODE_SHORT,
+            wait_mode=wait_mode if _one_of(wait_mode, contract.WAIT_MODES) else contract.WAIT_MODE_SHORT,
         )
         if problems and request.request_type != "Delete":
             raise InvalidPropertiesError(problems)
@@ -129,6 +129,11 @@ class Request:
     @property
     def retain(self) -> bool:
         return self.removal_policy == contract.REMOVAL_POLICY_RETAIN
+
+
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """Whether ``value`` is one of the strings ``allowed`` (a list or an object is not, and is not hashable)."""
+    return isinstance(value, str) and value in allowed
 
 
 def creation_time(description: Mapping[str, Any]) -> float | None:
