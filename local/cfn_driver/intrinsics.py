@@ -64,7 +64,14 @@ def is_custom_type(resource_type: str) -> bool:
 
 #: Non-custom resources the driver creates itself (:mod:`.native`); like custom resources, their Ref and GetAtt
 #: come from what was created, so they resolve only once they exist.
-DRIVEN_NATIVE_TYPES = frozenset({"AWS::CloudFormation::WaitCondition", "AWS::Events::Rule", "AWS::Lambda::Permission"})
+DRIVEN_NATIVE_TYPES = frozenset(
+    {
+        "AWS::CloudFormation::WaitCondition",
+        "AWS::CloudFormation::WaitConditionHandle",
+        "AWS::Events::Rule",
+        "AWS::Lambda::Permission",
+    }
+)
 
 
 def is_driven_type(resource_type: str) -> bool:

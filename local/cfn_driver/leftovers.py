@@ -18,11 +18,10 @@ from botocore.exceptions import ClientError
 
 from .errors import LeftoversError
 from .native import EVENTS_RULE, LAMBDA_PERMISSION
+from .responses import presigned_url_kind
 from .session import LocalSession
 
 RUNNING_JOB_STATES = ("InProgress", "Stopping")
-#: A presigned response URL carries its signature in the query; seeing it in a log means the URL was logged.
-_URL_MARKER = "X-Amz-Signature="
 
 
 def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) -> list[str]:
@@ -47,8 +46,11 @@ def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) ->
             if (LAMBDA_PERMISSION, statement.get("Sid")) in owned:
                 continue
             problems.append(f"Lambda permission {statement.get('Sid')} on {name} still exists")
-        if _URL_MARKER in session.lambdas.logs(name):
-            problems.append(f"{name} logged a presigned response URL (its log must never contain one)")
+        # A presigned URL (a response URL, a wait condition handle's) carries its signature in the query: seeing it
+        # in a log means the URL was logged.
+        kind = presigned_url_kind(session.lambdas.logs(name))
+        if kind:
+            problems.append(f"{name} logged a presigned {kind} (its log must never contain one)")
     state = session.emulator.state()
     for job in state.get("jobs", []):
         if job.get("status") in RUNNING_JOB_STATES:

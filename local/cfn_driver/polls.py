@@ -5,8 +5,8 @@ permission through the AWS APIs (moto behind the emulator). Delivering from what
 the provider's side of the contract too: rule names within limits, a target input that round-trips, and a resource
 policy that lets ``events.amazonaws.com`` invoke the function from that rule (no permission, no delivery, as in AWS).
 EventBridge's limits moto does not enforce (64-character rule names, 8,192-character target input) are checked here,
-and so is a target input that carries a presigned response URL (anyone allowed ``events:ListTargetsByRule`` reads
-it): a problem listed (the target is still invoked, as EventBridge would).
+and so is a target input that carries a presigned response URL or wait condition handle URL (anyone allowed
+``events:ListTargetsByRule`` reads it): a problem listed (the target is still invoked, as EventBridge would).
 
 Schedules run on the shared :class:`~cfn_driver.clock.AcceleratedClock`; ``min_wall_gap`` keeps a very fast clock
 from turning a one-minute rate into a busy loop (late delivery is within EventBridge's own guarantees). A target
@@ -38,6 +38,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .clock import AcceleratedClock
+from .responses import presigned_url_kind
 from .runtime import LambdaService
 
 #: EventBridge's limits that crhelper's defaults can break (moto does not enforce them; AWS refuses the call).
@@ -45,8 +46,8 @@ MAX_RULE_NAME = 64
 MAX_TARGET_INPUT = 8192
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-#: What a target input holding a response URL shows: the presigned query's signature, or the event's URL field.
-_URL_MARKERS = ("X-Amz-Signature", '"ResponseURL"')
+#: What a target input holding a custom-resource event shows even when its URL was cut: the event's URL field.
+_EVENT_URL_FIELD = '"ResponseURL"'
 
 
 def rate_seconds(expression: str) -> float | None:
@@ -247,9 +248,11 @@ class PollScheduler:
                     f"does not play: not delivered"
                 )
                 continue
-            if any(marker in (target.get("Input") or "") for marker in _URL_MARKERS):
+            text = target.get("Input") or ""
+            kind = presigned_url_kind(text) or ("response URL" if _EVENT_URL_FIELD in text else None)
+            if kind:
                 self.problems.append(
-                    f"rule {rule['Name']}: target {target.get('Id')}'s input carries a presigned response URL, which "
+                    f"rule {rule['Name']}: target {target.get('Id')}'s input carries a presigned {kind}, which "
                     f"anyone allowed events:ListTargetsByRule reads"
                 )
             function = target["Arn"].rsplit(":function:", 1)[-1]

@@ -8,9 +8,9 @@ failed and cancelled Creates included; Update back to the old properties of what
 dependents first. A resource that never answers fails after its ServiceTimeout, measured on the shared accelerated
 clock.
 
-Custom resources run in the provider's Lambda; wait conditions (``CreationPolicy``), EventBridge rules and Lambda
-permissions are played by the driver itself (:mod:`.native`) in the same graph. Only these "driven" resources get
-events; the others resolve to local values (:mod:`.intrinsics`).
+Custom resources run in the provider's Lambda; wait conditions (``CreationPolicy`` or ``Handle`` form), wait condition
+handles, EventBridge rules and Lambda permissions are played by the driver itself (:mod:`.native`) in the same graph.
+Only these "driven" resources get events; the others resolve to local values (:mod:`.intrinsics`).
 
 While an operation runs, the stack is readable and signalable from other threads through CloudFormation's API
 (:mod:`.cloudformation_api`): :meth:`StackRunner.describe_stack`, :meth:`StackRunner.resource_summaries` and
@@ -36,6 +36,7 @@ from .native import (
     EVENTS_RULE,
     LAMBDA_PERMISSION,
     WAIT_CONDITION,
+    WAIT_CONDITION_HANDLE,
     Made,
     NativeFailure,
     PermissionDriver,
@@ -136,7 +137,7 @@ class _Op:
     prepare: Callable[[], tuple[dict[str, Any], str | None, dict[str, Any] | None] | None]
     deps: set[str] = field(default_factory=set)
     record: ResourceRecord | None = None  # for a Delete: the resource being deleted
-    signal_count: int = 0  # a wait condition: the SUCCESS signals its CreationPolicy asks for
+    signal_count: int = 0  # a wait condition: the SUCCESS signals it asks for (CreationPolicy or Count)
 
 
 @dataclass(frozen=True)
@@ -578,11 +579,7 @@ class StackRunner:
         if outcome is None:
             if waiting:
                 return None
-            # CloudFormation's words when a CreationPolicy times out (aws/aws-cli issue 7133, the Knowledge Center's
-            # "cloudformation-failed-signal"); a signal that raced the timeout wins.
-            wait.settle(
-                "CREATE_FAILED", f"Failed to receive {wait.count} resource signal(s) within the specified duration"
-            )
+            wait.expire()  # CloudFormation's words for the form; a signal that raced the timeout wins
             outcome = wait.outcome()
         assert outcome is not None
         status, reason = outcome
@@ -654,10 +651,24 @@ class StackRunner:
         return event["RequestId"], dict(properties), physical_id, None
 
     # --- native resources ---------------------------------------------------------------------------------------
-    def _start_wait(self, op: _Op, properties: dict[str, Any]) -> tuple[str, dict[str, Any], str, SignalWait]:
-        physical_id = condition_physical_id(self.env.stack_id, op.logical_id)
-        wait = SignalWait(op.logical_id, physical_id, op.signal_count, op.service_timeout)
+    def _start_wait(self, op: _Op, properties: dict[str, Any]) -> tuple[str, dict[str, Any], str, SignalWait] | _Result:
+        """Start a condition's wait: signalable through SignalResource (CreationPolicy form), or fed by its handle,
+        whose signals so far count at once (Handle form; its physical id is then the handle's, as in AWS)."""
+        handle = None
+        if "Handle" in properties:
+            assert self.session.responses
+            url = properties["Handle"]
+            handle = self.session.responses.handle_for(url) if isinstance(url, str) else None
+            if handle is None or handle.stack_id != self.env.stack_id:
+                # The driver's words (the URL itself is a secret, so the reason does not echo it).
+                reason = "Handle is not the Ref of an AWS::CloudFormation::WaitConditionHandle of this stack"
+                self._record_event(op, "CREATE_IN_PROGRESS", "", "")
+                result = _Result(op, "FAILED", "", {}, reason, properties, sent=False)
+                self._emit(op, result)
+                return result
+        physical_id = condition_physical_id(self.env.stack_id, handle.logical_id if handle else op.logical_id)
         with self._lock:  # signalable from the moment ListStackResources shows it CREATE_IN_PROGRESS
+            wait = SignalWait(op.logical_id, physical_id, op.signal_count, op.service_timeout, handle)
             self._waits[op.logical_id] = wait
             self._record_event(op, "CREATE_IN_PROGRESS", "", physical_id)
         return f"wait-condition:{uuid.uuid4()}", dict(properties), physical_id, wait
@@ -665,7 +676,8 @@ class StackRunner:
     def _run_native(
         self, op: _Op, properties: dict[str, Any], physical_id: str | None, old: dict[str, Any] | None
     ) -> _Result:
-        """A rule, a permission, or a condition's update/delete: done at once through moto (or nothing to do)."""
+        """A rule, a permission, a handle, or a condition's update/delete: done at once (through moto, or the response
+        endpoint for a handle), or nothing to do."""
         self._record_event(op, f"{op.request_type.upper()}_IN_PROGRESS", "", physical_id or "")
         try:
             made = self._native_call(op, properties, physical_id, old)
@@ -706,6 +718,14 @@ class StackRunner:
                 return Made(physical_id)
             record = self.records.get(lid)
             return Made(physical_id, record.data if record else {})  # a condition is never updated
+        if kind == WAIT_CONDITION_HANDLE:
+            assert self.session.responses
+            if request == "Create":  # its Ref (and physical id) is the presigned URL
+                return Made(self.session.responses.open_handle(self.env.stack_id, lid).url)
+            assert physical_id is not None
+            if request == "Delete":
+                self.session.responses.close_handle(physical_id)
+            return Made(physical_id)  # never updated: "Updates aren't supported for this resource"
         raise NativeFailure(f"the driver does not play {kind}")
 
     def _client(self, service: str) -> Any:

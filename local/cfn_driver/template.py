@@ -1,7 +1,8 @@
 """The parts of a template the driver acts on: driven resources, their dependency order, their provider function.
 
 "Driven" resources are the ones the driver runs through stack operations (events, order, rollback): custom
-resources, and the native types of :mod:`.native` (wait conditions, EventBridge rules, Lambda permissions).
+resources, and the native types of :mod:`.native` (wait conditions and their handles, EventBridge rules, Lambda
+permissions).
 
 Why a graph over *all* resources: a driven resource can depend on another one only through a resource the driver
 does not create (a policy that names a job's model, say). Ordering runs over the whole template and then keeps the
@@ -27,7 +28,7 @@ from .intrinsics import (
     local_ref,
     references,
 )
-from .native import WAIT_CONDITION, signal_policy
+from .native import WAIT_CONDITION, signal_policy, wait_properties
 
 #: CloudFormation's limit when a custom resource sets no ServiceTimeout.
 DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
@@ -143,21 +144,39 @@ class StackTemplate:
 
     # --- wait conditions ----------------------------------------------------------------------------------------
     def signal_policy(self, logical_id: str) -> tuple[int, int]:
-        """(Count, Timeout seconds) of a wait condition's CreationPolicy."""
+        """(Count, Timeout seconds) of a wait condition: its CreationPolicy's, or its Count/Timeout properties'."""
         return self._signal_policies[logical_id]
 
+    def has_handle(self, logical_id: str) -> bool:
+        """A wait condition of the Handle form (signalled through a WaitConditionHandle's URL)."""
+        return self.is_wait_condition(logical_id) and "CreationPolicy" not in self.resources[logical_id]
+
     def _read_signal_policy(self, logical_id: str, resolver: Resolver) -> tuple[int, int]:
+        """Checked before the operation starts, as CloudFormation validates a template: one form or the other (the
+        resource reference: "If you use a CreationPolicy with a wait condition, do not specify any of the wait
+        condition's properties"), Count and Timeout in range. A Handle is resolved only when the condition starts
+        (it is the Ref of a handle created in the same operation)."""
         resource = self.resources[logical_id]
-        if "CreationPolicy" not in resource:
-            raise DriverError(
-                f"{logical_id}: the driver plays AWS::CloudFormation::WaitCondition with a CreationPolicy only "
-                f"(signalled through SignalResource); Handle/Timeout wait conditions are not supported"
-            )
+        properties = self.properties(logical_id)
+        if "CreationPolicy" in resource:
+            if properties:
+                raise DriverError(
+                    f"{logical_id}: a WaitCondition with a CreationPolicy takes no properties "
+                    f"(got {', '.join(sorted(properties))}); use one form or the other"
+                )
+            try:
+                policy = resolver.resolve(resource["CreationPolicy"], f"{logical_id}.CreationPolicy")
+            except IntrinsicError as exc:
+                raise DriverError(f"{logical_id}: cannot resolve the CreationPolicy: {exc}") from exc
+            return signal_policy(logical_id, policy)
+        counted = {key: value for key, value in properties.items() if key != "Handle"}
         try:
-            policy = resolver.resolve(resource["CreationPolicy"], f"{logical_id}.CreationPolicy")
+            resolved = resolver.resolve(counted, f"{logical_id}.Properties")
         except IntrinsicError as exc:
-            raise DriverError(f"{logical_id}: cannot resolve the CreationPolicy: {exc}") from exc
-        return signal_policy(logical_id, policy)
+            raise DriverError(f"{logical_id}: cannot resolve Count/Timeout: {exc}") from exc
+        if "Handle" in properties:
+            resolved["Handle"] = properties["Handle"]
+        return wait_properties(logical_id, resolved)
 
     # --- custom resource details --------------------------------------------------------------------------------
     def service_timeout(self, logical_id: str) -> int:
