@@ -92,6 +92,14 @@ class Request:
                 f"Invalid request: RequestType must be exactly one of {', '.join(REQUEST_TYPES)} "
                 f"(got {str(request_type)[:40]!r}); nothing was done."
             )
+        physical_id = event.get("PhysicalResourceId", "")
+        if request_type != "Create" and (not isinstance(physical_id, str) or not physical_id):
+            # CloudFormation always names the resource of an Update or Delete; without it, an Update would replace
+            # the resource as after a failed Create and a Delete would search for this resource's jobs to stop
+            raise InvalidRequestError(
+                f"Invalid request: PhysicalResourceId must be a non-empty string (CloudFormation names the resource "
+                f"of every Update and Delete; got {physical_id!r:.40}); nothing was done."
+            )
         props = dict(event.get("ResourceProperties") or {})
         policy = props.get(contract.REMOVAL_POLICY, contract.REMOVAL_POLICY_DESTROY)
         problems = []
@@ -115,7 +123,7 @@ class Request:
             stack_id=event["StackId"],
             logical_id=event["LogicalResourceId"],
             request_id=event["RequestId"],
-            physical_id=event.get("PhysicalResourceId", ""),
+            physical_id=physical_id if isinstance(physical_id, str) else "",
             properties=api_members(props),
             old_properties=api_members(event.get("OldResourceProperties") or {}),
             removal_policy=policy,

@@ -18,3 +18,21 @@ def test_a_provider_key_that_is_a_list_or_an_object_fails_naming_it(harness, key
     assert body["Status"] == "FAILED", body
     assert body["Reason"].startswith(f"Invalid properties: {key} must be one of"), body["Reason"]
     assert not harness.calls
+
+
+@pytest.mark.parametrize("name", ["job_update", "job_delete", "model_update", "model_delete"])
+@pytest.mark.parametrize("physical_id", [None, "", 713024, [True], {}, "(missing)"])
+def test_an_update_or_delete_without_a_physical_id_string_fails_naming_it_and_calls_nothing(harness, name, physical_id):
+    # was: AttributeError on .startswith (answered "Unexpected error"), or, missing or empty, a Delete that searched
+    # for and stopped this resource's jobs and an Update that started a replacement job, as after a failed Create
+    event = harness.event(name)
+    if physical_id == "(missing)":
+        del event["PhysicalResourceId"]
+    else:
+        event["PhysicalResourceId"] = physical_id
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Invalid request: PhysicalResourceId must be"), body["Reason"]
+    assert not harness.calls
