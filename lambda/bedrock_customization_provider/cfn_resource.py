@@ -24,21 +24,23 @@ Decorated functions stay thin: parse the event, call the kind, translate the ans
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
-from crhelper import CfnResource
+from crhelper import CfnResource, resource_helper
 from crhelper.resource_helper import FAILED
 
 from . import contract, naming, response, wait_modes
-from .clients import create_kms_client
+from .clients import Clients
 from .errors import (
     PollSecretError,
     PollTargetTooLargeError,
@@ -76,28 +78,22 @@ class BedrockResource(CfnResource):
         self,
         *,
         kinds: KindsFactory,
-        events_client: Any,
-        lambda_client: Any,
-        kms_client: Any | None = None,
+        clients: Clients,
         poll_interval_minutes: int = 1,
         ssl_verify: bool | str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # crhelper 2.0.12's constructor always builds its own lambda/events/logs boto3 clients (ours replace the first
-        # two, logs is never used); avoiding that would mean copying its whole constructor, so we accept the cost.
-        super().__init__(
-            json_logging=False,
-            log_level="INFO",
-            boto_level="ERROR",
-            polling_interval=poll_interval_minutes,
-            sleep_on_delete=0,
-            ssl_verify=ssl_verify,
-        )
-        self._events_client = events_client
-        self._lambda_client = lambda_client
-        self._kms_client = kms_client
+        with _crhelper_builds_no_clients():
+            super().__init__(
+                json_logging=False,
+                log_level="INFO",
+                boto_level="ERROR",
+                polling_interval=poll_interval_minutes,
+                sleep_on_delete=0,
+                ssl_verify=ssl_verify,
+            )
+        self._clients = clients
         self._kinds = kinds
-        self._strategies = wait_modes.strategies(events_client)
         self._timed_out = False
         self._clock = clock
         self._final = False
@@ -192,10 +188,30 @@ class BedrockResource(CfnResource):
     # --- helpers ------------------------------------------------------------------------------------------------
     @property
     def kms_client(self) -> Any:
-        """The KMS client that seals poll inputs (built on first use when none was given)."""
-        if self._kms_client is None:
-            self._kms_client = create_kms_client()
-        return self._kms_client
+        """The KMS client that seals poll inputs."""
+        return self._clients.kms
+
+    # crhelper's constructor assigns these two names and its poll methods (all overridden here) read them; ours
+    # come from ``clients``, built on first use; crhelper's assignment (None: _crhelper_builds_no_clients) is ignored.
+    @property
+    def _events_client(self) -> Any:
+        return self._clients.events
+
+    @_events_client.setter
+    def _events_client(self, _ignored: Any) -> None:
+        pass
+
+    @property
+    def _lambda_client(self) -> Any:
+        return self._clients.lambda_
+
+    @_lambda_client.setter
+    def _lambda_client(self, _ignored: Any) -> None:
+        pass
+
+    @functools.cached_property
+    def _strategies(self) -> Mapping[str, wait_modes.WaitStrategy]:
+        return wait_modes.strategies(self._clients.events)
 
     def _poll_secret(self) -> PollSecret | None:
         """The stack's poll key (:data:`~.contract.ENV_POLL_KEY_ARN`); None for a template from before it."""
@@ -398,6 +414,30 @@ def envelope_problem(event: Any, own_stack_id: str | None = None) -> str | None:
         if not isinstance(rule, str) or rule.rsplit("/", 1)[-1] != own or event.get("CrHelperPermission") != own:
             return f"a poll naming a rule or permission other than its own ({own})"
     return None
+
+
+@contextlib.contextmanager
+def _crhelper_builds_no_clients() -> Iterator[None]:
+    """While crhelper's constructor runs, its ``boto3.client`` builds nothing.
+
+    crhelper 2.0.12's constructor always builds lambda, events and logs clients with its own default session: three
+    service models parsed on every cold start (about a third of it), for clients this subclass never uses (its poll
+    methods, all overridden, use :class:`~.clients.Clients`, built on first use; logs is never used). Copying the
+    whole constructor to avoid that would drift from crhelper; standing in for its ``boto3`` for the duration of the
+    call does not.
+    """
+
+    class _NoClients:
+        @staticmethod
+        def client(*_args: Any, **_kwargs: Any) -> None:
+            return None
+
+    real = resource_helper.boto3
+    resource_helper.boto3 = _NoClients
+    try:
+        yield
+    finally:
+        resource_helper.boto3 = real
 
 
 def rule_name_for(event: Mapping[str, Any]) -> str:

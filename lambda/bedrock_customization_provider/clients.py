@@ -9,7 +9,6 @@ shipped in the asset.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -29,17 +28,42 @@ _BEDROCK_CONFIG = Config(
 _POLLING_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
 
-@dataclass(frozen=True)
 class Clients:
     """Bedrock for the resources; EventBridge and Lambda for crhelper's scheduled polls, and KMS to encrypt the
     response URL in their inputs (:mod:`.poll_secret`); CloudFormation for the long wait (reading the function's own
-    stack and signalling its wait conditions)."""
+    stack and signalling its wait conditions).
 
-    bedrock: Any
-    events: Any
-    lambda_: Any
-    cloudformation: Any
-    kms: Any
+    Each client is built on first use: a cold start pays only for the ones its event needs (a job's Create in the
+    long wait: Bedrock and EventBridge; a job event: CloudFormation and Bedrock), not for all five. Building a client
+    parses its service model, which is most of a cold start after importing boto3 (``bench/synth.py`` measures it).
+    """
+
+    def __init__(self, session: boto3.session.Session | None = None) -> None:
+        self._session = session
+
+    @property
+    def session(self) -> boto3.session.Session:
+        return self._session or shared_session()
+
+    @functools.cached_property
+    def bedrock(self) -> Any:
+        return self.session.client("bedrock", config=_BEDROCK_CONFIG)
+
+    @functools.cached_property
+    def events(self) -> Any:
+        return self.session.client("events", config=_POLLING_CONFIG)
+
+    @functools.cached_property
+    def lambda_(self) -> Any:
+        return self.session.client("lambda", config=_POLLING_CONFIG)
+
+    @functools.cached_property
+    def cloudformation(self) -> Any:
+        return self.session.client("cloudformation", config=_POLLING_CONFIG)
+
+    @functools.cached_property
+    def kms(self) -> Any:
+        return create_kms_client(self.session)
 
 
 @functools.cache
@@ -49,15 +73,8 @@ def shared_session() -> boto3.session.Session:
 
 
 def create_clients(session: boto3.session.Session | None = None) -> Clients:
-    """Fresh clients from ``session`` (default: one shared boto3 session reading the environment)."""
-    session = session or shared_session()
-    return Clients(
-        bedrock=session.client("bedrock", config=_BEDROCK_CONFIG),
-        events=session.client("events", config=_POLLING_CONFIG),
-        lambda_=session.client("lambda", config=_POLLING_CONFIG),
-        cloudformation=session.client("cloudformation", config=_POLLING_CONFIG),
-        kms=create_kms_client(session),
-    )
+    """Clients from ``session`` (default: one shared boto3 session reading the environment), each built on first use."""
+    return Clients(session)
 
 
 def create_kms_client(session: boto3.session.Session | None = None) -> Any:

@@ -56,8 +56,7 @@ def runtime() -> Runtime:
 
     resource = BedrockResource(
         kinds=kinds,
-        events_client=clients.events,
-        lambda_client=clients.lambda_,
+        clients=clients,
         poll_interval_minutes=waiting.poll_interval_minutes(),
         ssl_verify=os.environ.get(contract.ENV_RESPONSE_CA_BUNDLE) or None,
     )
