@@ -24,13 +24,13 @@ TIMEOUT_SECONDS = 10
 
 
 def ssl_context(ssl_verify: bool | str | None) -> ssl.SSLContext:
-    """crhelper's ``ssl_verify`` semantics: a CA bundle path, False for no verification, None/True for defaults."""
+    """crhelper's ``ssl_verify`` semantics: a CA bundle path (trusted alone, as requests' ``verify`` does), False for
+    no verification, None/True for the system's CAs."""
+    if isinstance(ssl_verify, str) and Path(ssl_verify).is_file():
+        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ssl_verify)
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if isinstance(ssl_verify, str):
-        if Path(ssl_verify).is_file():
-            context.load_verify_locations(cafile=ssl_verify)
-        else:  # as crhelper does: a missing bundle must not keep the response from being sent
-            logger.warning("CA bundle %s not found; verifying the response URL with the system CAs", ssl_verify)
+    if isinstance(ssl_verify, str):  # as crhelper does: a missing bundle must not keep the response from being sent
+        logger.warning("CA bundle %s not found; verifying the response URL with the system CAs", ssl_verify)
     elif ssl_verify is False:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 from bedrock_customization_provider import contract
 
@@ -36,3 +38,14 @@ def test_an_update_or_delete_without_a_physical_id_string_fails_naming_it_and_ca
     assert body["Status"] == "FAILED", body
     assert body["Reason"].startswith("Invalid request: PhysicalResourceId must be"), body["Reason"]
     assert not harness.calls
+
+
+def test_a_ca_bundle_is_the_only_trust_for_the_response_url(response_server):
+    # crhelper's ssl_verify (requests' verify) with a bundle path trusts that bundle only. Was: the system's CAs
+    # loaded as well, on every send (some 70 ms each: the fuzzer's thousands of answers spent most of their time there)
+    from bedrock_customization_provider import response
+
+    context = response.ssl_context(response_server.ca_bundle)
+
+    assert [cert["subject"] for cert in context.get_ca_certs()] == [((("commonName", "127.0.0.1"),),)]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
