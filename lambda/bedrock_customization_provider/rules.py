@@ -36,7 +36,7 @@ def job_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
     kind = request.get("customizationType", "FINE_TUNING")
     config = request.get("customizationConfig")
     config_members = sorted(config) if isinstance(config, Mapping) else []
-    needed = _CONFIG_FOR_TYPE.get(kind)
+    needed = _CONFIG_FOR_TYPE.get(kind) if isinstance(kind, str) else None  # the shape says it must be a string
     if needed and needed not in config_members:
         problems.append(shapes.Problem(f"customizationConfig.{needed}", f"is required for customizationType {kind}"))
     for member in config_members:

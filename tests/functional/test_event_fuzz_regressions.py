@@ -49,3 +49,16 @@ def test_a_ca_bundle_is_the_only_trust_for_the_response_url(response_server):
 
     assert [cert["subject"] for cert in context.get_ca_certs()] == [((("commonName", "127.0.0.1"),),)]
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+@pytest.mark.parametrize("value", [[], ["FINE_TUNING"], {"DISTILLATION": 1}])
+def test_a_customization_type_that_is_a_list_or_an_object_fails_naming_it(harness, value):
+    # was: TypeError (unhashable) in the rule that picks the customizationConfig member, "Unexpected error"
+    event = harness.event("job_create")
+    event["ResourceProperties"]["customizationType"] = value
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "FAILED", body
+    assert body["Reason"].startswith("Invalid properties: customizationType must be a string"), body["Reason"]
+    assert not harness.calls
