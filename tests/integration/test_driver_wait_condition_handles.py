@@ -23,7 +23,7 @@ from cfn_driver.errors import DriverError
 from cfn_driver.leftovers import find_leftovers
 from cfn_driver.stack import StackRunner
 
-from .conftest import write_assembly
+from .conftest import function_resource, write_assembly, write_probe_asset
 
 HANDLE = "AWS::CloudFormation::WaitConditionHandle"
 WAIT = "AWS::CloudFormation::WaitCondition"
@@ -321,6 +321,40 @@ def test_a_handle_url_in_an_eventbridge_target_input_is_a_problem_the_end_check_
     thread.join(60)
     assert box["outcome"].status == "CREATE_COMPLETE", box["outcome"].failures
     assert runner.destroy().ok
+
+
+@pytest.mark.integration
+def test_a_handle_url_in_a_functions_log_is_a_problem_the_end_check_reports(cloud, tmp_path):
+    # GIVEN a provider that fails with the handle's URL in its message (crhelper logs the exception)
+    provider = function_resource(handler="bedrock_customization_provider.handler.main")
+    provider["Properties"]["FunctionName"] = "HandleUrlLeaker"
+    template = {
+        "Resources": {
+            "ProviderRole": {"Type": "AWS::IAM::Role"},
+            "Provider": provider,
+            "Handle": {"Type": HANDLE},
+            "Leak": {
+                "Type": "Custom::Probe",
+                "Properties": {
+                    "ServiceToken": {"Fn::GetAtt": ["Provider", "Arn"]},
+                    "Fail": {"Fn::Sub": "cannot reach ${Handle}"},
+                },
+            },
+        }
+    }
+    directory = write_assembly(tmp_path / "cdk.out", template)
+    write_probe_asset(directory / "asset.abc123")
+    runner = StackRunner(cloud, CloudAssembly.load(directory).stack())
+    try:
+        assert runner.deploy().status == "ROLLBACK_COMPLETE"
+        # THEN the end check names the leak, as it does for a response URL
+        problems = find_leftovers(cloud)
+        assert (
+            "HandleUrlLeaker logged a presigned wait condition handle URL (its log must never contain one)" in problems
+        )
+    finally:  # the log outlives the test in the shared session: later end checks must not see this leak
+        cloud.lambdas.log_path(cloud.lambdas.spec("HandleUrlLeaker")).unlink(missing_ok=True)
+    assert find_leftovers(cloud) == []
 
 
 # --- what is refused before the operation starts --------------------------------------------------------------------
