@@ -38,9 +38,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Benchmarks (figures, not tests): the long wait's invocations, calls and delay.
+# Benchmarks (figures, not tests): synth and cold start against the floor and the peer, the wait modes' costs, scale;
+# the figures go to bench/RESULTS.md.
 bench: setup
-	$(PY) bench/long_wait.py
+	$(PY) bench/run.py
 
 synth: setup
 	$(CDK) synth --quiet --no-notices
