@@ -14,8 +14,18 @@ from .errors import none_if_not_found
 
 
 def tags_by_key(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
-    """``[{"key": k, "value": v}, ...]`` (the API's tag list) as ``{k: v}``."""
-    return {t["key"]: t["value"] for t in tags or ()}
+    """``[{"key": k, "value": v}, ...]`` (the API's tag list) as ``{k: v}``.
+
+    Anything else (not a list, or entries without a string key and value) counts as no tag: such a list reaches the
+    provider only as the OLD properties of the rollback of an Update that was refused for it, so it was never applied.
+    """
+    if not isinstance(tags, list | tuple):
+        return {}
+    return {
+        t["key"]: t["value"]
+        for t in tags
+        if isinstance(t, Mapping) and isinstance(t.get("key"), str) and isinstance(t.get("value"), str)
+    }
 
 
 def current_tags(bedrock: Any, resource_arn: str) -> dict[str, str] | None:

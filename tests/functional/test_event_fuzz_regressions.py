@@ -62,3 +62,20 @@ def test_a_customization_type_that_is_a_list_or_an_object_fails_naming_it(harnes
     assert body["Status"] == "FAILED", body
     assert body["Reason"].startswith("Invalid properties: customizationType must be a string"), body["Reason"]
     assert not harness.calls
+
+
+@pytest.mark.parametrize("old_tags", [["x"], [{"key": 5, "value": "ml"}], [{"key": "team"}], "team=ml", 5])
+def test_the_rollback_of_an_update_refused_for_malformed_tags_succeeds(harness, old_tags):
+    # GIVEN an Update refused for its malformed jobTags: CloudFormation rolls back with those as the OLD properties
+    # (was: TypeError while diffing them, the rollback FAILED, the stack stuck in UPDATE_ROLLBACK_FAILED)
+    event = harness.event("job_update")
+    event["OldResourceProperties"]["jobTags"] = old_tags
+    harness.bedrock.add_response("get_model_customization_job", harness.job_description("Completed"))
+    # THEN the wanted tags are put back (the malformed ones were never applied), and the rollback succeeds
+    harness.bedrock.add_response(
+        "tag_resource", {}, {"resourceARN": harness.JOB_ARN, "tags": [{"key": "team", "value": "ml"}]}
+    )
+
+    body = harness.invoke(event)
+
+    assert body["Status"] == "SUCCESS", body
