@@ -4,8 +4,10 @@ Why: crhelper re-invokes the function for each poll through an EventBridge rule 
 event, presigned response URL included. That URL is a bearer credential (whoever holds it can answer the request:
 SUCCESS for a job that never ran, FAILED for one that did), and EventBridge shows a target's input to anyone allowed
 ``events:ListTargetsByRule``. So a poll input carries the URL only as KMS ciphertext under the stack's key (which only
-the provider's role may use), with the request's stack id, logical id and request id as encryption context: a
-ciphertext moved into another request's poll, altered or made up does not decrypt, and that poll is dropped.
+the provider's role may use), with the request's stack id, logical id and request id as encryption context, and a
+digest of every other field of the poll input (:data:`DIGEST_KEY`): a ciphertext moved into another request's poll,
+altered or made up does not decrypt, nor does one whose poll was altered in any field (its request type, its
+physical id, crhelper's data), and that poll is dropped.
 
 Templates synthesized before the key existed set no :data:`~.contract.ENV_POLL_KEY_ARN`: their polls carry the URL
 in the clear, as before, and are accepted that way.
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,17 +38,31 @@ from .errors import PollSecretError, error_code
 CIPHERTEXT_KEY = "ResponseCiphertext"
 #: The event's fields that make up the encryption context (one request of one resource of one stack).
 CONTEXT_KEYS = ("StackId", "LogicalResourceId", "RequestId")
+#: The encryption context's member that binds the rest of the poll input: :func:`poll_digest`.
+DIGEST_KEY = "PollDigest"
 #: Bytes a KMS ciphertext blob adds to its plaintext, at most (a symmetric key's blob carries a header with the key's
 #: identity, a nonce and an authentication tag: well under this). The size check before anything starts counts it.
 CIPHERTEXT_OVERHEAD_BYTES = 256
 
 
 def encryption_context(event: Mapping[str, Any]) -> dict[str, str]:
-    """The encryption context of ``event``'s request; PollSecretError when one of its ids is not a string."""
+    """The encryption context of the poll ``event``: its request's ids and :func:`poll_digest`; PollSecretError when
+    one of its ids is not a string."""
     missing = [key for key in CONTEXT_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
     if missing:
         raise PollSecretError(f"{', '.join(missing)} missing or not a string")
-    return {key: event[key] for key in CONTEXT_KEYS}
+    return {**{key: event[key] for key in CONTEXT_KEYS}, DIGEST_KEY: poll_digest(event)}
+
+
+def poll_digest(poll: Mapping[str, Any]) -> str:
+    """SHA-256 of every field of ``poll`` but the URL and its ciphertext, as canonical JSON: the same for the poll
+    sealed and for the poll EventBridge delivers (its input is that poll's JSON), different once anything changed."""
+    rest = {key: value for key, value in poll.items() if key not in ("ResponseURL", CIPHERTEXT_KEY)}
+    try:
+        canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    except (TypeError, ValueError) as exc:  # not JSON (a delivered poll always is)
+        raise PollSecretError("the poll is not plain JSON") from exc
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def sealed_length(response_url: str) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bedrock_customization_provider import contract, handler
+from bedrock_customization_provider import contract, handler, poll_secret
 from botocore.awsrequest import AWSResponse
 from botocore.stub import ANY, Stubber
 from cryptography import x509
@@ -259,6 +259,19 @@ class Harness:
         """The input crhelper gave the EventBridge target: what the next scheduled poll delivers (its response URL
         sealed with the poll key)."""
         return json.loads(self.calls["PutTargets"][-1]["Targets"][0]["Input"])
+
+    def aged(self, poll: dict, seconds: int) -> dict:
+        """``poll`` as the provider would have sealed it ``seconds`` earlier (its StartedAt that much older). A poll
+        altered in place does not decrypt: every field of it is bound to its sealed response URL."""
+        if poll_secret.CIPHERTEXT_KEY not in poll:  # a template from before the poll key: nothing is sealed
+            return {
+                **poll,
+                "CrHelperData": {**poll["CrHelperData"], "StartedAt": poll["CrHelperData"]["StartedAt"] - seconds},
+            }
+        secret = poll_secret.PollSecret(self.runtime.resource.kms_client, POLL_KEY_ARN)
+        plain = secret.unseal(poll)
+        plain["CrHelperData"]["StartedAt"] -= seconds
+        return secret.seal(plain)
 
     POLL_KEY_ARN = POLL_KEY_ARN
 

@@ -79,3 +79,35 @@ def test_the_rollback_of_an_update_refused_for_malformed_tags_succeeds(harness, 
     body = harness.invoke(event)
 
     assert body["Status"] == "SUCCESS", body
+
+
+def _started_poll(harness) -> dict:
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.JOB_ARN})
+    harness.expect_poll_setup()
+    assert harness.invoke(harness.event("job_create")) is None
+    return harness.poll_event()
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda poll: poll.pop("CrHelperData"),  # was: answered SUCCESS to the Create's real URL, nothing checked
+        lambda poll: poll["CrHelperData"].update(PhysicalResourceId="arn:aws:bedrock:us-east-1:1:custom-model/x"),
+        lambda poll: poll.update(RequestType="Delete", PhysicalResourceId="x"),  # was: ran the Delete, answered it
+        lambda poll: poll["ResourceProperties"].update(RemovalPolicy="Retain"),
+        lambda poll: poll.pop("ServiceToken"),
+        lambda poll: poll.update(Extra="x"),
+    ],
+)
+def test_a_poll_altered_in_any_field_is_dropped(harness, alter):
+    # GIVEN a real poll input (readable by anyone allowed events:ListTargetsByRule), altered outside the ids that
+    # the URL's encryption context used to bind
+    poll = _started_poll(harness)
+    alter(poll)
+    harness.calls.clear()
+    before = len(harness.server.received)
+
+    # WHEN someone invokes the function with it THEN it does not decrypt: no answer to the request's URL, no call
+    assert harness.invoke(poll) is None
+    assert len(harness.server.received) == before
+    assert set(harness.calls) <= {"Decrypt"}

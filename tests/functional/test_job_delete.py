@@ -229,7 +229,7 @@ def test_delete_still_stopping_at_the_wait_limit_fails_saying_to_retry(harness):
     harness.expect_poll_setup()
     assert harness.invoke(harness.event("job_delete")) is None
     poll = harness.poll_event()
-    poll["CrHelperData"]["StartedAt"] -= 3600
+    poll = harness.aged(poll, 3600)
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("Stopping"))
     harness.expect_poll_teardown()
     body = harness.invoke(poll)

@@ -139,7 +139,7 @@ def test_stopped_job_fails(harness):
 def test_wait_limit_stops_the_job_and_fails_saying_why_keeping_the_arn(harness):
     poll = started(harness)
     # GIVEN the poll comes close to CloudFormation's limit: the request started ServiceTimeout - 60 s ago
-    poll["CrHelperData"]["StartedAt"] -= 3600 - 60
+    poll = harness.aged(poll, 3600 - 60)
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
     harness.bedrock.add_response("stop_model_customization_job", {}, {"jobIdentifier": harness.JOB_ARN})
     harness.expect_poll_teardown()
@@ -154,7 +154,7 @@ def test_wait_limit_stops_the_job_and_fails_saying_why_keeping_the_arn(harness):
 
 def test_poll_before_the_wait_limit_keeps_waiting(harness):
     poll = started(harness)
-    poll["CrHelperData"]["StartedAt"] -= 3600 - 120  # two minutes left: one more poll still fits
+    poll = harness.aged(poll, 3600 - 120)  # two minutes left: one more poll still fits
     harness.bedrock.add_response("get_model_customization_job", harness.job_description("InProgress"))
     assert harness.invoke(poll) is None
 
@@ -189,7 +189,7 @@ def test_a_job_created_after_the_request_started_does_not_extend_its_budget(harn
     # GIVEN the request started 59 minutes ago, but Bedrock reports the job created only 30 minutes ago: measured
     # from the job's creationTime, half an hour of budget would be left
     poll = started(harness)
-    poll["CrHelperData"]["StartedAt"] -= 3600 - 60
+    poll = harness.aged(poll, 3600 - 60)
     created = datetime.datetime.now(datetime.UTC).replace(microsecond=0) - datetime.timedelta(minutes=30)
     assert created.timestamp() - poll["CrHelperData"]["StartedAt"] >= 29 * 60  # the job is the younger one
     # WHEN a poll finds the job still running

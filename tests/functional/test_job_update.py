@@ -217,7 +217,7 @@ def test_replacement_at_the_wait_limit_stops_the_new_job_and_keeps_the_old_id(ha
     harness.expect_poll_setup()
     assert harness.invoke(replacing_update(harness)) is None
     poll = harness.poll_event()
-    poll["CrHelperData"]["StartedAt"] -= 3600
+    poll = harness.aged(poll, 3600)
     harness.bedrock.add_response(
         "get_model_customization_job", harness.job_description("InProgress", arn=harness.NEW_JOB_ARN)
     )

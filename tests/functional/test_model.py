@@ -95,7 +95,7 @@ def test_failed_model_fails_with_bedrock_message_first_and_is_deleted(harness):
 
 def test_wait_limit_fails_keeping_the_model_arn_for_the_delete(harness):
     poll = started(harness)
-    poll["CrHelperData"]["StartedAt"] -= 3600
+    poll = harness.aged(poll, 3600)
     harness.bedrock.add_response("get_custom_model", harness.model_description("Creating"))
     harness.expect_poll_teardown()
     body = harness.invoke(poll)
@@ -420,7 +420,7 @@ def test_a_replacement_still_creating_at_the_wait_limit_fails_and_leaves_the_mod
     assert harness.invoke(event) is None
     poll = harness.poll_event()
     # WHEN a poll comes when the next one would be past CloudFormation's limit, the new model still Creating
-    poll["CrHelperData"]["StartedAt"] -= int(event["ResourceProperties"]["ServiceTimeout"])
+    poll = harness.aged(poll, int(event["ResourceProperties"]["ServiceTimeout"]))
     creating = harness.model_description("Creating", arn=harness.NEW_IMPORTED_MODEL_ARN)
     harness.bedrock.add_response("get_custom_model", creating)
     harness.bedrock.add_response("get_custom_model", creating)

@@ -143,7 +143,7 @@ def test_a_rollback_that_runs_out_of_time_says_which_models_are_left_to_delete(h
     assert harness.invoke(event) is None
     poll = harness.poll_event()
     # WHEN the next poll comes after CloudFormation's wait limit
-    poll["CrHelperData"]["StartedAt"] -= int(event["ResourceProperties"]["ServiceTimeout"])
+    poll = harness.aged(poll, int(event["ResourceProperties"]["ServiceTimeout"]))
     new_model_is(harness, "Creating")
     harness.expect_poll_teardown()
     body = harness.invoke(poll)

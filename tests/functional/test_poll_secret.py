@@ -69,6 +69,7 @@ def test_the_url_is_encrypted_with_the_poll_key_and_exactly_its_requests_ids_as_
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
             "RequestId": event["RequestId"],
+            "PollDigest": poll_secret.poll_digest(poll),  # every other field of the poll: none can be altered
         },
     }
     assert poll[CIPHERTEXT] == base64.b64encode(base64.b64decode(poll[CIPHERTEXT])).decode()  # plain base64
@@ -88,7 +89,8 @@ def test_a_good_poll_is_decrypted_with_its_own_context_and_answered_to_the_decry
     assert body["Status"] == "SUCCESS", body
     decrypt = harness.calls["Decrypt"][-1]
     assert decrypt["KeyId"] == harness.POLL_KEY_ARN
-    assert decrypt["EncryptionContext"] == {key: poll[key] for key in ("StackId", "LogicalResourceId", "RequestId")}
+    ids = {key: poll[key] for key in ("StackId", "LogicalResourceId", "RequestId")}
+    assert decrypt["EncryptionContext"] == {**ids, "PollDigest": poll_secret.poll_digest(poll)}
     assert harness.server.received[-1]["path"] == path_of(harness.server.url + "&request=FineTuneJob1A2B3C4D")
     assert other["LogicalResourceId"] == "OtherJob5E6F7A8B"
 
