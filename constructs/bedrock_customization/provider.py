@@ -4,15 +4,17 @@ Constructs call :meth:`BedrockCustomizationProvider.of` and get the stack's sing
 then ask it for the permissions their resource needs (pass a role, use a key, read a model package). Its own role is
 least privilege: Bedrock actions on this account's (and region's) jobs and custom models (plus the foundation models
 and inference profiles a job names, and ListModelCustomizationJobs, which supports no resource scoping), EventBridge
-actions on the rules crhelper creates to poll (all named with :data:`contract.POLL_RULE_PREFIX`), and
-Add/RemovePermission on itself only. ``tests/cdk/test_provider_permissions.py`` derives the Bedrock, EventBridge and
-Lambda operations from the provider's source and checks each is allowed here.
+actions on the rules crhelper creates to poll for this stack only (named with :func:`contract.poll_rule_prefix`:
+the prefix and the stack's GUID), and Add/RemovePermission on itself only, for EventBridge only.
+``tests/cdk/test_provider_permissions.py`` derives the Bedrock, EventBridge and Lambda operations from the provider's
+source and checks each is allowed here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsii
 from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -23,6 +25,7 @@ from bedrock_customization_provider import contract
 from constructs import Construct, IConstruct
 
 from .asset import provider_code
+from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, bedrock_arn
 from .resource_rules import removal_policy_value
 from .service_role import depend_on_policies, grant_key_use
@@ -33,6 +36,10 @@ PROVIDER_ID = "BedrockCustomizationProvider"
 LONG_WAIT_TRIGGERS_ID = "LongWaitTriggers"
 #: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
 FUNCTION_TIMEOUT = Duration.minutes(5)
+#: The newest Python runtime Lambda offers (the provider needs 3.11 or later; cdk-nag's L1 asks for the newest).
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+#: Lambda drops an event older than this unanswered: CloudFormation waits at most an hour (ServiceTimeout) anyway.
+MAX_EVENT_AGE = Duration.hours(1)
 
 
 class BedrockCustomizationProvider(Construct):
@@ -70,20 +77,42 @@ class BedrockCustomizationProvider(Construct):
             # customizing iteratively) and a distillation teacher (a foundation model or an inference profile).
             ["bedrock:CreateModelCustomizationJob"],
             [job_arns, model_arns, foundation_models, inference_profiles],
+            wildcards="Bedrock resources of this account and region only, by type: the job and model ARNs carry names "
+            "chosen at deploy time (one provider serves every job of the stack), and a job names any foundation model "
+            "or inference profile as its base or teacher; the provider checks ownership itself (owner digest).",
         )
-        self._allow(["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"], [job_arns])
+        self._allow(
+            ["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"],
+            [job_arns],
+            wildcards="This account's customization jobs: names are chosen at deploy time, one provider per stack.",
+        )
         # List* actions support no resource-level permissions (Service Authorization Reference): Resource "*".
         # The provider lists its own recent jobs and models to find what a lost, cancelled or failed request started.
-        self._allow(["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"], ["*"])
+        self._allow(
+            ["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"],
+            ["*"],
+            wildcards="Bedrock List* actions support no resource-level permissions (Service Authorization Reference).",
+        )
         # A model that cannot be deleted: the reason names the throughputs and deployments that still use it.
         self._allow(["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"], ["*"])
-        self._allow(["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], [model_arns])
+        self._allow(
+            ["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"],
+            [model_arns],
+            wildcards="This account's custom models: their names are chosen at deploy time, one provider per stack.",
+        )
         # A custom model's tags carry the digest of the properties it was created from (Update reads it).
         self._allow(["bedrock:ListTagsForResource"], [model_arns])
         # TagResource also authorizes creating a job or model with tags (jobTags, customModelTags, modelTags).
         self._allow(["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns])
-        rules = stack.format_arn(service="events", resource="rule", resource_name=f"{contract.POLL_RULE_PREFIX}*")
-        self._allow(["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"], [rules])
+        # crhelper's poll rules carry the stack's GUID (contract.poll_rule_prefix): this stack's rules, no other's.
+        own_rules = Fn.join("", [contract.POLL_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id)), "-*"])
+        rules = stack.format_arn(service="events", resource="rule", resource_name=own_rules)
+        self._allow(
+            ["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"],
+            [rules],
+            wildcards="crhelper's poll rules of this stack only (prefix and stack GUID); one rule per request, so its "
+            "name ends in the request's digest, unknown at deploy time.",
+        )
         self._allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
         from .poll_key import add_poll_key
 
@@ -94,7 +123,7 @@ class BedrockCustomizationProvider(Construct):
             self,
             "Function",
             description="CloudFormation provider for Amazon Bedrock customization jobs and custom models",
-            runtime=lambda_.Runtime.PYTHON_3_13,
+            runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.HANDLER,
             code=provider_code(),
@@ -111,6 +140,8 @@ class BedrockCustomizationProvider(Construct):
                 contract.ENV_POLL_KEY_ARN: self.poll_key.key_arn,
             },
         )
+        #: Answers FAILED for a request the function dropped (see :meth:`_add_on_failure`).
+        self.on_failure = self._add_on_failure(rules)
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in
         # the role's default policy (the function depends on that policy: a cycle), so it gets its own policy.
         self.self_permissions = iam.Policy(
@@ -121,9 +152,76 @@ class BedrockCustomizationProvider(Construct):
                 iam.PolicyStatement(
                     actions=["lambda:AddPermission", "lambda:RemovePermission"],
                     resources=[self.function.function_arn],
+                    # Only statements for EventBridge (the poll rules): the role cannot open the function to anyone
+                    # else. Both actions support lambda:Principal (Service Authorization Reference, AWS Lambda).
+                    conditions={"StringEquals": {"lambda:Principal": "events.amazonaws.com"}},
                 )
             ],
         )
+
+    def _add_on_failure(self, poll_rules_arn: str) -> lambda_.Function:
+        """The function's on-failure destination: a second function (same asset) that answers FAILED for a request
+        the provider dropped after every attempt failed (crash, out of memory, import error, too long in the queue),
+        so CloudFormation does not wait out the resource's ServiceTimeout. It answers only a request CloudFormation
+        still waits for and no poll will answer (``on_failure.py`` says how it knows); a Create as CREATE_UNCERTAIN, so
+        the rollback's Delete finds and removes what the request may have started.
+
+        A second function, not the provider itself: a destination that fails must not feed records of records back
+        into the function that failed. Its role may read this stack's resources' status, see whether a request's poll
+        rule has a target, and write its own log, nothing else; Lambda delivers the record with the provider's role,
+        which may invoke this function only.
+        """
+        stack = Stack.of(self)
+        log_group = logs.LogGroup(
+            self, "OnFailureLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+        )
+        statements = [
+            iam.PolicyStatement(actions=["cloudformation:DescribeStackResource"], resources=[stack.stack_id]),
+            iam.PolicyStatement(actions=["events:ListTargetsByRule"], resources=[poll_rules_arn]),
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            ),
+        ]
+        role = iam.Role(
+            self,
+            "OnFailureRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Bedrock customization provider's on-failure destination",
+            # inline: the permissions exist as soon as the role does, before the function can run
+            inline_policies={"OnFailure": iam.PolicyDocument(statements=statements)},
+        )
+        acknowledge_wildcard_resources(
+            role,
+            [poll_rules_arn],
+            "crhelper's poll rules of this stack only (prefix and stack GUID), read-only: one rule per request, named "
+            "after the request's digest, unknown at deploy time.",
+            inline=True,
+        )
+        function = lambda_.Function(
+            self,
+            "OnFailure",
+            description="Answers FAILED for a CloudFormation request the Bedrock customization provider dropped",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=contract.ON_FAILURE_HANDLER,
+            code=provider_code(),
+            role=role,
+            timeout=Duration.minutes(2),  # two AWS reads and one bounded response PUT
+            memory_size=256,
+            log_group=log_group,
+            environment={contract.ENV_STACK_ID: stack.stack_id},
+        )
+        # Lambda delivers the record with the provider's role: it may invoke this function only (not its versions).
+        self._allow(["lambda:InvokeFunction"], [function.function_arn])
+        lambda_.EventInvokeConfig(
+            self,
+            "AsyncInvoke",
+            function=self.function,
+            on_failure=_FunctionDestination(function.function_arn),
+            retry_attempts=2,  # Lambda's default: a crash may be passing, and every request is idempotent
+            max_event_age=MAX_EVENT_AGE,
+        )
+        return function
 
     @classmethod
     def of(cls, scope: IConstruct) -> BedrockCustomizationProvider:
@@ -248,10 +346,12 @@ class BedrockCustomizationProvider(Construct):
 
     def grant_model_package_read(self, model_package_arn: str) -> None:
         """CreateCustomModel from a SageMaker AI model package: the caller needs ``sagemaker:DescribeModelPackage``
-        and ``sagemaker:AccessModelPackageData`` on the package (Bedrock API reference, ModelPackageArnDataSource)."""
+        and access to the package's data on the package. Bedrock's API reference (ModelPackageArnDataSource) names
+        the latter ``sagemaker:AccessModelPackageData``; the Service Authorization Reference, which IAM and cfn-lint
+        (W3037) follow, defines it as ``sagemaker:AccessModelPackage``, so that is what is granted."""
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackageData"],
+                actions=["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackage"],
                 resources=[model_package_arn],
             )
         )
@@ -259,5 +359,22 @@ class BedrockCustomizationProvider(Construct):
     def grant(self, statement: iam.PolicyStatement) -> None:
         self.role.add_to_principal_policy(statement)
 
-    def _allow(self, actions: list[str], resources: list[str]) -> None:
+    def _allow(self, actions: list[str], resources: list[str], *, wildcards: str | None = None) -> None:
+        """``wildcards``: why the ``*`` in ``resources`` is needed (acknowledged for cdk-nag's IAM5, exactly those)."""
         self.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        if wildcards is not None:
+            acknowledge_wildcard_resources(self.role, resources, wildcards)
+
+
+@jsii.implements(lambda_.IDestination)
+class _FunctionDestination:
+    """An on-failure destination by function ARN, granting nothing itself: aws-cdk's ``LambdaDestination`` grants
+    the role ``lambda:InvokeFunction`` on every version too (``arn:*``); the provider grants the function only."""
+
+    def __init__(self, function_arn: str) -> None:
+        self._arn = function_arn
+
+    def bind(
+        self, _scope: Construct, _fn: lambda_.IFunction, *, type: lambda_.DestinationType
+    ) -> lambda_.DestinationConfig:
+        return lambda_.DestinationConfig(destination=self._arn)

@@ -14,6 +14,7 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
 
@@ -39,23 +40,72 @@ def depend_on_policies(resource: IConstruct, role: iam.Role) -> None:
     resource.node.add_dependency(policy if policy is not None else role)
 
 
+#: What a role needs of a bucket's KMS key to read, or to write, its objects (what ``kms.IKey.grant_decrypt`` and
+#: ``grant_encrypt_decrypt`` give), here only through S3 (``kms:ViaService``).
+_BUCKET_KEY_READ = ["kms:Decrypt"]
+_BUCKET_KEY_WRITE = ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
+
+
 def grant_s3_read(role: iam.IRole, locations: Iterable[ResolvedS3]) -> None:
     locations = list(locations)
     if not locations:
         return
-    _add(role, ["s3:GetObject"], _unique(loc.objects_arn for loc in locations))
-    _add(role, ["s3:ListBucket"], _unique(loc.bucket_arn for loc in locations))
+    objects = _unique(loc.objects_arn for loc in locations)
+    _add(role, ["s3:GetObject"], objects)
+    acknowledge_wildcard_resources(
+        role,
+        objects,
+        "The objects of the given S3 locations only: a location is a key prefix (a folder of data "
+        "files) or one key, and Bedrock reads every object under it.",
+    )
+    _grant_list(role, locations)
     for loc in locations:
-        if loc.bucket is not None and loc.bucket.encryption_key is not None:
-            loc.bucket.encryption_key.grant_decrypt(role)
+        _grant_bucket_key(role, loc, _BUCKET_KEY_READ)
 
 
 def grant_s3_write(role: iam.IRole, location: ResolvedS3) -> None:
     # GetObject too: AWS's documented customization role reads back what it wrote in the output prefix.
     _add(role, ["s3:GetObject", "s3:PutObject"], [location.objects_arn])
-    _add(role, ["s3:ListBucket"], [location.bucket_arn])
-    if location.bucket is not None and location.bucket.encryption_key is not None:
-        location.bucket.encryption_key.grant_encrypt_decrypt(role)
+    acknowledge_wildcard_resources(
+        role,
+        [location.objects_arn],
+        "The output prefix only: Bedrock writes objects with names it chooses under it.",
+    )
+    _grant_list(role, [location])
+    _grant_bucket_key(role, location, _BUCKET_KEY_WRITE)
+
+
+def _grant_list(role: iam.IRole, locations: Sequence[ResolvedS3]) -> None:
+    """``s3:ListBucket`` on each bucket, only for the key prefixes the role reads or writes there (``s3:prefix``):
+    listing shows object names, which may say what other data a bucket holds. A location that is a whole bucket (or
+    a URI only CloudFormation knows) lists the whole bucket."""
+    prefixes: dict[str, list[str] | None] = {}
+    for loc in locations:
+        known = prefixes.setdefault(loc.bucket_arn, [])
+        if known is None or loc.key_prefix is None:
+            prefixes[loc.bucket_arn] = None
+        elif f"{loc.key_prefix}*" not in known:
+            known.append(f"{loc.key_prefix}*")
+    for bucket_arn, bucket_prefixes in prefixes.items():
+        conditions = {"StringLike": {"s3:prefix": bucket_prefixes}} if bucket_prefixes else None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn], conditions=conditions)
+        )
+
+
+def _grant_bucket_key(role: iam.IRole, location: ResolvedS3, actions: list[str]) -> None:
+    """The bucket's encryption key, for reading or writing its objects through S3 only (``kms:ViaService``): the
+    grant exists for S3's sake, so the role cannot use the key directly with KMS."""
+    if location.bucket is None or location.bucket.encryption_key is None:
+        return
+    via_s3 = f"s3.{location.bucket.env.region}.amazonaws.com"
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=actions,
+            resources=[location.bucket.encryption_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": via_s3}},
+        )
+    )
 
 
 def key_use_statements(scope: Construct, key: ResolvedKey) -> list[iam.PolicyStatement]:
@@ -100,6 +150,18 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
             ],
             resources=["*"],  # Describe* supports no resource-level permissions
         )
+    )
+    acknowledge_wildcard_resources(
+        role,
+        ["*"],
+        "ec2:Describe* supports no resource-level permissions; the ENI actions on '*' are limited by "
+        "conditions to Bedrock-managed ENIs of this account's jobs in the given subnets (AWS's VPC guide).",
+    )
+    acknowledge_wildcard_resources(
+        role,
+        [eni_arn],
+        "Network interfaces Bedrock creates for a job have no id before they exist; creating and "
+        "tagging them is limited by request-tag conditions to Bedrock-managed ENIs of this account's jobs.",
     )
     role.add_to_principal_policy(
         iam.PolicyStatement(

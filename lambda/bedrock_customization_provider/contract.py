@@ -150,9 +150,22 @@ def wait_rule_name(stack_id: str) -> str:
     return f"{WAIT_RULE_PREFIX}{stack_guid(stack_id)}"
 
 
+def poll_rule_prefix(stack_id: str) -> str:
+    """What every crhelper poll rule of the stack's provider is named with: ``bedrock-cr-poll-<stack GUID>-``.
+
+    The GUID is what CloudFormation makes unique per stack, and the template can compute it (``Fn::Select`` 2 of the
+    stack id split on ``/``), so each provider's ``events:*`` permissions name its own stack's rules only. 53
+    characters, which leaves 11 of EventBridge's 64 for the request's digest.
+    """
+    return f"{POLL_RULE_PREFIX}{stack_guid(stack_id)}-"
+
+
 # --- the provider function -------------------------------------------------------------------------------------------
 #: Handler path inside the asset.
 HANDLER: Final = "bedrock_customization_provider.handler.main"
+#: Handler path of the provider's on-failure destination (same asset): answers FAILED for a request the provider
+#: dropped after every attempt failed, so CloudFormation does not wait out the ServiceTimeout (``on_failure.py``).
+ON_FAILURE_HANDLER: Final = "bedrock_customization_provider.handler.on_failure_destination"
 #: Folder inside the asset holding Bedrock's botocore service model; AWS_DATA_PATH points at it so an older
 #: runtime boto3 still knows the newest Bedrock operations and fields.
 BOTOCORE_DATA_DIR: Final = "botocore-data"
@@ -163,7 +176,8 @@ POLL_INTERVAL_MINUTES: Final = 1
 #: Seconds the provider keeps before CloudFormation's limit beyond one poll interval (EventBridge schedules are not
 #: exact, and a poll takes time): a ServiceTimeout must exceed interval + slack for even one poll to fit.
 POLL_SLACK_SECONDS: Final = 30
-#: Prefix of every EventBridge rule the provider creates; its IAM policy is scoped to it (names are <= 64 chars).
+#: Prefix of every EventBridge rule the provider creates to poll; each stack's rules continue it with the stack's GUID
+#: (:func:`poll_rule_prefix`), and its provider's IAM policy is scoped to that (names are <= 64 chars).
 POLL_RULE_PREFIX: Final = "bedrock-cr-poll-"
 #: Environment variable: a CA bundle file that verifies the HTTPS response URL (crhelper's ssl_verify). Unset in AWS;
 #: the local CloudFormation driver serves the response URL with a self-signed certificate and sets it.

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import contract, logs, reconcile, waiting
+from . import contract, logs, on_failure, reconcile, waiting
 from .cfn_resource import BedrockResource
 from .clients import Clients, create_clients
 from .job_resource import JobKind
@@ -100,3 +100,24 @@ def _reconcile(event: dict, context: Any) -> None:
         events=current.clients.events,
         kinds=current.waited_kinds(context),
     )
+
+
+def on_failure_destination(event: dict, context: Any) -> None:
+    """``contract.ON_FAILURE_HANDLER``: the provider's on-failure destination, a second function of the same asset.
+
+    Lambda gives it the record of an event the provider dropped; a CloudFormation request still waiting is answered
+    FAILED (:mod:`.on_failure`), so the stack does not wait out the resource's ServiceTimeout.
+    """
+    logs.install_redaction()
+    logging.getLogger().setLevel(logging.INFO)
+    clients = create_clients()
+    outcome = on_failure.answer_dropped_request(
+        event,
+        stack_id=os.environ.get(contract.ENV_STACK_ID) or None,
+        cloudformation=clients.cloudformation,
+        events=clients.events,
+        ssl_verify=os.environ.get(contract.ENV_RESPONSE_CA_BUNDLE) or None,
+    )
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    request_id = request_context.get("requestId") if isinstance(request_context, dict) else None
+    logger.info("Dropped-event record %s: %s", request_id, outcome)

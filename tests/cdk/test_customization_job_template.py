@@ -244,7 +244,7 @@ def test_three_jobs_share_one_provider_function(template, q):
 def test_provider_function_configuration(template, q):
     _, function = q.one(template, "AWS::Lambda::Function", "BedrockCustomizationProviderFunction")
     props = function["Properties"]
-    assert props["Runtime"] == "python3.13"
+    assert props["Runtime"] == "python3.14"  # the newest (cdk-nag AwsSolutions-L1)
     assert props["Handler"] == contract.HANDLER
     assert 300 <= props["Timeout"] <= 600
     env = props["Environment"]["Variables"]
@@ -304,6 +304,47 @@ def test_service_role_writes_only_the_output_prefix(template, q):
     (write,) = q.statements_with(statements, "s3:PutObject")
     assert write["Resource"]["Fn::Join"][1][-1] == "/output/*"
     assert "s3:DeleteObject" not in q.all_actions(statements)
+
+
+def test_service_role_lists_only_the_prefixes_it_reads_and_writes(template, q):
+    # s3:ListBucket names the objects of a bucket: each bucket is listed only under the keys the job uses (s3:prefix)
+    statements = q.policy_statements(template, q.job_role(template, "Fine") + "DefaultPolicy")
+    data_id, _ = q.one(template, "AWS::S3::Bucket", "Data")
+    data = {"Fn::GetAtt": [data_id, "Arn"]}
+    other = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::other-validation-bucket"]]}
+    assert q.statements_with(statements, "s3:ListBucket") == [
+        {"Action": "s3:ListBucket", "Condition": {"StringLike": {"s3:prefix": ["train/data.jsonl*",
+         "validation/a.jsonl*"]}}, "Effect": "Allow", "Resource": data},
+        {"Action": "s3:ListBucket", "Condition": {"StringLike": {"s3:prefix": ["b.jsonl*"]}}, "Effect": "Allow",
+         "Resource": other},
+        {"Action": "s3:ListBucket", "Condition": {"StringLike": {"s3:prefix": ["output/*"]}}, "Effect": "Allow",
+         "Resource": data},
+    ]  # fmt: skip
+
+
+def test_a_whole_bucket_is_listed_without_a_prefix_condition(make_stack, synthesize, q):
+    from aws_cdk import aws_iam as iam
+    from bedrock_customization.s3_location import resolve_s3
+    from bedrock_customization.service_role import grant_s3_read
+
+    stack = make_stack()
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("bedrock.amazonaws.com"))
+    grant_s3_read(role, [resolve_s3(S3Location(s3.Bucket(stack, "Whole"))), resolve_s3("s3://data-bucket/keys/")])
+    statements = q.policy_statements(synthesize(stack), "RoleDefaultPolicy")
+    listing = {str(s["Resource"]): s.get("Condition") for s in q.statements_with(statements, "s3:ListBucket")}
+    assert sorted(listing.values(), key=str) == [None, {"StringLike": {"s3:prefix": ["keys/*"]}}]
+
+
+def test_service_role_uses_a_data_buckets_key_only_through_s3(template, q):
+    # the key is granted for S3's sake: kms:ViaService s3.<region>, never directly with KMS
+    statements = q.policy_statements(template, q.job_role(template, "Distill") + "DefaultPolicy")
+    key_id, _ = q.one(template, "AWS::KMS::Key", "EncryptedKey")
+    on_key = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}]
+    via_s3 = {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    assert on_key == [
+        {"Action": "kms:Decrypt", "Condition": {"StringEquals": {"kms:ViaService": via_s3}}, "Effect": "Allow",
+         "Resource": {"Fn::GetAtt": [key_id, "Arn"]}},
+    ]  # fmt: skip
 
 
 def test_service_role_may_use_the_model_key_only_through_bedrock(template, q):
@@ -408,21 +449,35 @@ def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_model
             )
 
 
-def test_provider_event_rules_are_scoped_to_the_poll_prefix(template, q):
+def test_provider_event_rules_are_scoped_to_the_stacks_own_poll_prefix(template, q):
+    # crhelper's rules are named bedrock-cr-poll-<stack GUID>-<digest>: the role names this stack's rules, no other's
     statements = q.policy_statements(template, "BedrockCustomizationProviderRole")
     (events,) = q.statements_with(statements, "events:PutRule")
-    assert {"events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"} == set(
-        q.actions_of(events)
-    )
-    assert events["Resource"]["Fn::Join"][1][-1] == f":rule/{contract.POLL_RULE_PREFIX}*"
+    guid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    partition, region, account = ({"Ref": f"AWS::{name}"} for name in ("Partition", "Region", "AccountId"))
+    assert events == {
+        "Action": ["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"],
+        "Effect": "Allow",
+        "Resource": {
+            "Fn::Join": [
+                "",
+                ["arn:", partition, ":events:", region, ":", account, f":rule/{contract.POLL_RULE_PREFIX}", guid, "-*"],
+            ]
+        },
+    }
 
 
 def test_provider_may_add_permissions_only_to_itself_in_a_separate_policy(template, q):
     function_id, _ = q.one(template, "AWS::Lambda::Function", "BedrockCustomizationProviderFunction")
     policy_id, policy = q.one(template, "AWS::IAM::Policy", "BedrockCustomizationProviderSelfPermissions")
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert set(q.actions_of(statement)) == {"lambda:AddPermission", "lambda:RemovePermission"}
-    assert statement["Resource"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    # only statements that let EventBridge invoke it (lambda:Principal: both actions support the key)
+    assert statement == {
+        "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+        "Condition": {"StringEquals": {"lambda:Principal": "events.amazonaws.com"}},
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [function_id, "Arn"]},
+    }
     default = q.policy_statements(template, "BedrockCustomizationProviderRoleDefaultPolicy")
     assert "lambda:AddPermission" not in q.all_actions(default)
     for job in q.resources(template, contract.JOB_RESOURCE_TYPE).values():

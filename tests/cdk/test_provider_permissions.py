@@ -29,7 +29,10 @@ JOBS = f"{_ACCOUNT_SCOPE}:model-customization-job/*"
 MODELS = f"{_ACCOUNT_SCOPE}:custom-model/*"
 FOUNDATION_MODELS = "arn:${Partition}:bedrock:${Region}::foundation-model/*"
 INFERENCE_PROFILES = f"{_ACCOUNT_SCOPE}:inference-profile/*"
-WAIT_RULE = "arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-wait-${Select(2, Split(/, ${StackId}))}"
+_STACK_GUID = "${Select(2, Split(/, ${StackId}))}"
+WAIT_RULE = f"arn:${{Partition}}:events:${{Region}}:${{AccountId}}:rule/bedrock-cr-wait-{_STACK_GUID}"
+#: crhelper's poll rules of this stack only: bedrock-cr-poll-<stack GUID>-<request digest>
+POLL_RULES = f"arn:${{Partition}}:events:${{Region}}:${{AccountId}}:rule/bedrock-cr-poll-{_STACK_GUID}-*"
 #: IAM action -> the resources the provider role must allow it on (exactly).
 EXPECTED_RESOURCES = {
     # job*, custom-model* and the models the request names (base model, distillation teacher).
@@ -46,10 +49,10 @@ EXPECTED_RESOURCES = {
     "bedrock:ListTagsForResource": {MODELS},
     "bedrock:TagResource": {JOBS, MODELS},
     "bedrock:UntagResource": {JOBS, MODELS},
-    "events:PutRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
-    "events:PutTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
-    "events:RemoveTargets": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
-    "events:DeleteRule": {"arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-*"},
+    "events:PutRule": {POLL_RULES},
+    "events:PutTargets": {POLL_RULES},
+    "events:RemoveTargets": {POLL_RULES},
+    "events:DeleteRule": {POLL_RULES},
     # the long wait: enable/disable the stack's own poll rule (named after the stack's GUID), read and signal the stack
     "events:EnableRule": {WAIT_RULE},
     "events:DisableRule": {WAIT_RULE},
@@ -62,6 +65,12 @@ EXPECTED_RESOURCES = {
     # the response URL in crhelper's poll inputs, sealed with the stack's poll key
     "kms:Encrypt": {"${BedrockCustomizationProviderPollKey.Arn}"},
     "kms:Decrypt": {"${BedrockCustomizationProviderPollKey.Arn}"},
+}
+#: IAM action -> the condition every statement allowing it carries (actions not listed: none).
+EXPECTED_CONDITIONS = {
+    # the function's resource policy may only gain statements for EventBridge (crhelper's poll rules)
+    "lambda:AddPermission": {"StringEquals": {"lambda:Principal": "events.amazonaws.com"}},
+    "lambda:RemovePermission": {"StringEquals": {"lambda:Principal": "events.amazonaws.com"}},
 }
 #: botocore service -> IAM prefix
 _SERVICES = {
@@ -76,8 +85,23 @@ _SERVICES = {
 _KEY_USE_FOR_BEDROCK = "kms:ViaService"
 
 
-def provider_operations() -> set[str]:
-    """``prefix:Operation`` for every AWS operation the provider package refers to (receiver decides the service)."""
+#: The on-failure destination's module: a second function with its own role runs it (test_on_failure_role_...).
+ON_FAILURE_MODULE = "on_failure.py"
+#: What the on-failure function's role allows: exactly the operations its module calls, each on this stack's own.
+ON_FAILURE_EXPECTED = {
+    "cloudformation:DescribeStackResource": {"${StackId}"},
+    "events:ListTargetsByRule": {
+        "arn:${Partition}:events:${Region}:${AccountId}:rule/bedrock-cr-poll-${Select(2, Split(/, ${StackId}))}-*"
+    },
+}
+#: Granted to the provider's role though its code calls no such operation: Lambda delivers the on-failure
+#: destination's record with the function's own role, so it may invoke that one function.
+DESTINATION_DELIVERY = {"lambda:InvokeFunction": {"${BedrockCustomizationProviderOnFailure.Arn}"}}
+
+
+def provider_operations(on_failure: bool = False) -> set[str]:
+    """``prefix:Operation`` for every AWS operation the provider package refers to (receiver decides the service);
+    with ``on_failure``, those of the on-failure destination's module only, else those of every other module."""
     session = botocore.session.get_session()
     operations = {
         service: {xform_name(name): name for name in session.get_service_model(service).operation_names}
@@ -85,6 +109,8 @@ def provider_operations() -> set[str]:
     }
     found: set[str] = set()
     for path in Path(bedrock_customization_provider.__file__).parent.glob("*.py"):
+        if (path.name == ON_FAILURE_MODULE) != on_failure:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Attribute):
                 continue
@@ -157,17 +183,51 @@ def test_every_operation_the_provider_calls_is_allowed_on_its_documented_resourc
     assert allowed_resources(provider_statements, action, q) == EXPECTED_RESOURCES.get(action, {"<not expected>"})
 
 
+@pytest.mark.parametrize("action", sorted(provider_operations()))
+def test_every_operation_the_provider_calls_carries_its_documented_condition(action, provider_statements, q):
+    conditions = [
+        s.get("Condition")
+        for s in own_statements(provider_statements)
+        if s["Effect"] == "Allow" and any(fnmatchcase(action, a) for a in q.actions_of(s))
+    ]
+    assert conditions and all(c == EXPECTED_CONDITIONS.get(action) for c in conditions)
+
+
 def test_the_provider_has_no_service_action_it_does_not_call(provider_statements, q):
     called = provider_operations()
     granted = {a for a in q.all_actions(own_statements(provider_statements)) if a.split(":")[0] in _SERVICES.values()}
+    assert granted == called | set(DESTINATION_DELIVERY)
+
+
+def test_the_provider_may_invoke_its_on_failure_destination_only(provider_statements, q):
+    # Lambda delivers the record of a dropped event with the provider's role: that one function, no version or alias.
+    for action, expected in DESTINATION_DELIVERY.items():
+        assert allowed_resources(provider_statements, action, q) == expected
+
+
+def test_on_failure_role_allows_exactly_what_its_module_calls(template, q):
+    # GIVEN the on-failure function's role (inline policy: it exists before the function can run)
+    _, role = q.one(template, "AWS::IAM::Role", "BedrockCustomizationProviderOnFailureRole")
+    statements = [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    # THEN the AWS operations it may call are exactly those on_failure.py calls, on this stack's own resources
+    called = provider_operations(on_failure=True)
+    assert called == set(ON_FAILURE_EXPECTED)
+    for action in called:
+        assert allowed_resources(statements, action, q) == ON_FAILURE_EXPECTED[action]
+    granted = {a for a in q.all_actions(statements) if not a.startswith("logs:")}
     assert granted == called
+    # and nothing else but writing its own log group
+    assert {a for a in q.all_actions(statements) if a.startswith("logs:")} == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
 
 
 def test_the_provider_may_read_the_model_package_it_imports(provider_statements, q):
-    # ModelPackageArnDataSource: the caller needs DescribeModelPackage and AccessModelPackageData on the package.
+    # ModelPackageArnDataSource: DescribeModelPackage and access to its data (SAR: sagemaker:AccessModelPackage).
     (statement,) = q.statements_with(provider_statements, "sagemaker:DescribeModelPackage")
     assert statement == {
-        "Action": ["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackageData"],
+        "Action": ["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackage"],
         "Effect": "Allow",
         "Resource": PACKAGE,
     }
