@@ -51,6 +51,9 @@ class ResolvedS3:
     objects_arn: str
     #: The bucket when given as a construct (its encryption key gets grants too).
     bucket: s3.IBucket | None = None
+    #: The key (or key prefix) every object of the location starts with: ``s3:ListBucket`` is conditioned on it
+    #: (``s3:prefix``). None: the whole bucket, or a URI only CloudFormation knows.
+    key_prefix: str | None = None
 
 
 def resolve_s3(location: S3Input) -> ResolvedS3:
@@ -69,6 +72,7 @@ def _from_bucket(bucket: s3.IBucket, key: str) -> ResolvedS3:
         bucket_arn=bucket.bucket_arn,
         objects_arn=bucket.arn_for_objects(f"{key}*"),
         bucket=bucket,
+        key_prefix=key or None,
     )
 
 
@@ -82,4 +86,6 @@ def _from_uri(uri: str) -> ResolvedS3:
         return ResolvedS3(uri=uri, validation_uri=uri, bucket_arn=bucket_arn, objects_arn=f"{bucket_arn}/*")
     bucket_name, key = match.group(1), match.group(2) or ""
     bucket_arn = f"arn:{Aws.PARTITION}:s3:::{bucket_name}"
-    return ResolvedS3(uri=uri, validation_uri=uri, bucket_arn=bucket_arn, objects_arn=f"{bucket_arn}/{key}*")
+    return ResolvedS3(
+        uri=uri, validation_uri=uri, bucket_arn=bucket_arn, objects_arn=f"{bucket_arn}/{key}*", key_prefix=key or None
+    )

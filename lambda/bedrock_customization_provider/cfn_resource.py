@@ -6,8 +6,8 @@ an EventBridge rule that re-invokes the function every poll interval, the respon
 
 - a result that is already final (bad input, tag-only update, nothing to delete) is answered at once, without
   setting up a poll and waiting an interval;
-- rule names are ``bedrock-cr-poll-<logical id>-<hash>`` (<= 64 characters, the IAM policy is scoped to the prefix),
-  deterministic per request so a redelivered event reuses the rule; statement ids are the same (<= 100);
+- rule names are ``bedrock-cr-poll-<stack GUID>-<hash>`` (<= 64 characters; the IAM policy is scoped to the stack's
+  prefix), deterministic per request so a redelivered event reuses the rule; statement ids are the same (<= 100);
 - the poll target's input is a slim event (no API properties), far below EventBridge's 8,192 characters; what a
   poll needs from the properties, the first invocation puts in the :class:`~.lifecycle.Pending` memo (CrHelperData);
 - the poll target's input carries the presigned response URL only encrypted with the stack's KMS key, bound to its
@@ -67,6 +67,8 @@ _POLL_KEYS = ("CrHelperPoll", "CrHelperRule", "CrHelperPermission")
 _STARTED_AT = "StartedAt"
 _MEMO = "Memo"
 _NOT_RULE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+#: ``bedrock-cr-poll-`` + a 36-character stack GUID + ``-``: 11 characters are left for the request's digest.
+_MAX_POLL_PREFIX_LENGTH = len(contract.POLL_RULE_PREFIX) + 36 + 1
 
 KindsFactory = Callable[[Any], Mapping[str, ResourceKind]]
 
@@ -441,11 +443,15 @@ def _crhelper_builds_no_clients() -> Iterator[None]:
 
 
 def rule_name_for(event: Mapping[str, Any]) -> str:
-    """The poll rule of one request: ``bedrock-cr-poll-<logical id>-<digest of stack, logical id, request id>``."""
-    digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")[:16]
-    room = MAX_RULE_NAME_LENGTH - len(contract.POLL_RULE_PREFIX) - len(digest) - 1
-    readable = _NOT_RULE_CHARS.sub("-", event["LogicalResourceId"])[:room]
-    return f"{contract.POLL_RULE_PREFIX}{readable}-{digest}"
+    """The poll rule of one request: ``bedrock-cr-poll-<stack GUID>-<digest of stack, logical id, request id>``.
+
+    The stack's GUID makes the prefix the stack's own (:func:`~.contract.poll_rule_prefix`): its provider may put and
+    delete ``rule/bedrock-cr-poll-<GUID>-*`` only, never another stack's rules. That leaves no room for the logical id
+    in the name (64 characters): the rule's description carries it.
+    """
+    prefix = _NOT_RULE_CHARS.sub("-", contract.poll_rule_prefix(event["StackId"]))[:_MAX_POLL_PREFIX_LENGTH]
+    digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")
+    return prefix + digest[: MAX_RULE_NAME_LENGTH - len(prefix)]
 
 
 def slim_event(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 Physical id: the job ARN. Attributes: see :data:`~.contract.JOB_ATTRIBUTES`. Tags change in place on the job and on
 its custom model; any other change starts a new job (CloudFormation then deletes the old resource). Delete stops a
 running job and deletes its custom model unless RemovalPolicy is Retain.
+
+Ownership: the job's client request token names the stack and logical id that started it; only such a job is
+stopped or retagged. Its custom model (``outputModelArn``) is Bedrock's output of that very job, so the job's
+ownership covers it: the model is retagged or deleted only after the job it came from passed the check.
 """
 
 from __future__ import annotations
@@ -92,8 +96,8 @@ class JobKind:
         description = jobs.find_job(self.bedrock, fixed)
         if description is None or jobs.job_status(description) != jobs.COMPLETED:
             return None
-        if not self._made_from(description, request):
-            return None
+        if not self._made_from(description, request) or not job_owned_by(description, request):
+            return None  # another stack's job of the same name and properties is never adopted nor retagged
         model_arn = description.get("outputModelArn")
         if not model_arn or models.find_model(self.bedrock, model_arn) is None:
             return None

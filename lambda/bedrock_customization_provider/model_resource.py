@@ -10,6 +10,10 @@ A model being created can be neither stopped nor deleted. A replacement that Clo
 Update ran out of time, could not schedule its polls, or was cancelled) is still Creating when the rollback comes; the
 rollback, which sends the old properties, finds it by its tag (made from the properties that failed) and deletes it
 once creation ends, and so does the Delete of a cancelled Create. Nothing is left that the stack does not own.
+
+Ownership: the same tag names the stack and logical id that created the model (:func:`~.naming.model_tag_value`).
+A model another resource created is never retagged or deleted: the request is refused with a reason. Models tagged
+before the owner was added are judged by their name, as older jobs are (:func:`model_owned_by`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import contract, models, naming, rules, tagging
-from .errors import CustomModelFailedError
+from .errors import CustomModelFailedError, OwnershipError
 from .lifecycle import (
     Done,
     Pending,
@@ -60,7 +64,7 @@ class ModelKind:
         replacing = changed_members(request, contract.MODEL_TAG_MEMBERS)
         if not request.physical_id.startswith("arn:"):  # the sentinel of a failed Create: nothing to update in place
             replacing = replacing or ["(failed create)"]
-        elif replacing and self._made_from(request.physical_id, request.properties):
+        elif replacing and self._made_from_tags(tags := self._tags(request.physical_id), request.properties):
             # The model that exists was created from exactly these properties: CloudFormation rolls back to it (after
             # a refused or failed replacement, say). Keep it; replacing it would need its fixed name, or build it
             # twice. A replacement the failed update left Creating is nobody's: delete it once it can be deleted.
@@ -68,7 +72,7 @@ class ModelKind:
             abandoned = []
             if not request.retain:  # retained, an abandoned replacement is kept as well: no need to look for it
                 abandoned = self._models_made_from(request, request.old_properties, besides=request.physical_id)
-            description = self._retag(request)
+            description = self._retag(request, tags)
             still_creating = self._delete_unless_creating(request, abandoned)
             if still_creating:
                 return Pending(request.physical_id, memo={ABANDONED_MODELS: still_creating})
@@ -78,11 +82,13 @@ class ModelKind:
             return self.create(request)
         return Done(request.physical_id, model_attributes(self._retag(request)))
 
-    def _retag(self, request: Request) -> dict[str, Any]:
-        """Tags from the old properties to the new ones on the model at the physical id; its description."""
+    def _retag(self, request: Request, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Tags from the old properties to the new ones on the model at the physical id (``tags``: its current tags,
+        when already read); its description. A model this resource did not create is refused."""
         description = models.find_model(self.bedrock, request.physical_id)
         if description is None:
             raise CustomModelFailedError(f"Custom model {request.physical_id} no longer exists; tags cannot change.")
+        self._refuse_unless_owned(description, self._tags(request.physical_id) if tags is None else tags, request)
         tagging.apply_tag_changes(
             self.bedrock,
             request.physical_id,
@@ -108,6 +114,7 @@ class ModelKind:
         if reading.failure is None:
             return Done(physical_id, reading.attributes)
         if not request.retain:
+            self._refuse_unless_owned(description, self._tags(physical_id), request)
             models.delete_custom_model(self.bedrock, physical_id)
         return Done(id_after_failure(request), failure=reading.failure)
 
@@ -145,6 +152,7 @@ class ModelKind:
         description = models.find_model(self.bedrock, arn)
         if description is None:
             return Done(arn)
+        self._refuse_unless_owned(description, self._tags(arn), request)
         if models.model_status(description) == models.CREATING:
             return Pending(arn)  # a model still being created cannot be deleted yet (a Create that ran out of time)
         models.delete_custom_model(self.bedrock, arn)
@@ -153,14 +161,19 @@ class ModelKind:
     def _api_request(self, request: Request) -> tuple[dict[str, Any], bool]:
         """The validated CreateCustomModel request and whether its name was generated here.
 
-        The model's tags end with the provider's own: the digest of the properties it is created from.
+        The model's tags end with the provider's own: the digests of the properties it is created from and of its
+        owner (this stack and logical id).
         """
         ids = (request.stack_id, request.logical_id, request.request_id)
         props = dict(request.properties)
         generated = "modelName" not in props
         props.setdefault("modelName", naming.generated_name(*ids, "model"))
         api_request = rules.checked_request(rules.MODEL_OPERATION, props)
-        digest_tag = {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": _properties_digest(request.properties)}
+        owner = naming.owner_digest(request.stack_id, request.logical_id)
+        digest_tag = {
+            "key": contract.MODEL_PROPERTIES_TAG_KEY,
+            "value": naming.model_tag_value(_properties_digest(request.properties), owner),
+        }
         api_request["modelTags"] = [*(api_request.get("modelTags") or []), digest_tag]
         api_request["clientRequestToken"] = naming.client_request_token(*ids, "custom-model")
         return api_request, generated
@@ -199,30 +212,71 @@ class ModelKind:
 
     def _models_made_from(self, request: Request, properties: Mapping[str, Any], *, besides: str | None) -> list[str]:
         """This resource's models (its fixed name, or names generated for its stack and logical id) of the last
-        :data:`ABANDONED_MODEL_WINDOW`, made from exactly ``properties`` (their tag says so), ``besides`` excepted."""
+        :data:`ABANDONED_MODEL_WINDOW`, made from exactly ``properties`` and by this resource (their tag says so),
+        ``besides`` excepted. A model of the same fixed name that another stack made is never among them."""
         fixed = properties.get("modelName")
         if fixed:
             description = models.find_model(self.bedrock, fixed)
-            candidates = [description["modelArn"]] if description else []
+            candidates = [description] if description else []
         else:
             since = datetime.datetime.now(datetime.UTC) - ABANDONED_MODEL_WINDOW
             prefix = naming.generated_name_prefix(request.stack_id, request.logical_id)
             candidates = [
-                summary["modelArn"]
+                summary
                 for summary in models.list_models(self.bedrock, name_contains=prefix, created_after=since)
                 if naming.is_generated_name(summary["modelName"], request.stack_id, request.logical_id)
             ]
-        return [arn for arn in candidates if arn != besides and self._made_from(arn, properties)]
+        made_from = []
+        for candidate in candidates:
+            if candidate["modelArn"] == besides:
+                continue
+            tags = self._tags(candidate["modelArn"])
+            owned = model_owned_by(candidate, tags, dataclasses.replace(request, properties=properties))
+            if owned and self._made_from_tags(tags, properties):
+                made_from.append(candidate["modelArn"])
+        return made_from
 
-    def _made_from(self, model_arn: str, properties: Mapping[str, Any]) -> bool:
-        """Whether the model exists and was created from exactly these (non-tag) properties: its tag carries their
-        digest. Models created before the provider tagged them never match."""
-        tags = tagging.current_tags(self.bedrock, model_arn)
-        return tags is not None and tags.get(contract.MODEL_PROPERTIES_TAG_KEY) == _properties_digest(properties)
+    def _tags(self, model_arn: str) -> dict[str, str] | None:
+        """The model's tags; None when there is no such model."""
+        return tagging.current_tags(self.bedrock, model_arn)
+
+    @staticmethod
+    def _made_from_tags(tags: Mapping[str, str] | None, properties: Mapping[str, Any]) -> bool:
+        """Whether a model with these tags was created from exactly these (non-tag) properties: its provider tag
+        carries their digest. Models created before the provider tagged them never match."""
+        made_from, _owner = naming.model_tag_parts((tags or {}).get(contract.MODEL_PROPERTIES_TAG_KEY))
+        return made_from is not None and made_from == _properties_digest(properties)
+
+    @staticmethod
+    def _refuse_unless_owned(description: Mapping[str, Any], tags: Mapping[str, str] | None, request: Request) -> None:
+        """Only a model this stack's resource created may be retagged or deleted."""
+        if model_owned_by(description, tags, request):
+            return
+        raise OwnershipError(
+            f"Refused: model {description.get('modelName')} was not created by {request.logical_id} of this stack "
+            f"(its {contract.MODEL_PROPERTIES_TAG_KEY} tag names another owner, or none and a name this resource "
+            "does not use); nothing was done to it."
+        )
 
 
 def _properties_digest(properties: Mapping[str, Any]) -> str:
     return naming.properties_digest(properties, contract.MODEL_TAG_MEMBERS)
+
+
+def model_owned_by(description: Mapping[str, Any], tags: Mapping[str, str] | None, request: Request) -> bool:
+    """Whether the model was created for ``request``'s stack and logical id.
+
+    Its provider tag says so (:func:`~.naming.model_tag_value`). A model tagged before the owner was added (or not
+    tagged by the provider at all) cannot: then its name decides, as for older jobs (generated for this resource, or
+    the fixed ``modelName`` of the request; a poll, which carries no properties, accepts it)."""
+    _made_from, owner = naming.model_tag_parts((tags or {}).get(contract.MODEL_PROPERTIES_TAG_KEY))
+    if owner is not None:
+        return owner == naming.owner_digest(request.stack_id, request.logical_id)
+    name = str(description.get("modelName") or "")
+    if naming.is_generated_name(name, request.stack_id, request.logical_id):
+        return True
+    fixed = request.properties.get("modelName")
+    return fixed == name if fixed else not request.properties
 
 
 def model_reading(description: Mapping[str, Any]) -> Reading:

@@ -22,6 +22,8 @@ _PROPERTIES_DIGEST_LENGTH = 16
 _OWNER_DIGEST_LENGTH = 12
 #: ``cfn-<properties>-<owner>-<request>``; tokens made before the owner part was added have none.
 _TOKEN = re.compile(r"cfn-([0-9a-f]{16})(?:-([0-9a-f]{12}))?-[0-9a-f]{40}")
+#: ``<properties>-<owner>``; tags made before the owner part was added have none.
+_MODEL_TAG = re.compile(r"([0-9a-f]{16})(?:-([0-9a-f]{12}))?")
 
 
 def request_digest(stack_id: str, logical_id: str, request_id: str, purpose: str) -> str:
@@ -66,6 +68,23 @@ def token_properties_digest(token: str | None) -> str | None:
     """The properties digest inside a token made by :func:`client_request_token`; None for any other token."""
     match = _TOKEN.fullmatch(token or "")
     return match.group(1) if match else None
+
+
+def model_tag_value(properties: str, owner: str) -> str:
+    """The value of a custom model's provider tag: ``<properties digest>-<owner digest>``.
+
+    GetCustomModel returns neither the token nor the source, so what a token says of a job, this tag says of a model:
+    the properties it was made from (:func:`properties_digest`) and the stack and logical id that made it
+    (:func:`owner_digest`). One tag for both: a model keeps 49 of Bedrock's 50 tags for the user.
+    """
+    return f"{properties}-{owner}"
+
+
+def model_tag_parts(value: str | None) -> tuple[str | None, str | None]:
+    """(properties digest, owner digest) of a provider tag's value; an older tag (the properties digest alone) has no
+    owner, and anything else neither."""
+    match = _MODEL_TAG.fullmatch(value or "")
+    return (match.group(1), match.group(2)) if match else (None, None)
 
 
 def stack_name(stack_id: str) -> str:

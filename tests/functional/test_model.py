@@ -25,12 +25,14 @@ def test_create_polls_creating_until_active_then_succeeds_with_attributes(harnes
     ids = (event["StackId"], event["LogicalResourceId"], event["RequestId"])
     assert sent["modelName"] == naming.generated_name(*ids, "model")
     assert sent["clientRequestToken"] == naming.client_request_token(*ids, "custom-model")
-    # the user's tags, then the provider's own: the digest of the properties the model is created from
+    # the user's tags, then the provider's own: the digests of the properties the model is created from and of its
+    # owner (this stack and logical id)
     api_props = {k: v for k, v in event["ResourceProperties"].items() if k not in contract.PROVIDER_KEYS}
     digest = naming.properties_digest(api_props, contract.MODEL_TAG_MEMBERS)
+    owner = naming.owner_digest(event["StackId"], event["LogicalResourceId"])
     assert sent["modelTags"] == [
         {"key": "team", "value": "ml"},
-        {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": digest},
+        {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": f"{digest}-{owner}"},
     ]
     assert not set(sent) & contract.PROVIDER_KEYS
 
@@ -85,6 +87,7 @@ def test_failed_model_fails_with_bedrock_message_first_and_is_deleted(harness):
     harness.bedrock.add_response(
         "get_custom_model", harness.model_description("Failed", failureMessage="Artifacts are not a Nova model.")
     )
+    expect_digest_tag(harness, harness.event("model_create")["ResourceProperties"])  # its own: deleted
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
     harness.expect_poll_teardown()
     body = harness.invoke(poll)
@@ -144,6 +147,7 @@ def test_tag_only_update_in_place(harness):
     event = harness.event("model_update")
     event["ResourceProperties"]["modelTags"] = [{"key": "env", "value": "prod"}]
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    expect_digest_tag(harness, event["OldResourceProperties"])
     harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tagKeys": ["team"]})
     harness.bedrock.add_response(
         "tag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tags": [{"key": "env", "value": "prod"}]}
@@ -170,15 +174,21 @@ def test_source_change_replaces_the_model(harness):
     assert body["PhysicalResourceId"] == harness.NEW_IMPORTED_MODEL_ARN
 
 
-def digest_tag(properties: dict) -> dict:
-    """The provider's tag on a model created from ``properties`` (a CloudFormation property block)."""
+#: The stack and logical id of tests/events/model_*.json: the owner of the models they name.
+OWN = ("arn:aws:cloudformation:us-east-1:123456789012:stack/demo-stack/5b6a3a40-ab12-11ee-9f4e-0a1b2c3d4e5f",
+       "NovaModelE5F6A7B8")  # fmt: skip
+
+
+def digest_tag(properties: dict, owner: tuple[str, str] = OWN) -> dict:
+    """The provider's tag on a model created from ``properties`` (a CloudFormation property block) by ``owner``."""
     api_props = {k: v for k, v in properties.items() if k not in contract.PROVIDER_KEYS}
-    return {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": naming.properties_digest(api_props, {"modelTags"})}
+    value = naming.model_tag_value(naming.properties_digest(api_props, {"modelTags"}), naming.owner_digest(*owner))
+    return {"key": contract.MODEL_PROPERTIES_TAG_KEY, "value": value}
 
 
-def expect_digest_tag(harness, made_from: dict) -> None:
-    """GIVEN the model at the physical id was created from ``made_from`` (its tags say so)."""
-    tags = [*made_from.get("modelTags", []), digest_tag(made_from)]
+def expect_digest_tag(harness, made_from: dict, owner: tuple[str, str] = OWN) -> None:
+    """GIVEN the model at the physical id was created from ``made_from`` by ``owner`` (its tags say so)."""
+    tags = [*made_from.get("modelTags", []), digest_tag(made_from, owner)]
     harness.bedrock.add_response("list_tags_for_resource", {"tags": tags}, {"resourceARN": harness.IMPORTED_MODEL_ARN})
 
 
@@ -263,6 +273,7 @@ def test_a_tag_change_never_removes_the_provider_tag(harness):
     event["OldResourceProperties"]["modelTags"].append(digest_tag(event["OldResourceProperties"]))
     event["ResourceProperties"]["modelTags"] = []
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    expect_digest_tag(harness, event["ResourceProperties"])
     harness.bedrock.add_response("untag_resource", {}, {"resourceARN": harness.IMPORTED_MODEL_ARN, "tagKeys": ["team"]})
     assert harness.invoke(event)["Status"] == "SUCCESS"
 
@@ -280,6 +291,7 @@ def test_the_provider_tag_key_is_reserved(harness):
 
 def test_delete_deletes_the_model(harness):
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    expect_digest_tag(harness, harness.event("model_delete")["ResourceProperties"])
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
     body = harness.invoke(harness.event("model_delete"))
     assert body["Status"] == "SUCCESS"
@@ -307,6 +319,7 @@ def test_delete_after_failed_create_calls_nothing(harness):
 def test_model_in_use_fails_delete_naming_the_deployment_and_saying_how_to_proceed(harness):
     deployment = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/a1b2c3d4e5f6"
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    expect_digest_tag(harness, harness.event("model_delete")["ResourceProperties"])
     harness.bedrock.add_client_error("delete_custom_model", "ConflictException", "Model is deployed.", 409)
     harness.bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": []})
     summary = {
@@ -339,9 +352,11 @@ def test_unknown_resource_type_fails_clearly(harness):
 def test_delete_of_a_model_still_creating_waits_then_deletes(harness):
     # GIVEN a Create that ran out of time left the model Creating, its ARN as physical id
     harness.bedrock.add_response("get_custom_model", harness.model_description("Creating"))
+    expect_digest_tag(harness, harness.event("model_delete")["ResourceProperties"])
     harness.expect_poll_setup()
     assert harness.invoke(harness.event("model_delete")) is None
     harness.bedrock.add_response("get_custom_model", harness.model_description("Active"))
+    expect_digest_tag(harness, harness.event("model_delete")["ResourceProperties"])  # each poll checks again
     harness.bedrock.add_response("delete_custom_model", {}, {"modelIdentifier": harness.IMPORTED_MODEL_ARN})
     harness.expect_poll_teardown()
     assert harness.invoke(harness.poll_event())["Status"] == "SUCCESS"
@@ -349,6 +364,7 @@ def test_delete_of_a_model_still_creating_waits_then_deletes(harness):
 
 def test_delete_of_a_model_that_disappeared_while_deleting_succeeds(harness):
     harness.bedrock.add_response("get_custom_model", harness.model_description("Failed"))
+    expect_digest_tag(harness, harness.event("model_delete")["ResourceProperties"])
     harness.bedrock.add_client_error("delete_custom_model", "ResourceNotFoundException", "not found", 404)
     assert harness.invoke(harness.event("model_delete"))["Status"] == "SUCCESS"
 
