@@ -48,7 +48,11 @@ def test_short_mode_poll_inputs_carry_no_response_url_and_the_stack_still_comple
     runner = StackRunner(cloud, short_assembly.stack(), observer=watcher)
     template = short_assembly.stack().template()
     (key_id,) = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
-    (function_id,) = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
+    (function_id,) = [
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == contract.HANDLER
+    ]
 
     # WHEN it is created (each job polled until it completes)
     outcome = runner.deploy()
