@@ -52,16 +52,21 @@ class FaultPlan:
     """Lambda-side faults a test orders for the next matching invocations (CloudFormation request type + resource).
 
     ``crash_after``: kill the container right after the named AWS operation succeeds (e.g. the Create call).
+    ``crash_in_poll``: the same, in one of crhelper's polls of the request (e.g. its status read): a container that
+    dies or times out while a scheduled poll runs.
     ``duplicates``: deliver the event one more time, as at-least-once delivery may.
     """
 
     crash_after: list[tuple[str, str, str]] = field(default_factory=list)  # (logical id, request type, operation)
+    crash_in_poll: list[tuple[str, str, str]] = field(default_factory=list)  # (logical id, request type, operation)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (logical id, request type)
 
     def take_crash(self, event: Mapping[str, Any]) -> list[str]:
-        for i, (logical_id, request_type, operation) in enumerate(self.crash_after):
-            if self._matches(event, logical_id, request_type):
-                del self.crash_after[i]
+        poll = "CrHelperPoll" in event
+        plan = self.crash_in_poll if poll else self.crash_after
+        for i, (logical_id, request_type, operation) in enumerate(plan):
+            if self._matches({k: v for k, v in event.items() if k != "CrHelperPoll"}, logical_id, request_type):
+                del plan[i]
                 return [operation]
         return []
 

@@ -1,5 +1,6 @@
 """What goes wrong in real deployments, through the driver and the emulator: failed jobs, cancellation, duplicate
-delivery, crashes, throttling and IAM propagation. Each asserts one job per request and nothing orphaned.
+delivery, crashes (after a Create, in a poll), throttling and 5xx storms, latency and IAM propagation. Each asserts
+one job per request and nothing orphaned.
 
 These run the example app in the short wait mode, where every one of them meets the custom-resource protocol itself
 (the job's resource waits for the job); the long wait's own failure paths (timeout, failed job, cancelled wait, lost
@@ -201,3 +202,53 @@ def test_a_create_that_never_answers_times_out_and_the_rollback_stops_its_job(ru
     assert job["status"] in ("Stopping", "Stopped")
     assert _state(cloud)["models"] == []
     assert _clean(cloud, runner) == []
+
+
+def test_a_5xx_storm_is_retried_and_starts_each_job_once(runner, cloud):
+    # GIVEN Bedrock answers 500 and 503 on chosen calls: two Creates (it may have acted on them), every other status
+    # read, the first model delete (chosen calls, not a rate: the same storm on every run)
+    controls = cloud.emulator.controls
+    controls.add_fault("internal", operations=["CreateModelCustomizationJob"], calls=[1, 2])
+    controls.add_fault("unavailable", operations=["GetModelCustomizationJob"], calls=list(range(1, 30, 2)))
+    controls.add_fault("internal", operations=["DeleteCustomModel"], calls=[1])
+    # WHEN the stack is created and deleted
+    created = runner.deploy()
+    assert created.status == "CREATE_COMPLETE", created.failures
+    deleted = runner.destroy()
+    # THEN every request went through, a retried Create found its job by its token, and nothing is left
+    assert deleted.status == "DELETE_COMPLETE", deleted.failures
+    failed = [c for c in _state(cloud)["calls"] if c["fault"] in ("internal", "unavailable")]
+    assert len(failed) >= 10
+    assert len(_state(cloud)["jobs"]) == 2
+    assert len({c["clientRequestToken"] for c in _calls(cloud, "CreateModelCustomizationJob")}) == 2
+    assert _clean(cloud, runner) == []
+
+
+def test_latency_on_every_bedrock_call_changes_nothing_but_time(runner, cloud):
+    # GIVEN every Bedrock call answered 0.2 wall seconds late (nothing is asserted about time)
+    cloud.emulator.controls.add_fault("latency", delay_seconds=0.2)
+    # WHEN the stack is created and deleted
+    created = runner.deploy()
+    assert created.status == "CREATE_COMPLETE", created.failures
+    assert runner.destroy().ok
+    # THEN one job per resource, each answered once, and nothing is left
+    assert len(_state(cloud)["jobs"]) == 2
+    assert len(_calls(cloud, "CreateModelCustomizationJob", ok=True)) == 2
+    assert _clean(cloud, runner) == []
+
+
+def test_a_container_that_dies_in_a_poll_is_polled_again_and_leaks_nothing(runner, cloud):
+    # GIVEN the container dies in the first job's first scheduled poll, right after reading the job's status (as a
+    # Lambda timeout mid-poll would: the invocation ends without an answer)
+    first, _second = _job_ids(runner)
+    cloud.lambdas.faults.crash_in_poll.append((first, "Create", "GetModelCustomizationJob"))
+    # WHEN the stack is created and deleted
+    created = runner.deploy()
+    # THEN Lambda's retry of the poll (or the rule's next one) finished the wait: one job, no second start
+    assert created.status == "CREATE_COMPLETE", created.failures
+    assert "crash" in [attempt.outcome for _name, attempt in cloud.lambdas.attempts]
+    assert cloud.lambdas.faults.crash_in_poll == []
+    assert len(_calls(cloud, "CreateModelCustomizationJob", ok=True)) == 2
+    assert len(_state(cloud)["jobs"]) == 2
+    # AND the poll's rule and permission went with it: nothing is left after the delete
+    assert runner.destroy().ok and _clean(cloud, runner) == []
