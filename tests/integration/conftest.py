@@ -161,11 +161,20 @@ def example_assembly(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def local_session(tmp_path_factory: pytest.TempPathFactory):
+    from cfn_driver.responses import presigned_url_kind
     from cfn_driver.session import LocalSession, SessionOptions
 
     options = SessionOptions(speed=TIER_SPEED, workdir=tmp_path_factory.mktemp("session"))
     with LocalSession(options) as session:
         yield session
+        # The secrets audit of the whole tier: every provider log of every test run in this session (each test's end
+        # check saw its own; a test that plants a leak on purpose removes its log) holds no presigned URL.
+        leaks = [
+            f"{log.name}: {kind}"
+            for log in sorted((options.workdir / "logs").glob("*.log"))
+            if (kind := presigned_url_kind(log.read_text(errors="replace")))
+        ]
+        assert not leaks, f"presigned URLs in the session's function logs: {leaks}"
 
 
 @pytest.fixture
