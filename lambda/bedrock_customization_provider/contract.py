@@ -2,8 +2,10 @@
 
 Custom resource properties mirror the Bedrock API request: the members of ``CreateModelCustomizationJob`` /
 ``CreateCustomModel`` appear as camelCase top-level properties with the API's own nesting, so the JSON a user already
-passes to ``aws bedrock ... --cli-input-json`` is the resource's property block. Next to them stand a few provider
-keys in PascalCase, which never reach Bedrock.
+passes to ``aws bedrock ... --cli-input-json`` is the resource's property block, less ``clientRequestToken``: the
+provider derives that token from the CloudFormation request (so a redelivered request starts one job), and refuses a
+pasted one rather than ignore it, since a property that does nothing would still replace the job whenever it is
+edited. Next to them stand a few provider keys in PascalCase, which never reach Bedrock.
 
 Both sides import these names, so a rename breaks loudly instead of drifting.
 """

@@ -7,10 +7,10 @@ semantic (mutually exclusive members, a member required by another one's value),
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import contract, shapes
+from . import contract, hyperparameters, shapes
 from .errors import InvalidPropertiesError
 
 JOB_OPERATION = "CreateModelCustomizationJob"
@@ -47,6 +47,22 @@ def job_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
     for member in sorted(contract.JOB_TAG_MEMBERS):
         problems += tag_problems(member, request.get(member))
     return problems
+
+
+def hyperparameter_problems(
+    request: Mapping[str, Any],
+    *,
+    base_model: object = None,
+    is_unresolved: Callable[[object], bool] = lambda value: False,
+) -> list[shapes.Problem]:
+    """The job's ``hyperParameters`` against the catalogue of documented per-model ranges (:mod:`.hyperparameters`).
+
+    ``base_model`` is the foundation model to check against when it differs from ``baseModelIdentifier`` (at synth,
+    the root of a chain of jobs); a base model the catalogue does not know is not checked.
+    """
+    base = base_model if base_model is not None else request.get("baseModelIdentifier")
+    kind = request.get("customizationType", "FINE_TUNING")
+    return hyperparameters.problems(base, kind, request.get("hyperParameters"), is_unresolved=is_unresolved)
 
 
 def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
@@ -92,6 +108,8 @@ def checked_request(operation: str, properties: Mapping[str, Any]) -> dict[str, 
     problems = shapes.validate_request(operation, request, ignore=PROVIDER_FILLED)
     semantic = job_semantic_problems if operation == JOB_OPERATION else model_semantic_problems
     problems += semantic(request)
+    if operation == JOB_OPERATION:
+        problems += hyperparameter_problems(request)
     problems += [
         shapes.Problem(name, "is derived by the provider from the CloudFormation request; remove it")
         for name in PROVIDER_FILLED
