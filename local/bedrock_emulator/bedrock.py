@@ -11,6 +11,10 @@ Each handler takes validated params (see :mod:`validation`) and returns ``(http_
 - GetModelCustomizationJob / StopModelCustomizationJob / GetCustomModel / DeleteCustomModel take a name or an ARN.
 - ``outputModelArn`` and metrics appear only once the job completes; stopped and failed jobs create no model.
 - DeleteCustomModel of a model in use (a provisioned throughput, set through the control API) is a ConflictException.
+- A foundation model id without its customization version (``amazon.titan-text-express-v1``) is resolved to the
+  customizable, versioned id (``...:0:8k``), which the job's ARN and ``baseModelArn`` then carry.
+- The rules beyond the input shape (:mod:`rules`: one training source, the config a customization type needs, both
+  model sources, S3 without a role, ``aws:`` tag keys, documented hyperparameter ranges) are ValidationExceptions.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bedrock_customization_provider.hyperparameters import resolve_model_id
+
+from . import rules
 from .errors import BedrockError, conflict, not_found, validation
 from .faults import FaultInjector
 from .lifecycle import ACTIVE_JOB_STATUSES, status_details
@@ -123,10 +130,13 @@ class BedrockService:
         custom model name/ARN; a custom base passes on the foundation model at the root of its own chain."""
         match = _FOUNDATION_ARN.fullmatch(identifier)
         if match:
-            return match.group("id"), identifier, identifier
+            model_id = resolve_model_id(match.group("id")) or match.group("id")
+            arn = identifier[: match.start("id")] + model_id
+            return model_id, arn, arn
         if _FOUNDATION_ID.fullmatch(identifier):
-            arn = f"arn:aws:bedrock:{region}::foundation-model/{identifier}"
-            return identifier, arn, arn
+            model_id = resolve_model_id(identifier) or identifier
+            arn = f"arn:aws:bedrock:{region}::foundation-model/{model_id}"
+            return model_id, arn, arn
         if _CUSTOM_ARN.fullmatch(identifier) or not identifier.startswith("arn:"):
             model = self.store.models.get(identifier) or self.store.model_by_name(region, identifier)
             if model is None or model.job is None:
@@ -141,6 +151,8 @@ class BedrockService:
         existing = self._replay(region, operation, params, note)
         if existing:
             return 201, {"jobArn": existing}
+        base_id, base_arn, foundation_arn = self._base_model(params["baseModelIdentifier"], region)
+        rules.check_job(params, foundation_model_id=base_id)
         self._role_check(operation, note)
         now = self.now()
         if self.store.job_by_name(region, params["jobName"]):
@@ -148,7 +160,6 @@ class BedrockService:
         model_name = params["customModelName"]
         if self.store.model_by_name(region, model_name) or self.store.pending_model_name(region, model_name, now):
             raise validation("The provided custom model name is currently in use.")
-        base_id, base_arn, foundation_arn = self._base_model(params["baseModelIdentifier"], region)
         _check_tag_count(params.get("jobTags"), params["jobName"])
         _check_tag_count(params.get("customModelTags"), model_name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
@@ -282,8 +293,7 @@ class BedrockService:
         existing = self._replay(region, operation, params, note)
         if existing:
             return 202, {"modelArn": existing}
-        if "modelSourceConfig" not in params and "customModelDataSource" not in params:
-            raise validation("Either modelSourceConfig or customModelDataSource must be provided.")
+        rules.check_model(params)
         self._role_check(operation, note)
         now = self.now()
         name = params["modelName"]
@@ -410,6 +420,7 @@ class BedrockService:
     def tag_resource(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["resourceARN"]
         tags = self._taggable(params["resourceARN"])
+        rules.check_tags(params["tags"])
         merged = dict(tags)
         merged.update({t["key"]: t["value"] for t in params["tags"]})
         _check_tag_count(merged, params["resourceARN"])
