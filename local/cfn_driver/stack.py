@@ -15,6 +15,11 @@ Only these "driven" resources get events; the others resolve to local values (:m
 While an operation runs, the stack is readable and signalable from other threads through CloudFormation's API
 (:mod:`.cloudformation_api`): :meth:`StackRunner.describe_stack`, :meth:`StackRunner.resource_summaries` and
 :meth:`StackRunner.signal` take the runner's lock, and every status change is recorded under it.
+
+A user may delete a stack whose creation is still in progress (DeleteStack accepts a stack in CREATE_IN_PROGRESS):
+:meth:`StackRunner.request_delete`, from any thread or from a :attr:`StackRunner.tick_hooks` hook (called on the
+stack loop's thread at every tick, so a test can act on an exact state without wall-clock margins). The loop notices
+it at its next tick, cancels what is in flight as for a sibling's failure, and deletes everything created.
 """
 
 from __future__ import annotations
@@ -99,9 +104,14 @@ class StackOutcome:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
+    #: "DeleteStack" when a delete requested during the create cancelled it (the stack was then deleted, not rolled
+    #: back): the create did not succeed, whatever the final status says.
+    cancelled_by: str = ""
+
     @property
     def ok(self) -> bool:
-        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE") and not self.warnings
+        done = self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE")
+        return done and not self.warnings and not self.cancelled_by
 
 
 class Observer(Protocol):
@@ -200,6 +210,12 @@ class StackRunner:
         self._created_at: float | None = None
         self._updated_at: float | None = None
         self._clients: dict[str, Any] = {}
+        #: Set by :meth:`request_delete` while the stack is CREATE_IN_PROGRESS; read by the stack loop at each tick.
+        self._delete_requested = threading.Event()
+        #: Called on the stack loop's thread at every tick of an operation (after polls and events were delivered),
+        #: with the runner: a deterministic place to act on the stack's state (e.g. request a delete once a
+        #: condition waits), whatever the machine's speed.
+        self.tick_hooks: list[Callable[[StackRunner], None]] = []
         session.stacks.register(self)
 
     # --- public operations --------------------------------------------------------------------------------------
@@ -208,6 +224,7 @@ class StackRunner:
         new = StackTemplate(template if template is not None else self.stack.template(), self.env)
         self._register_functions(new)
         now = self._now()
+        self._delete_requested.clear()  # a request belongs to the create it interrupted
         with self._lock:
             if self.template is None:  # a new stack (again, after a rollback or a delete)
                 self._statuses.clear()
@@ -238,6 +255,34 @@ class StackRunner:
         if not failures:
             self.template = None
         return StackOutcome("DELETE", self.status, failures)
+
+    def request_delete(self) -> None:
+        """DeleteStack while the stack is being created: thread-safe, returns at once.
+
+        CloudFormation accepts DeleteStack on a stack in CREATE_IN_PROGRESS: it cancels what is in progress (a wait
+        condition fails "Resource creation cancelled"), then deletes every resource that was created, dependents
+        first; the stack goes DELETE_IN_PROGRESS, then DELETE_COMPLETE. The running :meth:`deploy` notices the
+        request at its next tick and returns that outcome (``cancelled_by="DeleteStack"``). In any other state the
+        driver refuses (a stack at rest is deleted with :meth:`destroy`; deletes during other operations are not
+        played): a ValidationError in the driver's words.
+        """
+        with self._lock:  # the create's end reads the request under the same lock: it is never lost
+            if self.status != "CREATE_IN_PROGRESS":
+                raise validation_error(
+                    f"Stack {self.env.stack_id} is in {self.status} state: the driver plays DeleteStack during an "
+                    "operation only while the stack is CREATE_IN_PROGRESS"
+                )
+            self._delete_requested.set()
+
+    @property
+    def delete_requested(self) -> bool:
+        """Whether a delete was requested during the running (or last) create."""
+        return self._delete_requested.is_set()
+
+    def waiting_conditions(self) -> list[str]:
+        """Logical ids of the wait conditions that are waiting for signals now (CREATE_IN_PROGRESS, not settled)."""
+        with self._lock:
+            return [lid for lid, wait in self._waits.items() if wait.settled is None]
 
     # --- CloudFormation's API (called from the emulator's threads) -------------------------------------------------
     def describe_stack(self) -> dict[str, Any] | None:
@@ -333,16 +378,42 @@ class StackRunner:
         for result in results.values():
             if result.status == "SUCCESS":
                 self.records[result.op.logical_id] = self._record(result)
+        with self._lock:  # a delete requested up to here wins: the stack goes to DELETE_IN_PROGRESS, not on
+            deleting = self._delete_requested.is_set()
+            if deleting:
+                self._set_status("DELETE_IN_PROGRESS")
+            elif not failures:
+                self.template = template
+                self._set_status("CREATE_COMPLETE")
+            else:
+                self._set_status("ROLLBACK_IN_PROGRESS")
+        if deleting:
+            return self._delete_cancelled_create(template, results, failures)
         if not failures:
-            self.template = template
-            self._set_status("CREATE_COMPLETE")
             return StackOutcome("CREATE", self.status, outputs=self._outputs(template))
-        self._set_status("ROLLBACK_IN_PROGRESS")
         doomed = [self._record(r) for r in results.values() if r.sent and r.physical_id]
         rollback = self._execute(self._delete_ops(doomed, template), stop_on_failure=False)
         rollback_failures = self._apply_deletes(rollback)
         self._set_status("ROLLBACK_FAILED" if rollback_failures else "ROLLBACK_COMPLETE")
         return StackOutcome("CREATE", self.status, failures + rollback_failures)
+
+    def _delete_cancelled_create(
+        self, template: StackTemplate, results: dict[str, _Result], failures: list[tuple[str, str]]
+    ) -> StackOutcome:
+        """DeleteStack during the create (the stack is DELETE_IN_PROGRESS): delete everything the create sent, as a
+        rollback would (created resources, failed Creates with their id, cancelled ones with a made-up id), dependents
+        first; no ROLLBACK_* status. The resources belong to the stack until deleted, so a DELETE_FAILED stack keeps
+        what failed and :meth:`destroy` retries it."""
+        doomed = [self._record(r) for r in results.values() if r.sent and r.physical_id]
+        for record in doomed:
+            self.records[record.logical_id] = record
+        deleted = self._execute(self._delete_ops(doomed, template), stop_on_failure=False)
+        delete_failures = self._apply_deletes(deleted)
+        self._sync_live()
+        if delete_failures:
+            self.template = template
+        self._set_status("DELETE_FAILED" if delete_failures else "DELETE_COMPLETE")
+        return StackOutcome("CREATE", self.status, failures + delete_failures, cancelled_by="DeleteStack")
 
     def _update(self, new: StackTemplate) -> StackOutcome:
         old = self.template
@@ -495,7 +566,10 @@ class StackRunner:
             return f"{op.logical_id}#{physical}" if keyed_by_physical else op.logical_id
 
         while pending or running:
-            if not (failed and stop_on_failure):
+            # A delete requested during the create stops it like a failure: nothing new starts, work in flight is
+            # cancelled (only a create's main phase stops on failure; the request is refused in other phases).
+            halted = stop_on_failure and (failed or self._delete_requested.is_set())
+            if not halted:
                 for op in list(pending):
                     if not op.deps <= succeeded:
                         continue
@@ -513,7 +587,7 @@ class StackRunner:
                         wall = time.monotonic() + clock.to_wall(op.service_timeout) + WALL_GUARD_SECONDS
                         deadline = clock.now() + op.service_timeout
                         running[request_id] = _InFlight(op, deadline, wall, props, physical_id, wait)
-            if failed and stop_on_failure and running:
+            if halted and running:
                 self._cancel(running, results, key)
             if not running:
                 break
@@ -521,6 +595,8 @@ class StackRunner:
             polls.deliver_due()
             polls.deliver_events()
             self.observer.idle()
+            for hook in list(self.tick_hooks):
+                hook(self)
             for request_id, flight in list(running.items()):
                 op, props, physical = flight.op, flight.properties, flight.physical_id
                 waiting = clock.now() <= flight.deadline and time.monotonic() <= flight.wall_deadline
