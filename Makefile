@@ -47,7 +47,7 @@ synth: setup
 	$(CDK) synth --quiet --no-notices
 
 demo: setup
-	$(PY) -m cfn_driver demo
+	$(PY) -m bedrock_customization_local.driver demo
 
 lint: setup
 	$(PY) -m ruff check .

@@ -26,11 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bedrock_emulator import JobScenario
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.session import LocalSession, SessionOptions
-from cfn_driver.stack import StackRunner
-from cfn_driver.synth import synthesize
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.session import LocalSession, SessionOptions
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.driver.synth import synthesize
+from bedrock_customization_local.emulator import JobScenario
 
 CONDITION = "AWS::CloudFormation::WaitCondition"
 FAST_SPEED = 600.0  # one virtual minute (a poll interval) per 0.1 wall second: the driver's polls keep up

@@ -22,11 +22,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bedrock_emulator import JobScenario
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.session import LocalSession, SessionOptions
-from cfn_driver.stack import StackRunner
-from cfn_driver.synth import synthesize
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.session import LocalSession, SessionOptions
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.driver.synth import synthesize
+from bedrock_customization_local.emulator import JobScenario
 
 JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 SPEED = 1200.0

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+from ._version import __version__
 from .custom_model import CustomModel
 from .customization_job import CustomizationJob
 from .errors import AttributeUnavailableError, BedrockCustomizationError, InvalidPropsError
@@ -60,4 +61,5 @@ __all__ = [
     "S3Location",
     "VpcConfig",
     "WaitMode",
+    "__version__",
 ]

@@ -18,9 +18,10 @@ request FAILED, once, and only when nobody else will:
 
 Anything else (a record of something that is not this stack's request, a success record) is logged and ignored.
 
-Not covered by an integration test: the local driver (``local/cfn_driver/runtime.py``) retries a failed invocation
-twice and then drops the event, as Lambda does, but delivers no on-failure record; until it does, the functional
-tests (``tests/functional/test_on_failure.py``) drive this module with the record's documented shape.
+Not covered by an integration test: the local driver (``bedrock_customization_local.driver.runtime``) retries a
+failed invocation twice and then drops the event, as Lambda does, but delivers no on-failure record; until it
+does, the functional tests (``tests/functional/test_on_failure.py``) drive this module with the record's documented
+shape.
 
 Example::
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from bedrock_emulator import Emulator
+from bedrock_customization_local.emulator import Emulator
 from botocore.config import Config
 
 SEED = 7

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from bedrock_emulator.clock import VirtualClock, iso
+from bedrock_customization_local.emulator.clock import VirtualClock, iso
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

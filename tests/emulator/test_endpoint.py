@@ -12,7 +12,7 @@ import zipfile
 
 import boto3
 import pytest
-from bedrock_emulator import ControlClient, ControlError, JobScenario
+from bedrock_customization_local.emulator import ControlClient, ControlError, JobScenario
 
 
 def test_events_rules_go_to_moto(emu):
@@ -156,7 +156,9 @@ def test_control_api_rejects_bad_requests(emu):
 
 def test_command_line_prints_the_endpoint_and_serves_until_terminated():
     process = subprocess.Popen(
-        [sys.executable, "-m", "bedrock_emulator", "--speed", "0"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bedrock_customization_local.emulator", "--speed", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

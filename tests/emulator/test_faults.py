@@ -6,8 +6,8 @@ import time
 
 import boto3
 import pytest
-from bedrock_emulator import FaultRule
-from bedrock_emulator.faults import FaultInjector
+from bedrock_customization_local.emulator import FaultRule
+from bedrock_customization_local.emulator.faults import FaultInjector
 from botocore.config import Config
 from botocore.exceptions import ClientError
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import boto3
-from bedrock_emulator import ControlClient, JobScenario
+from bedrock_customization_local.emulator import ControlClient, JobScenario
 from botocore.config import Config
 
 HOURS = 3600

@@ -7,8 +7,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from bedrock_emulator import JobScenario
-from bedrock_emulator.service_model import service_model
+from bedrock_customization_local.emulator import JobScenario
+from bedrock_customization_local.emulator.service_model import service_model
 from botocore.exceptions import ClientError
 
 HOURS = 3600

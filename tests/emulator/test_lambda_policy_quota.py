@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from bedrock_emulator.moto_fidelity import POLICY_SIZE_LIMIT
+from bedrock_customization_local.emulator.moto_fidelity import POLICY_SIZE_LIMIT
 from botocore.config import Config
 
 FUNCTION = "quota-provider"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from bedrock_emulator import ModelScenario
+from bedrock_customization_local.emulator import ModelScenario
 
 HOURS = 3600
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bedrock_emulator import JobScenario
-from bedrock_emulator.service_model import operation_model
+from bedrock_customization_local.emulator import JobScenario
+from bedrock_customization_local.emulator.service_model import operation_model
 from botocore.model import Shape
 
 HOURS = 3600

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from bedrock_emulator.service_model import operation_model
-from bedrock_emulator.validation import problems
+from bedrock_customization_local.emulator.service_model import operation_model
+from bedrock_customization_local.emulator.validation import problems
 
 
 def _message(excinfo) -> str:

@@ -151,8 +151,8 @@ def example_assembly(tmp_path_factory: pytest.TempPathFactory):
 
     ``CFN_DRIVER_ASSEMBLY=<cdk.out>`` reuses an assembly synthesized earlier instead.
     """
-    from cfn_driver.assembly import CloudAssembly
-    from cfn_driver.synth import synthesize
+    from bedrock_customization_local.driver.assembly import CloudAssembly
+    from bedrock_customization_local.driver.synth import synthesize
 
     if os.environ.get("CFN_DRIVER_ASSEMBLY"):
         return CloudAssembly.load(os.environ["CFN_DRIVER_ASSEMBLY"])
@@ -161,8 +161,8 @@ def example_assembly(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def local_session(tmp_path_factory: pytest.TempPathFactory):
-    from cfn_driver.responses import presigned_url_kind
-    from cfn_driver.session import LocalSession, SessionOptions
+    from bedrock_customization_local.driver.responses import presigned_url_kind
+    from bedrock_customization_local.driver.session import LocalSession, SessionOptions
 
     options = SessionOptions(speed=TIER_SPEED, workdir=tmp_path_factory.mktemp("session"))
     with LocalSession(options) as session:
@@ -180,8 +180,8 @@ def local_session(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def cloud(local_session):
     """The shared session with a clean emulator (moto included), no faults and short default jobs."""
-    from bedrock_emulator import JobScenario
-    from cfn_driver.runtime import FaultPlan
+    from bedrock_customization_local.driver.runtime import FaultPlan
+    from bedrock_customization_local.emulator import JobScenario
 
     local_session.emulator.controls.reset()
     local_session.emulator.controls.set_speed(TIER_SPEED)
@@ -194,7 +194,7 @@ def cloud(local_session):
 
 @pytest.fixture
 def runner(cloud, example_assembly):
-    from cfn_driver.stack import StackRunner
+    from bedrock_customization_local.driver.stack import StackRunner
 
     return StackRunner(cloud, example_assembly.stack())
 
@@ -206,8 +206,8 @@ MODEL_PACKAGE_CONTEXT = {"modelPackageArn": "arn:aws:sagemaker:us-east-1:1234567
 @pytest.fixture(scope="session")
 def example_with_model_assembly(tmp_path_factory: pytest.TempPathFactory):
     """The example app with its custom model, synthesized once per session (CFN_DRIVER_MODEL_ASSEMBLY reuses one)."""
-    from cfn_driver.assembly import CloudAssembly
-    from cfn_driver.synth import synthesize
+    from bedrock_customization_local.driver.assembly import CloudAssembly
+    from bedrock_customization_local.driver.synth import synthesize
 
     if os.environ.get("CFN_DRIVER_MODEL_ASSEMBLY"):
         return CloudAssembly.load(os.environ["CFN_DRIVER_MODEL_ASSEMBLY"])
@@ -216,7 +216,7 @@ def example_with_model_assembly(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def model_runner(cloud, example_with_model_assembly):
-    from cfn_driver.stack import StackRunner
+    from bedrock_customization_local.driver.stack import StackRunner
 
     return StackRunner(cloud, example_with_model_assembly.stack())
 
@@ -318,13 +318,13 @@ def stack_guid_name(prefix: str) -> dict[str, Any]:
 def short_assembly(tmp_path_factory: pytest.TempPathFactory):
     """The example app in the short wait mode (each job waited for inside its custom resource's hour), synthesized
     once per session: the custom-resource protocol's own failure paths (ServiceTimeout, no answer, crashes)."""
-    from cfn_driver.synth import synthesize
+    from bedrock_customization_local.driver.synth import synthesize
 
     return synthesize(tmp_path_factory.mktemp("example-short") / "cdk.out", {"waitMode": "Short"})
 
 
 @pytest.fixture
 def short_runner(cloud, short_assembly):
-    from cfn_driver.stack import StackRunner
+    from bedrock_customization_local.driver.stack import StackRunner
 
     return StackRunner(cloud, short_assembly.stack())

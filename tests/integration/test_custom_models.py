@@ -8,9 +8,9 @@ import copy
 import time
 
 import pytest
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.emulator import JobScenario, ModelScenario
 from bedrock_customization_provider import contract
-from bedrock_emulator import JobScenario, ModelScenario
-from cfn_driver.leftovers import find_leftovers
 
 pytestmark = pytest.mark.integration
 

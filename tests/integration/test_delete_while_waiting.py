@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from bedrock_customization_local.driver.cloudformation_api import CloudFormationError
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.emulator import JobScenario
 from bedrock_customization_provider import contract
-from bedrock_emulator import JobScenario
 from botocore.exceptions import ClientError
-from cfn_driver.cloudformation_api import CloudFormationError
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackRunner
 
 from .conftest import TIER_SPEED
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cfn_driver.assembly import CloudAssembly
-from cfn_driver.errors import AssemblyError, DriverError
-from cfn_driver.intrinsics import StackEnv
-from cfn_driver.template import StackTemplate
+from bedrock_customization_local.driver.assembly import CloudAssembly
+from bedrock_customization_local.driver.errors import AssemblyError, DriverError
+from bedrock_customization_local.driver.intrinsics import StackEnv
+from bedrock_customization_local.driver.template import StackTemplate
 
 from .conftest import JOB, function_resource
 

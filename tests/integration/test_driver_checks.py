@@ -10,14 +10,14 @@ import subprocess
 import sys
 
 import pytest
-from bedrock_emulator import JobScenario
-from cfn_driver.demo import revision_template
-from cfn_driver.display import ProgressDisplay
-from cfn_driver.errors import DriverError
-from cfn_driver.intrinsics import StackEnv
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackEvent
-from cfn_driver.template import StackTemplate
+from bedrock_customization_local.driver.demo import revision_template
+from bedrock_customization_local.driver.display import ProgressDisplay
+from bedrock_customization_local.driver.errors import DriverError
+from bedrock_customization_local.driver.intrinsics import StackEnv
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackEvent
+from bedrock_customization_local.driver.template import StackTemplate
+from bedrock_customization_local.emulator import JobScenario
 from rich.console import Console
 
 JOB = "Custom::BedrockModelCustomizationJob"
@@ -152,7 +152,16 @@ def test_plain_progress_prints_stack_and_resource_lines_with_the_job_phases():
 @pytest.mark.integration
 def test_the_run_command_creates_and_deletes_a_synthesized_stack(example_assembly):
     # A process of its own: moto's backends are process-wide, and the tier's session owns this process's.
-    command = [sys.executable, "-m", "cfn_driver", "--plain", "--speed", "1200", "run", str(example_assembly.directory)]
+    command = [
+        sys.executable,
+        "-m",
+        "bedrock_customization_local.driver",
+        "--plain",
+        "--speed",
+        "1200",
+        "run",
+        str(example_assembly.directory),
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     printed = completed.stdout
     assert completed.returncode == 0, printed + completed.stderr
@@ -163,7 +172,7 @@ def test_the_run_command_creates_and_deletes_a_synthesized_stack(example_assembl
 @pytest.mark.integration
 def test_the_main_job_passes_end_to_end():
     """`make demo`: synthesize with the CDK CLI, create, update in place, replace, delete, check leftovers."""
-    command = [sys.executable, "-m", "cfn_driver", "--plain", "demo"]
+    command = [sys.executable, "-m", "bedrock_customization_local.driver", "--plain", "demo"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     printed = completed.stdout
     assert completed.returncode == 0, printed[-4000:] + completed.stderr[-2000:]

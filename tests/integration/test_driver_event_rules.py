@@ -8,11 +8,11 @@ import copy
 import json
 
 import pytest
+from bedrock_customization_local.driver.assembly import CloudAssembly
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.polls import PollScheduler, arn_like, match_pattern
+from bedrock_customization_local.driver.stack import StackRunner
 from botocore.exceptions import ClientError
-from cfn_driver.assembly import CloudAssembly
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.polls import PollScheduler, arn_like, match_pattern
-from cfn_driver.stack import StackRunner
 
 from .conftest import function_resource, stack_guid_name, write_assembly, write_reconciler_asset
 

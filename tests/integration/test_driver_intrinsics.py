@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from cfn_driver.cfn_events import request_event, stringify
-from cfn_driver.errors import IntrinsicError
-from cfn_driver.intrinsics import CustomState, Resolver, StackEnv, references
+from bedrock_customization_local.driver.cfn_events import request_event, stringify
+from bedrock_customization_local.driver.errors import IntrinsicError
+from bedrock_customization_local.driver.intrinsics import CustomState, Resolver, StackEnv, references
 
 TEMPLATE = {
     "Parameters": {"Prefix": {"Type": "String", "Default": "train"}},

@@ -8,7 +8,7 @@ from http.client import HTTPSConnection
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from cfn_driver.responses import ResponseEndpoint
+from bedrock_customization_local.driver.responses import ResponseEndpoint
 from crhelper.utils import _send_response
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1234"

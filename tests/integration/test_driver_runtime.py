@@ -6,12 +6,12 @@ import shutil
 import uuid
 
 import pytest
-from cfn_driver.responses import ResponseEndpoint
-from cfn_driver.runtime import LambdaService
-from cfn_driver.template import FunctionSpec
+from bedrock_customization_local.driver.responses import ResponseEndpoint
+from bedrock_customization_local.driver.runtime import LambdaService
+from bedrock_customization_local.driver.template import FunctionSpec
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1234"
-PROTECTED = ("cfn_driver", "bedrock_emulator", "bedrock_customization")
+PROTECTED = ("bedrock_customization_local.driver", "bedrock_customization_local.emulator", "bedrock_customization")
 
 
 @pytest.fixture

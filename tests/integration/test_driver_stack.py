@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from cfn_driver.assembly import CloudAssembly
-from cfn_driver.stack import StackRunner
+from bedrock_customization_local.driver.assembly import CloudAssembly
+from bedrock_customization_local.driver.stack import StackRunner
 
 from .conftest import function_resource, write_assembly, write_probe_asset
 

@@ -17,11 +17,11 @@ from http.client import HTTPSConnection
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from bedrock_customization_local.driver.assembly import CloudAssembly
+from bedrock_customization_local.driver.errors import DriverError
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackRunner
 from botocore.exceptions import ClientError
-from cfn_driver.assembly import CloudAssembly
-from cfn_driver.errors import DriverError
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackRunner
 
 from .conftest import function_resource, write_assembly, write_probe_asset
 

@@ -12,12 +12,12 @@ from datetime import datetime
 
 import boto3
 import pytest
-from bedrock_emulator import Emulator
+from bedrock_customization_local.driver.assembly import CloudAssembly
+from bedrock_customization_local.driver.errors import DriverError
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.emulator import Emulator
 from botocore.exceptions import ClientError
-from cfn_driver.assembly import CloudAssembly
-from cfn_driver.errors import DriverError
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackRunner
 
 from .conftest import function_resource, stack_guid_name, write_assembly, write_reconciler_asset
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from bedrock_emulator import JobScenario
-from cfn_driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.emulator import JobScenario
 
 pytestmark = pytest.mark.integration
 

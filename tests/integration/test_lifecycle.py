@@ -8,14 +8,14 @@ from __future__ import annotations
 import copy
 
 import pytest
+from bedrock_customization_local.driver.leftovers import find_leftovers
 from bedrock_customization_provider import contract
-from cfn_driver.leftovers import find_leftovers
 
 from .templates import with_hyperparameters
 
 pytestmark = pytest.mark.integration
 
-PROTECTED = ("cfn_driver", "bedrock_emulator", "bedrock_customization")
+PROTECTED = ("bedrock_customization_local.driver", "bedrock_customization_local.emulator", "bedrock_customization")
 
 
 def _state(session):

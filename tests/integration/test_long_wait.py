@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.emulator import JobScenario, ModelScenario
 from bedrock_customization_provider import contract
-from bedrock_emulator import JobScenario, ModelScenario
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackRunner
 
 from .templates import condition_of, with_hyperparameters
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.stack import StackRunner
+from bedrock_customization_local.emulator import JobScenario
 from bedrock_customization_provider import contract
-from bedrock_emulator import JobScenario
-from cfn_driver.leftovers import find_leftovers
-from cfn_driver.stack import StackRunner
 
 from .templates import condition_of, with_hyperparameters
 
@@ -26,7 +26,7 @@ SWEEP = 3
 
 @pytest.fixture(scope="session")
 def sweep_assembly(tmp_path_factory: pytest.TempPathFactory):
-    from cfn_driver.synth import synthesize
+    from bedrock_customization_local.driver.synth import synthesize
 
     return synthesize(tmp_path_factory.mktemp("example-sweep") / "cdk.out", {"sweep": str(SWEEP)})
 

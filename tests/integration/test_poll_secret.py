@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from bedrock_customization_local.driver.leftovers import find_leftovers
 from bedrock_customization_provider import contract
-from cfn_driver.leftovers import find_leftovers
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +40,8 @@ class TargetInputs:
 
 
 def test_short_mode_poll_inputs_carry_no_response_url_and_the_stack_still_completes(cloud, short_assembly):
-    from cfn_driver.stack import StackRunner
-    from cfn_driver.template import StackTemplate
+    from bedrock_customization_local.driver.stack import StackRunner
+    from bedrock_customization_local.driver.template import StackTemplate
 
     # GIVEN the short mode's stack, watched through EventBridge's API as it runs
     watcher = TargetInputs(cloud.client("events"))

@@ -7,22 +7,22 @@ still stops the job and leaves nothing behind.
 from __future__ import annotations
 
 import pytest
-from bedrock_emulator import JobScenario
-from cfn_driver.leftovers import find_leftovers
+from bedrock_customization_local.driver.leftovers import find_leftovers
+from bedrock_customization_local.emulator import JobScenario
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
 def no_wait_assembly(tmp_path_factory: pytest.TempPathFactory):
-    from cfn_driver.synth import synthesize
+    from bedrock_customization_local.driver.synth import synthesize
 
     return synthesize(tmp_path_factory.mktemp("example-no-wait") / "cdk.out", {"waitMode": "None"})
 
 
 @pytest.fixture
 def no_wait_runner(cloud, no_wait_assembly):
-    from cfn_driver.stack import StackRunner
+    from bedrock_customization_local.driver.stack import StackRunner
 
     return StackRunner(cloud, no_wait_assembly.stack())
 

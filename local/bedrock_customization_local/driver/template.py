@@ -38,7 +38,7 @@ KMS_KEY = "AWS::KMS::Key"
 @dataclass(frozen=True)
 class KeySpec:
     """An ``AWS::KMS::Key`` a function's environment names: the provider really encrypts with it, so the driver makes
-    it in moto under the id its ``Ref`` resolves to (:func:`~cfn_driver.intrinsics.local_ref`)."""
+    it in moto under the id its ``Ref`` resolves to (:func:`~.intrinsics.local_ref`)."""
 
     logical_id: str
     key_id: str

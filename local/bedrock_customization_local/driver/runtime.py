@@ -1,7 +1,7 @@
 """Lambda, locally: warm worker processes that run a function's handler from its synthesized asset.
 
 Why processes and not an import: the provider must run against the asset's files and the runtime's SDK only
-(see :mod:`cfn_driver._bootstrap`), a crash must be able to kill it mid-call, and a warm container keeps module
+(see :mod:`._bootstrap`), a crash must be able to kill it mid-call, and a warm container keeps module
 state (clients, caches) between invocations the way Lambda does, which the provider has to be correct under.
 
 Invocation semantics are Lambda's asynchronous ones, because CloudFormation and EventBridge both invoke that way:

@@ -7,6 +7,7 @@ Why the CLI and not ``app.synth()`` in process: the main job must prove what a u
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +15,6 @@ from pathlib import Path
 from .assembly import CloudAssembly
 from .errors import DriverError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 QUIET_ENV = {
     "CDK_DISABLE_CLI_TELEMETRY": "true",
     # jsii's end-of-life banner is silenced per Node major version (a list), not by a flag.
@@ -23,15 +23,30 @@ QUIET_ENV = {
 }
 
 
-def cdk_command(app_dir: Path = REPO_ROOT) -> list[str]:
+def app_root(start: Path | None = None) -> Path:
+    """The CDK app's folder: the nearest one, from the working directory up, that holds a ``cdk.json`` (this
+    repository's root for ``make demo``; a user's own app folder when the driver is installed with the extra)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "cdk.json").is_file():
+            return folder
+    raise DriverError(f"no cdk.json in {here} or above: run this from your CDK app's folder")
+
+
+def cdk_command(app_dir: Path) -> list[str]:
+    """The app's own pinned CLI (``node_modules/.bin/cdk``, what ``make setup`` installs), else ``cdk`` on PATH."""
     local = app_dir / "node_modules" / ".bin" / "cdk"
-    if not local.exists():
-        raise DriverError(f"{local} is missing: run `make setup` (npm ci) first")
-    return [str(local)]
+    if local.exists():
+        return [str(local)]
+    on_path = shutil.which("cdk")
+    if on_path:
+        return [on_path]
+    raise DriverError(f"{local} is missing and no cdk is on PATH: run `make setup` (npm ci) or `npm install aws-cdk`")
 
 
-def synthesize(out_dir: Path, context: Mapping[str, str] | None = None, app_dir: Path = REPO_ROOT) -> CloudAssembly:
-    """Run ``cdk synth --quiet -o out_dir`` in ``app_dir`` and load the assembly it wrote."""
+def synthesize(out_dir: Path, context: Mapping[str, str] | None = None, app_dir: Path | None = None) -> CloudAssembly:
+    """Run ``cdk synth --quiet -o out_dir`` in ``app_dir`` (default: :func:`app_root`) and load the assembly."""
+    app_dir = app_dir or app_root()
     command = [*cdk_command(app_dir), "synth", "--quiet", "--no-notices", "-o", str(out_dir)]
     for key, value in (context or {}).items():
         command += ["-c", f"{key}={value}"]

@@ -8,7 +8,7 @@ EventBridge's limits moto does not enforce (64-character rule names, 8,192-chara
 and so is a target input that carries a presigned response URL or wait condition handle URL (anyone allowed
 ``events:ListTargetsByRule`` reads it): a problem listed (the target is still invoked, as EventBridge would).
 
-Schedules run on the shared :class:`~cfn_driver.clock.AcceleratedClock`; ``min_wall_gap`` keeps a very fast clock
+Schedules run on the shared :class:`~.clock.AcceleratedClock`; ``min_wall_gap`` keeps a very fast clock
 from turning a one-minute rate into a busy loop (late delivery is within EventBridge's own guarantees). A target
 with ``Input`` gets that constant; one without gets what EventBridge sends: a "Scheduled Event" envelope for a
 schedule, the matched event itself for a pattern rule.

@@ -1,4 +1,4 @@
-"""``python -m bedrock_emulator``: run the emulator standalone until interrupted.
+"""``python -m bedrock_customization_local.emulator``: run the emulator standalone until interrupted.
 
 Prints the endpoint URL (first line of stdout, flushed) so a parent process can read it and export
 ``AWS_ENDPOINT_URL``; ``--url-file`` writes it to a file as well.
@@ -15,7 +15,7 @@ from .server import Emulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bedrock_customization_local.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--speed", type=float, default=1.0, help="virtual seconds per wall second (default 1)")

@@ -26,7 +26,7 @@ Messages, where they could be found, are CloudFormation's:
 - ``Resource <logical id> does not exist for stack <stack name>`` for a logical id the stack has no resource for
   (yet): DescribeStackResource's wording.
 
-What a runner must offer (:class:`~cfn_driver.stack.StackRunner` does): ``describe_stack() -> dict | None``,
+What a runner must offer (:class:`~.stack.StackRunner` does): ``describe_stack() -> dict | None``,
 ``resource_summaries() -> list[dict]``, ``resource_detail(logical_id) -> dict | None``,
 ``signal(logical_id, unique_id, status)`` raising :class:`CloudFormationError`.
 """

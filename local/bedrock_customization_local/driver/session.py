@@ -6,8 +6,8 @@ something fails; tests share one session per module and reset the emulator betwe
 start-up again.
 
 CloudFormation: the session routes the ``cloudformation`` signing name on the emulator's endpoint to
-:class:`~cfn_driver.cloudformation_api.CloudFormationApi`, which answers from :attr:`LocalSession.stacks`, where
-every :class:`~cfn_driver.stack.StackRunner` registers itself when it is made (the newest runner of a name wins).
+:class:`~.cloudformation_api.CloudFormationApi`, which answers from :attr:`LocalSession.stacks`, where
+every :class:`~.stack.StackRunner` registers itself when it is made (the newest runner of a name wins).
 """
 
 from __future__ import annotations
@@ -172,5 +172,5 @@ def _placeholder_zip() -> bytes:
     """moto stores a function's code but never runs it here (the driver does, from the asset)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "run by cfn_driver from the synthesized asset\n")
+        archive.writestr("README.txt", "run by bedrock_customization_local.driver from the synthesized asset\n")
     return buffer.getvalue()

@@ -2,7 +2,7 @@
 
 boto3 reaches it unmodified through ``endpoint_url`` or ``AWS_ENDPOINT_URL``, which sends every service to the same
 host; the SigV4 credential scope (``Credential=AKID/20261125/us-east-1/bedrock/aws4_request``) says which service a
-request is for, so requests scoped to ``bedrock`` are answered by :class:`~bedrock_emulator.bedrock.BedrockService`
+request is for, so requests scoped to ``bedrock`` are answered by :class:`~.bedrock.BedrockService`
 and all others (EventBridge, Lambda, IAM, S3, STS, CloudWatch Logs...) by moto's own server application, unless
 :meth:`EmulatorApp.route_service` sent a signing name to another WSGI app.
 ``/_emulator/...`` is the control API. One process, a threaded werkzeug server on 127.0.0.1 and a free port.

@@ -371,7 +371,7 @@ def local_ref(logical_id: str, resource: Mapping[str, Any], resolver: Resolver) 
         return logical_id
     raise IntrinsicError(
         f"Ref to {logical_id} ({kind}): the driver has no local value for this resource type; "
-        f"add one to cfn_driver.intrinsics.local_ref"
+        f"add one to bedrock_customization_local.driver.intrinsics.local_ref"
     )
 
 
@@ -453,7 +453,7 @@ def local_attribute(logical_id: str, resource: Mapping[str, Any], attribute: str
     if attribute not in values:
         raise IntrinsicError(
             f"Fn::GetAtt {logical_id}.{attribute} ({kind}): the driver has no local value for this attribute; "
-            f"add one to cfn_driver.intrinsics.local_attribute"
+            f"add one to bedrock_customization_local.driver.intrinsics.local_attribute"
         )
     return values[attribute]()
 

@@ -36,7 +36,7 @@ class _Row:
 
 @dataclass
 class ProgressDisplay:
-    """An :class:`~cfn_driver.stack.Observer`; ``plain=None`` picks rich on a terminal, lines otherwise."""
+    """An :class:`~.stack.Observer`; ``plain=None`` picks rich on a terminal, lines otherwise."""
 
     state: Any  # callable returning the emulator's state dump
     console: Console = field(default_factory=Console)

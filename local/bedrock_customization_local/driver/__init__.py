@@ -24,3 +24,9 @@ Modules, one job each:
 - :mod:`.display`       live progress (rich) or plain lines
 - :mod:`.demo`          the main job behind ``make demo``
 """
+
+from __future__ import annotations
+
+from .._extras import require_local_extra
+
+require_local_extra("bedrock_customization_local.driver")

@@ -1,4 +1,5 @@
-"""``python -m cfn_driver``: the main job (``demo``) and a lifecycle run of any synthesized assembly (``run``)."""
+"""``python -m bedrock_customization_local.driver``: the main job (``demo``) and a lifecycle run of any synthesized
+assembly (``run``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bedrock_emulator import JobScenario
 from rich.console import Console
+
+from bedrock_customization_local.emulator import JobScenario
 
 from .assembly import CloudAssembly
 from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, run_demo
@@ -20,7 +22,7 @@ from .stack import StackRunner
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m cfn_driver",
+        prog="python -m bedrock_customization_local.driver",
         description="Run a CDK app's custom resources locally: CloudFormation, Lambda and the Bedrock emulator.",
     )
     parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")

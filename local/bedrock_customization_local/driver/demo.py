@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from bedrock_customization_provider import contract
-from bedrock_emulator import JobScenario
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from bedrock_customization_local.emulator import JobScenario
 
 from .assembly import CloudAssembly, StackArtifact
 from .display import ProgressDisplay
@@ -40,7 +41,7 @@ from .intrinsics import StackEnv
 from .leftovers import find_leftovers
 from .session import LocalSession, SessionOptions
 from .stack import JOB_TYPE, StackOutcome, StackRunner
-from .synth import REPO_ROOT, synthesize
+from .synth import app_root, synthesize
 from .template import StackTemplate
 
 #: Virtual seconds per wall second: the demo's six-hour jobs (longer than any custom resource may wait) in 6 s each.
@@ -110,9 +111,10 @@ def run_demo(
     console: Console | None = None,
     plain: bool | None = None,
     speed: float = DEMO_SPEED,
-    app_dir: Path = REPO_ROOT,
+    app_dir: Path | None = None,
     workdir: Path | None = None,
 ) -> DemoResult:
+    app_dir = app_dir or app_root()
     console = console or Console()
     result = DemoResult()
     started = time.monotonic()

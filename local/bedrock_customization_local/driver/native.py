@@ -11,7 +11,7 @@ value (:mod:`.intrinsics`).
 
 Rules and permissions are created, updated and deleted synchronously through moto (``session.client("events")``
 and ``session.client("lambda")``); a wait condition is a :class:`SignalWait` the stack's loop watches while
-:class:`~cfn_driver.cloudformation_api.CloudFormationApi`'s ``SignalResource`` feeds it from the emulator's
+:class:`~.cloudformation_api.CloudFormationApi`'s ``SignalResource`` feeds it from the emulator's
 threads.
 """
 
@@ -120,7 +120,7 @@ class SignalWait:
       specified number of signals before the timeout period expires, the resource creation fails". A UniqueId already
       received is accepted and not counted again (the API reference: "each signal requires a different unique ID");
       each new signal is an event. Once settled, every further signal is refused with a ValidationError.
-    - **Handle** (``Handle``/``Timeout``/``Count`` properties): fed by its :class:`~cfn_driver.responses.WaitHandle`
+    - **Handle** (``Handle``/``Timeout``/``Count`` properties): fed by its :class:`~.responses.WaitHandle`
       through :meth:`take`, the signals kept on the handle before it started first. A repeated UniqueId is "a
       retransmission of the previously sent signal ... [CloudFormation] will ignore the signal" (the User Guide's
       "Wait condition signal JSON format"). A signal after it settled changes nothing (S3 took the PUT; nobody reads

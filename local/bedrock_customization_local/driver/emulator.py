@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_emulator import Controls, Emulator
+from bedrock_customization_local.emulator import Controls, Emulator
 
 from .clock import AcceleratedClock
 
@@ -26,7 +26,7 @@ class EmulatorHandle:
 
     @property
     def controls(self) -> Controls:
-        """Scenarios, faults, the clock, state dumps (see ``bedrock_emulator.Controls``)."""
+        """Scenarios, faults, the clock, state dumps (see ``bedrock_customization_local.emulator.Controls``)."""
         return self.emulator.controls
 
     @property

@@ -1,4 +1,5 @@
-"""The Lambda runtime inside a worker process: run as a script, never imported (it must not import cfn_driver).
+"""The Lambda runtime inside a worker process: run as a script, never imported (it must not import the
+driver).
 
 Why a separate process with a doctored import system: Lambda runs the handler from the unzipped asset
 (``LAMBDA_TASK_ROOT`` first on ``sys.path``) with the runtime's own boto3/botocore behind it, and nothing else. The
@@ -6,7 +7,7 @@ development venv, however, can import every package of this repository from the 
 So this bootstrap removes the editable finders and puts an :class:`AssetOnlyFinder` in front of the meta path: the
 repository's packages resolve inside the asset or not at all, and a packaging mistake fails here as it would in AWS.
 
-Protocol with the parent (:mod:`cfn_driver.runtime`): one JSON document per line on stdin, one reply per line on
+Protocol with the parent (:mod:`.runtime`): one JSON document per line on stdin, one reply per line on
 a private copy of stdout; the handler's own stdout goes to stderr, which is the function's log.
 Messages: ``invoke`` (event, context fields, optional ``crash_after`` operation names), ``probe`` (module names to
 locate, for tests) and ``exit``. The first reply, ``ready`` or ``init_error``, ends the cold start (the init phase).
@@ -24,8 +25,9 @@ import traceback
 from importlib.machinery import ModuleSpec, PathFinder
 from typing import Any
 
-#: Top-level names of this repository's packages; any name starting with the first one counts.
-PROTECTED_PREFIXES = ("bedrock_customization", "bedrock_emulator", "cfn_driver")
+#: Top-level names of this repository's packages: any name starting with this one (the library, the provider, the
+#: local tools) counts.
+PROTECTED_PREFIXES = ("bedrock_customization",)
 #: What Lambda's Python runtime offers besides the standard library: the SDK and its dependencies. Anything else must
 #: come from the asset; the development venv's other packages (rich, moto, cdk...) are not there in AWS.
 RUNTIME_PACKAGES = frozenset(
@@ -119,7 +121,9 @@ def _install_crash_hook() -> None:
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         result = original(self, operation_name, api_params)
         if operation_name in _crash_after:
-            sys.stderr.write(f"[cfn_driver] simulated crash right after {operation_name} succeeded\n")
+            sys.stderr.write(
+                f"[bedrock_customization_local.driver] simulated crash right after {operation_name} succeeded\n"
+            )
             sys.stderr.flush()
             os._exit(137)
         return result
