@@ -14,7 +14,7 @@ from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .errors import AttributeUnavailableError
-from .long_wait import LongWait, check_wait, long_wait_for
+from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
 from .models import CustomModelReference
 from .options import prune
 from .provider import BedrockCustomizationProvider
@@ -27,7 +27,7 @@ from .resource_rules import (
 )
 from .s3_location import S3Input, resolve_s3
 from .service_role import create_service_role, grant_key_use, grant_s3_read
-from .tagging import TagValidation, lazy_tags, new_tag_manager
+from .tagging import attach_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
 
@@ -112,10 +112,10 @@ class CustomModel(Construct):
         wait_timeout: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
-        problems = ProblemCollector("CustomModel", self.node.path)
+        problems = ProblemCollector("CustomModel", self)
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
         artifacts = resolve_s3(s3_artifacts) if s3_artifacts is not None else None
-        key = resolve_key(self, kms_key) if kms_key is not None else None
+        key = resolve_key(scope, kms_key) if kms_key is not None else None
         if key is not None and key.conditions and not isinstance(kms_key, str):  # a string alias: the shape says so
             problems.add(
                 "kms_key must be a key, or an alias with its target_key: modelKmsKeyArn takes a key ARN, and an alias "
@@ -148,9 +148,9 @@ class CustomModel(Construct):
         will_create_role = given_role_arn is None and artifacts is not None
         semantic_request = request(given_role_arn or ("<created>" if will_create_role else None), for_validation=True)
         problems.add_api_problems(rules.model_semantic_problems(semantic_request), _SOURCE_ARGUMENTS)
-        # Tags applied with cdk.Tags.of(...) join the explicit ones.
-        self._tags = new_tag_manager(contract.MODEL_RESOURCE_TYPE)
-        tag_validation = TagValidation(OPERATION, {"modelTags": ("model_tags", self._tags, model_tags)})
+        # Tags applied with cdk.Tags.of(...) join the explicit ones (see :attr:`tags`).
+        self._tags: TagManager | None = None
+        self._explicit_tags = {"modelTags": ("model_tags", model_tags)}
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         check_wait(problems, wait_mode, wait_timeout)
@@ -173,16 +173,14 @@ class CustomModel(Construct):
             self.role = created_role
         final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
 
-        provider = BedrockCustomizationProvider.of(self)
+        provider = BedrockCustomizationProvider.of(scope)
         if final_role_arn is not None:
             provider.grant_pass_role(final_role_arn)
         if key is not None:
             provider.grant_key_use(key)
         if model_package_arn is not None:
             provider.grant_model_package_read(model_package_arn)
-        self.node.add_validation(tag_validation)
         properties = request(final_role_arn, for_validation=False)
-        properties["modelTags"] = lazy_tags(self._tags, model_tags)
         if wait_mode is not WaitMode.SHORT:
             properties[contract.WAIT_MODE] = wait_mode.value
         self._resource = provider.add_resource(
@@ -192,12 +190,14 @@ class CustomModel(Construct):
             removal_policy=removal_policy,
             service_timeout=timeout,
             service_role=created_role,
+            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
         )
         #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
         self.long_wait: LongWait | None = long_wait_for(
             self,
             self._resource,
             properties,
+            provider=provider,
             in_place=contract.MODEL_TAG_MEMBERS,
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
@@ -206,7 +206,14 @@ class CustomModel(Construct):
 
     @property
     def tags(self) -> TagManager:
-        """Tags applied with ``cdk.Tags.of(...)``; rendered on the model."""
+        """Tags applied with ``cdk.Tags.of(...)``; rendered on the model.
+
+        Created on first read (the Tags aspect reads it when tags are applied): see :mod:`.tagging`."""
+        if self._tags is None:
+            resource = getattr(self, "_resource", None)  # absent when the arguments were refused
+            self._tags = attach_tag_manager(
+                self, resource, contract.MODEL_RESOURCE_TYPE, OPERATION, self._explicit_tags
+            )
         return self._tags
 
     @staticmethod

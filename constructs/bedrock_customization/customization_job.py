@@ -5,7 +5,6 @@ resource, rendered as a ``Custom::BedrockModelCustomizationJob`` whose propertie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
@@ -16,17 +15,18 @@ from constructs import Construct
 from .errors import AttributeUnavailableError
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
-from .long_wait import LongWait, check_wait, long_wait_for
+from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
+from .lookups import bucket_facts
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .provider import BedrockCustomizationProvider
-from .references import KeyInput, ModelInput, RoleInput, VpcConfig, bedrock_arn, resolve_key, role_arn
+from .references import KeyInput, ModelInput, RoleInput, VpcConfig, resolve_key, role_arn
 from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
     check_service_timeout,
 )
-from .s3_location import S3Input
+from .s3_location import ResolvedS3, S3Input
 from .service_role import (
     grant_invoke,
     grant_key_use,
@@ -35,7 +35,7 @@ from .service_role import (
     grant_vpc,
 )
 from .shared_roles import JobRoles
-from .tagging import TagValidation, lazy_tags, new_tag_manager
+from .tagging import attach_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
 
@@ -158,7 +158,7 @@ class CustomizationJob(Construct):
             hyper_parameters=hyper_parameters,
             distillation=distillation,
             reinforcement_fine_tuning=reinforcement_fine_tuning,
-            key=resolve_key(self, custom_model_kms_key) if custom_model_kms_key is not None else None,
+            key=resolve_key(scope, custom_model_kms_key) if custom_model_kms_key is not None else None,
             job_tags=job_tags,
             custom_model_tags=custom_model_tags,
             vpc_config=vpc_config,
@@ -167,20 +167,17 @@ class CustomizationJob(Construct):
         given_role_arn = role_arn(role) if role is not None else None
 
         # Validate everything before creating any child, and raise once.
-        problems = ProblemCollector("CustomizationJob", self.node.path)
+        problems = ProblemCollector("CustomizationJob", self)
         ignore = request.provider_filled_members() | ({"roleArn"} if given_role_arn is None else set())
         rendered = request.render(given_role_arn, for_validation=True)
         problems.check_request(OPERATION, rendered, ignore=ignore, arguments=_ARGUMENTS)
         check_job_rules(problems, inputs, rendered, _ARGUMENTS)
-        # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model.
-        self._tags = new_tag_manager(contract.JOB_RESOURCE_TYPE)
-        tag_validation = TagValidation(
-            OPERATION,
-            {
-                "jobTags": ("job_tags", self._tags, job_tags),
-                "customModelTags": ("custom_model_tags", self._tags, custom_model_tags),
-            },
-        )
+        # Tags applied with cdk.Tags.of(...) join the explicit ones on both the job and its model (see :attr:`tags`).
+        self._tags: TagManager | None = None
+        self._explicit_tags = {
+            "jobTags": ("job_tags", job_tags),
+            "customModelTags": ("custom_model_tags", custom_model_tags),
+        }
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         check_wait(problems, wait_mode, wait_timeout)
@@ -188,24 +185,22 @@ class CustomizationJob(Construct):
         #: How the stack waits for the job (see :class:`WaitMode`).
         self.wait_mode = wait_mode
 
+        # The stack's provider, from the scope given: its stack is ours, and a stack passed as the scope is known
+        # without asking the jsii kernel (the jobs of a sweep find the provider, roles and waits on the Python side).
+        provider = BedrockCustomizationProvider.of(scope)
         #: The service role: the one given (None when given as an ARN string) or the one created.
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
-        created_role = self._create_role(request) if role is None else None
-        if created_role is not None:
+        created_role: iam.Role | None = None
+        final_role_arn = given_role_arn
+        if role is None:
+            created_role, final_role_arn = self._create_role(request, provider)
             self.role = created_role
-        final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
         assert final_role_arn is not None
 
-        provider = BedrockCustomizationProvider.of(self)
         provider.grant_pass_role(final_role_arn)
         if inputs.key is not None:
             provider.grant_key_use(inputs.key)
-        tag_lists = {
-            "jobTags": lazy_tags(self._tags, job_tags),
-            "customModelTags": lazy_tags(self._tags, custom_model_tags),
-        }
-        self.node.add_validation(tag_validation)
-        properties = request.render(final_role_arn, tag_lists=tag_lists)
+        properties = request.render(final_role_arn)
         if wait_mode is not WaitMode.SHORT:  # the default is left out: templates synthesized before it stay the same
             properties[contract.WAIT_MODE] = wait_mode.value
         self._resource = provider.add_resource(
@@ -215,12 +210,14 @@ class CustomizationJob(Construct):
             removal_policy=removal_policy,
             service_timeout=timeout,
             service_role=created_role,
+            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
         )
         #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
         self.long_wait: LongWait | None = long_wait_for(
             self,
             self._resource,
             properties,
+            provider=provider,
             in_place=contract.JOB_TAG_MEMBERS,
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
@@ -234,14 +231,13 @@ class CustomizationJob(Construct):
         """The custom model the job produces, for use wherever a model is expected (e.g. another job's base)."""
         return CustomModelReference(self.custom_model_arn, self.custom_model_name)
 
-    def _create_role(self, request: JobRequest) -> iam.Role:
+    def _create_role(self, request: JobRequest, provider: BedrockCustomizationProvider) -> tuple[iam.Role, str]:
         """The least-privilege service role for exactly this job's data, key, VPC and grader, shared with the jobs
-        of the stack that have exactly the same (see :mod:`.shared_roles`)."""
+        of the stack that have exactly the same (see :mod:`.shared_roles`), and its ARN."""
         inputs = request.inputs
 
-        def key_arn(location: Any) -> str | None:
-            bucket = location.bucket
-            return bucket.encryption_key.key_arn if bucket is not None and bucket.encryption_key is not None else None
+        def key_arn(location: ResolvedS3) -> str | None:
+            return bucket_facts(location.bucket).key_arn if location.bucket is not None else None
 
         rft = inputs.reinforcement_fine_tuning
         access = {
@@ -266,12 +262,16 @@ class CustomizationJob(Construct):
             if rft is not None:
                 grant_invoke(role, [rft.grader_arn()])
 
-        roles = JobRoles.of(BedrockCustomizationProvider.of(self))
-        return roles.role_for(access, source_arn=bedrock_arn(self, "model-customization-job"), grant=grant)
+        return JobRoles.of(provider).role_for(access, grant=grant)
 
     @property
     def tags(self) -> TagManager:
-        """Tags applied with ``cdk.Tags.of(...)``; rendered on the job and its custom model."""
+        """Tags applied with ``cdk.Tags.of(...)``; rendered on the job and its custom model.
+
+        Created on first read (the Tags aspect reads it when tags are applied): see :mod:`.tagging`."""
+        if self._tags is None:
+            resource = getattr(self, "_resource", None)  # absent when the arguments were refused
+            self._tags = attach_tag_manager(self, resource, contract.JOB_RESOURCE_TYPE, OPERATION, self._explicit_tags)
         return self._tags
 
     # --- attributes (tokens) ----------------------------------------------------------------------------------------

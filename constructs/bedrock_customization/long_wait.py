@@ -42,13 +42,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Aspects, CfnCreationPolicy, CfnResource, CfnResourceSignal, CustomResource, Duration, IAspect, Stack
+from aws_cdk import Aspects, CfnCreationPolicy, CfnResource, CfnResourceSignal, CustomResource, Duration, IAspect
 from aws_cdk import aws_cloudformation as cloudformation
 from bedrock_customization_provider import contract, naming
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IDependable
 
+from .lookups import duration_is_unresolved, duration_seconds, node_of, stack_of
 from .provider import BedrockCustomizationProvider
-from .validation import is_unresolved
 
 #: The longest wait a condition allows, the default.
 MAX_WAIT_TIMEOUT = Duration.seconds(contract.MAX_WAIT_SECONDS)
@@ -62,9 +62,9 @@ WAIT_START_TIMEOUT = Duration.minutes(5)
 
 def wait_timeout_problem(timeout: Duration) -> str | None:
     """Why ``timeout`` cannot be a wait condition's Timeout, or None."""
-    if is_unresolved(timeout):
+    if duration_is_unresolved(timeout):
         return f"wait_timeout must be a literal duration (got the token {timeout})"
-    seconds = timeout.to_seconds(integral=False)
+    seconds = duration_seconds(timeout)
     if not MIN_WAIT_SECONDS <= seconds <= contract.MAX_WAIT_SECONDS:
         return (
             f"wait_timeout must be {MIN_WAIT_SECONDS} to {contract.MAX_WAIT_SECONDS} seconds (12 hours, "
@@ -90,7 +90,7 @@ def check_wait(problems: Any, wait_mode: Any, wait_timeout: Duration | None) -> 
 
 def iso_duration(timeout: Duration) -> str:
     """``Duration`` as the ISO 8601 form a CreationPolicy takes (``PT12H``, ``PT1H30M``, ``PT90S``)."""
-    seconds = int(timeout.to_seconds())
+    seconds = int(duration_seconds(timeout))
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else "", f"{seconds}S" if seconds else ""]
@@ -101,8 +101,11 @@ class LongWait(Construct):
     """``watched``'s part in the stack's long waits: the group it waits in (:attr:`group`, formed at synth) and, on
     demand, its reader (:attr:`result`).
 
-    ``defining_properties``: the watched resource's properties that replace it when they change (no tags, no
-    provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not final.
+    ``scope``: the construct that declared ``watched`` (a job or a model). ``watched`` was created by ``provider``'s
+    :meth:`~.provider.BedrockCustomizationProvider.add_resource` with :func:`wait_dependencies` among its
+    dependencies. ``defining_properties``: the watched resource's properties that replace it when they change (no
+    tags, no provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not
+    final.
     """
 
     def __init__(
@@ -111,24 +114,25 @@ class LongWait(Construct):
         id: str,
         *,
         watched: CustomResource,
+        provider: BedrockCustomizationProvider,
         defining_properties: Mapping[str, Any],
         timeout: Duration,
         reader_timeout: Duration,
     ) -> None:
         super().__init__(scope, id)
-        self._provider = BedrockCustomizationProvider.of(self)
-        # The Create that enables the poll rule needs the rules, their permissions and the provider's new policy.
-        triggers = self._provider.long_wait_triggers()
-        watched.node.add_dependency(triggers, *self._provider.long_wait_permissions)
+        self._provider = provider
+        #: The construct that declared the resource (its dependencies count as the resource's).
+        self.owner = scope
         #: The resource waited for.
         self.watched = watched
         self.defining_properties = dict(defining_properties)
-        self.timeout_seconds = int(timeout.to_seconds())
+        self.timeout_seconds = int(duration_seconds(timeout))
         self.reader_timeout = reader_timeout
+        self.reader_timeout_seconds = duration_seconds(reader_timeout)
         #: The group this resource waits in (None until synth forms the groups).
         self.group: WaitGroup | None = None
         self._reader: CustomResource | None = None
-        LongWaits.of(self._provider).add(self)
+        LongWaits.of(provider).add(self)
 
     @property
     def condition(self) -> cloudformation.CfnWaitCondition:
@@ -161,7 +165,10 @@ class LongWait(Construct):
 
 
 class WaitGroup(Construct):
-    """One wait condition for up to :data:`~contract.MAX_WAIT_GROUP_MEMBERS` resources, and the check after it."""
+    """One wait condition for up to :data:`~contract.MAX_WAIT_GROUP_MEMBERS` resources, and the check after it.
+
+    ``member_ids`` and ``member_refs``: the logical ids and the ``Ref`` tokens of the members' resources.
+    """
 
     def __init__(
         self,
@@ -171,11 +178,14 @@ class WaitGroup(Construct):
         condition_id: str,
         members: Sequence[LongWait],
         member_ids: Sequence[str],
+        member_refs: Sequence[str],
         start: CustomResource,
         provider: BedrockCustomizationProvider,
     ) -> None:
         super().__init__(scope, id)
         self.members = list(members)
+        #: The condition's logical id (its override).
+        self.condition_id = condition_id
         timeout = Duration.seconds(members[0].timeout_seconds)
         #: The condition the provider signals, once per member.
         self.condition = cloudformation.CfnWaitCondition(self, "Condition")
@@ -195,9 +205,9 @@ class WaitGroup(Construct):
             self,
             id="Check",
             resource_type=contract.RESULT_RESOURCE_TYPE,
-            properties={contract.RESULT_RESOURCE_ARNS: [member.watched.ref for member in members]},
+            properties={contract.RESULT_RESOURCE_ARNS: list(member_refs)},
             removal_policy=None,
-            service_timeout=Duration.seconds(max(m.reader_timeout.to_seconds() for m in members)),
+            service_timeout=Duration.seconds(max(m.reader_timeout_seconds for m in members)),
             service_role=None,
         )
         self.check.node.add_dependency(self.condition)
@@ -228,14 +238,15 @@ class LongWaits(Construct):
             removal_policy=None,
             service_timeout=WAIT_START_TIMEOUT,
             service_role=None,
+            depends_on=wait_dependencies(scope),
         )
-        self.start.node.add_dependency(scope.long_wait_triggers(), *scope.long_wait_permissions)
-        Aspects.of(self).add(_FormGroups(self))
+        # On the Start resource, not on this construct: the aspect is then called for two constructs, not for every
+        # construct the groups add (each call is a round trip to the jsii kernel).
+        Aspects.of(self.start).add(_FormGroups(self))
 
     @classmethod
     def of(cls, provider: BedrockCustomizationProvider) -> LongWaits:
-        existing = provider.node.try_find_child(LONG_WAITS_ID)
-        return existing if existing is not None else cls(provider, LONG_WAITS_ID)  # type: ignore[return-value]
+        return provider.shared(cls, LONG_WAITS_ID)
 
     def add(self, member: LongWait) -> None:
         if self.groups:
@@ -243,18 +254,32 @@ class LongWaits(Construct):
         self.members.append(member)
 
     def form(self) -> None:
-        """Group the members by depth and timeout, name each group's condition, and wire the graph (once)."""
+        """Group the members by depth and timeout, name each group's condition, and wire the graph (once).
+
+        Everything is read from the kernel in bulk: each member's ``Ref`` (and its reader's), then one ``resolve``
+        of them all with every member's defining properties; the members' dependencies are read in
+        :func:`_depths`."""
         if self.groups or not self.members:
             return
-        stack = Stack.of(self)
-        logical_ids = {id(m): _logical_id(stack, m.watched) for m in self.members}
+        stack = stack_of(self)
+        refs = {id(m): m.watched.ref for m in self.members}
+        reader_refs = {id(m): m.result.ref for m in self.members if m.has_reader}
+        resolved_all = stack.resolve(
+            {
+                "refs": list(refs.values()),
+                "readers": list(reader_refs.values()),
+                "properties": [m.defining_properties for m in self.members],
+            }
+        )
+        logical_ids = {key: ref["Ref"] for key, ref in zip(refs, resolved_all["refs"], strict=True)}
+        reader_ids = {key: ref["Ref"] for key, ref in zip(reader_refs, resolved_all["readers"], strict=True)}
+        resolved = {id(m): value for m, value in zip(self.members, resolved_all["properties"], strict=True)}
         owners: dict[str, LongWait] = {}  # logical id of a member's resource or reader -> the member
         for member in self.members:
             owners[logical_ids[id(member)]] = member
-            if member.has_reader:
-                owners[_logical_id(stack, member.result)] = member
-        resolved = {id(m): stack.resolve(m.defining_properties) for m in self.members}
-        depths = _depths(self.members, {k: _referenced(v, owners) for k, v in resolved.items()})
+            if id(member) in reader_ids:
+                owners[reader_ids[id(member)]] = member
+        depths = _depths(self.members, {k: _referenced(v, owners) for k, v in resolved.items()}, self._provider)
         condition_ids: dict[str, str] = {}  # logical id of an earlier member's resource or reader -> its condition
         for depth in sorted(set(depths.values())):
             at_depth = [m for m in self.members if depths[id(m)] == depth]
@@ -270,25 +295,26 @@ class LongWaits(Construct):
                 ]
                 pairs = [[member_id, d] for member_id, d in zip(member_ids, digests, strict=True)]
                 digest = naming.properties_digest({"members": pairs})
+                # The condition's logical id is this override (nothing can have locked it: it was just created).
+                condition_id = contract.wait_condition_id(depth, index, digest)
                 group = WaitGroup(
                     self,
                     f"Depth{depth}Group{index}",
-                    condition_id=contract.wait_condition_id(depth, index, digest),
+                    condition_id=condition_id,
                     members=chunk,
                     member_ids=member_ids,
+                    member_refs=[refs[id(m)] for m in chunk],
                     start=self.start,
                     provider=self._provider,
                 )
                 self.groups.append(group)
-                condition_id = stack.resolve(group.condition.logical_id)
                 in_chunk = {id(m) for m in chunk}
                 for key, owner in owners.items():
                     if id(owner) in in_chunk:
                         condition_ids[key] = condition_id
         start = self.start.node.default_child
         assert isinstance(start, CfnResource)
-        conditions = [stack.resolve(group.condition.logical_id) for group in self.groups]
-        start.add_property_override(contract.WAIT_START_CONDITIONS, conditions)
+        start.add_property_override(contract.WAIT_START_CONDITIONS, [g.condition_id for g in self.groups])
 
 
 @jsii.implements(IAspect)
@@ -299,8 +325,15 @@ class _FormGroups:
         self._waits = waits
 
     def visit(self, node: IConstruct) -> None:
-        if node.node.path == self._waits.node.path:
+        # jsii hands back the very Python object of a construct created in Python: compared without a round trip
+        if node is self._waits.start:
             self._waits.form()
+
+
+def wait_dependencies(provider: BedrockCustomizationProvider) -> list[IDependable]:
+    """What a resource in ``WaitMode.LONG`` is created after (pass them to ``add_resource``): the Create that enables
+    the poll rule needs the rules, their Lambda permissions and the provider's new policy."""
+    return [provider.long_wait_triggers(), *provider.long_wait_permissions]
 
 
 def long_wait_for(
@@ -308,12 +341,14 @@ def long_wait_for(
     resource: CustomResource,
     properties: Mapping[str, Any],
     *,
+    provider: BedrockCustomizationProvider,
     in_place: frozenset[str],
     wait_mode: Any,
     wait_timeout: Duration | None,
     reader_timeout: Duration,
 ) -> LongWait | None:
-    """The ``Wait`` child of ``scope`` for ``resource`` in ``WaitMode.LONG`` (None in the other modes).
+    """The ``Wait`` child of ``scope`` for ``resource`` in ``WaitMode.LONG`` (None in the other modes); ``resource``
+    was created by ``provider`` after :func:`wait_dependencies`.
 
     ``properties``: what the resource was given; those in ``in_place`` (tags) and the provider keys do not replace
     it, so they are left out of the condition's digest."""
@@ -326,16 +361,11 @@ def long_wait_for(
         scope,
         "Wait",
         watched=resource,
+        provider=provider,
         defining_properties=defining,
         timeout=wait_timeout or MAX_WAIT_TIMEOUT,
         reader_timeout=reader_timeout,
     )
-
-
-def _logical_id(stack: Stack, resource: CustomResource) -> str:
-    cfn = resource.node.default_child
-    assert isinstance(cfn, CfnResource)
-    return str(stack.resolve(cfn.logical_id))
 
 
 def _chunks(members: list[LongWait]) -> list[list[LongWait]]:
@@ -360,20 +390,44 @@ def _referenced(value: Any, owners: Mapping[str, LongWait]) -> set[int]:
     return found
 
 
-def _depths(members: list[LongWait], references: Mapping[int, set[int]]) -> dict[int, int]:
-    """Each member's depth: 0, or one more than the deepest member it refers to or depends on (by construct)."""
+def _depths(
+    members: list[LongWait], references: Mapping[int, set[int]], provider: BedrockCustomizationProvider
+) -> dict[int, int]:
+    """Each member's depth: 0, or one more than the deepest member it refers to or depends on (by construct).
+
+    The dependencies looked at are those of the member's owner (the job or model), its resource and the resource's
+    CloudFormation resource. The ones the provider added to the resource when it created it come first in its list
+    (``add_resource`` adds them at once) and are never members: they are skipped unread. For any other, the member
+    is found by identity when the dependency is one of our Python objects, else by path (read only then).
+    """
     by_id = {id(m): m for m in members}
     upstream = {key: set(refs) for key, refs in references.items()}
-    scopes = [(m.node.scope.node.path if m.node.scope is not None else m.node.path, m) for m in members]
+    by_object: dict[int, LongWait] = {}
+    for m in members:
+        for construct in (m.owner, m, m.watched, m._reader):
+            if construct is not None:
+                by_object[id(construct)] = m
+    scope_paths: list[tuple[str, LongWait]] | None = None  # read only when a dependency needs it
     for member in members:
-        owner = member.node.scope
-        dependents = [c for c in (owner, member.watched, member.watched.node.default_child) if c is not None]
-        for construct in dependents:
-            for dependency in construct.node.dependencies:
-                path = dependency.node.path
-                for scope_path, other in scopes:
-                    if other is not member and (path == scope_path or path.startswith(scope_path + "/")):
-                        upstream[id(member)].add(id(other))
+        watched_node = node_of(member.watched)
+        default_child = watched_node.default_child
+        dependencies = [
+            *node_of(member.owner).dependencies,
+            *watched_node.dependencies[provider.own_dependency_count(member.watched) :],
+            *(default_child.node.dependencies if default_child is not None else []),
+        ]
+        for dependency in dependencies:
+            other = by_object.get(id(dependency))
+            if other is not None:
+                if other is not member:
+                    upstream[id(member)].add(id(other))
+                continue
+            if scope_paths is None:
+                scope_paths = [(node_of(m.owner).path, m) for m in members]
+            path = dependency.node.path
+            for scope_path, other in scope_paths:
+                if other is not member and (path == scope_path or path.startswith(scope_path + "/")):
+                    upstream[id(member)].add(id(other))
     depths: dict[int, int] = {}
     visiting: set[int] = set()
 

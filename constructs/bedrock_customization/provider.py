@@ -12,7 +12,9 @@ source and checks each is allowed here.
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import jsii
 from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack
@@ -22,13 +24,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from bedrock_customization_provider import contract
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IDependable
 
 from .asset import provider_code
+from .lookups import default_policy, node_of, stack_of
 from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, bedrock_arn
 from .resource_rules import removal_policy_value
-from .service_role import depend_on_policies, grant_key_use
+from .service_role import grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
@@ -40,6 +43,10 @@ FUNCTION_TIMEOUT = Duration.minutes(5)
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Lambda drops an event older than this unanswered: CloudFormation waits at most an hour (ServiceTimeout) anyway.
 MAX_EVENT_AGE = Duration.hours(1)
+
+_Shared = TypeVar("_Shared", bound=Construct)
+#: Each stack's provider, so that finding it again costs no round trip to the jsii kernel (lookups.py says why).
+_providers: weakref.WeakKeyDictionary[Stack, BedrockCustomizationProvider] = weakref.WeakKeyDictionary()
 
 
 class BedrockCustomizationProvider(Construct):
@@ -53,10 +60,14 @@ class BedrockCustomizationProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        stack = Stack.of(self)
+        stack = stack_of(scope)
+        _providers[stack] = self
         self._passed_roles: set[str] = set()
         self.long_wait_permissions: list[lambda_.CfnPermission] = []
         self._keys: set[str] = set()
+        self._shared: dict[str, Construct] = {}
+        self._long_wait_triggers: Construct | None = None
+        self._own_dependencies: weakref.WeakKeyDictionary[CustomResource, int] = weakref.WeakKeyDictionary()
 
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
@@ -140,6 +151,7 @@ class BedrockCustomizationProvider(Construct):
                 contract.ENV_POLL_KEY_ARN: self.poll_key.key_arn,
             },
         )
+        self._service_token = self.function.function_arn  # read once: every resource of the stack names it
         #: Answers FAILED for a request the function dropped (see :meth:`_add_on_failure`).
         self.on_failure = self._add_on_failure(rules)
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in
@@ -151,7 +163,7 @@ class BedrockCustomizationProvider(Construct):
             statements=[
                 iam.PolicyStatement(
                     actions=["lambda:AddPermission", "lambda:RemovePermission"],
-                    resources=[self.function.function_arn],
+                    resources=[self._service_token],
                     # Only statements for EventBridge (the poll rules): the role cannot open the function to anyone
                     # else. Both actions support lambda:Principal (Service Authorization Reference, AWS Lambda).
                     conditions={"StringEquals": {"lambda:Principal": "events.amazonaws.com"}},
@@ -225,16 +237,28 @@ class BedrockCustomizationProvider(Construct):
 
     @classmethod
     def of(cls, scope: IConstruct) -> BedrockCustomizationProvider:
-        """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if existing is not None:
-            return existing  # type: ignore[return-value]
-        return cls(stack, PROVIDER_ID)
+        """The provider of ``scope``'s stack, created on first use (then found on the Python side: no round trip)."""
+        stack = stack_of(scope)
+        provider = _providers.get(stack)
+        if provider is None:
+            existing = stack.node.try_find_child(PROVIDER_ID)  # a stack object jsii handed back as a new proxy
+            provider = existing if existing is not None else cls(stack, PROVIDER_ID)  # type: ignore[assignment]
+            _providers[stack] = provider  # type: ignore[assignment]
+        return provider  # type: ignore[return-value]
+
+    def shared(self, cls: type[_Shared], id: str) -> _Shared:
+        """The provider's child ``id`` of type ``cls`` (built as ``cls(provider, id)``), created on first use: what
+        the stack's resources share (their roles, their long waits). Kept on the Python side, so each of hundreds
+        of jobs finds it without a round trip to the jsii kernel."""
+        existing = self._shared.get(id)
+        if existing is None:
+            existing = cls(self, id)
+            self._shared[id] = existing
+        return existing  # type: ignore[return-value]
 
     @property
     def service_token(self) -> str:
-        return self.function.function_arn
+        return self._service_token
 
     def long_wait_triggers(self) -> Construct:
         """What invokes the provider while long waits wait, created once per stack on first use (docs/long-wait.md).
@@ -246,11 +270,11 @@ class BedrockCustomizationProvider(Construct):
         policy does not grow with the number of jobs. The provider may read and signal this stack only, and enable
         or disable this poll rule only.
         """
-        existing = self.node.try_find_child(LONG_WAIT_TRIGGERS_ID)
-        if existing is not None:
-            return existing  # type: ignore[return-value]
-        stack = Stack.of(self)
+        if self._long_wait_triggers is not None:
+            return self._long_wait_triggers
+        stack = stack_of(self)
         triggers = Construct(self, LONG_WAIT_TRIGGERS_ID)
+        self._long_wait_triggers = triggers
         target = targets.LambdaFunction(self.function)
         events.Rule(
             triggers,
@@ -299,12 +323,15 @@ class BedrockCustomizationProvider(Construct):
         service_timeout: Duration,
         service_role: iam.Role | None,
         id: str = "Resource",
+        depends_on: Sequence[IDependable] = (),
     ) -> CustomResource:
         """The custom resource ``scope`` declares (as its child ``id``), served by this provider.
 
         It waits for every permission it needs before CloudFormation sends Create: the provider's own (including its
         self-permissions) and, when the construct created one, the service role's policy, which Bedrock checks when
-        the job or import starts. ``removal_policy`` None: the resource owns nothing (a reader).
+        the job or import starts; and for ``depends_on``. ``removal_policy`` None: the resource owns nothing (a
+        reader). The dependencies are added in one call (each call is a round trip to the jsii kernel, and CDK sorts
+        a resource's DependsOn anyway).
         """
         if removal_policy is not None:
             properties = {**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)}
@@ -316,13 +343,20 @@ class BedrockCustomizationProvider(Construct):
             properties=properties,
             service_timeout=service_timeout,
         )
-        resource.node.add_dependency(self.self_permissions)
-        default_policy = self.role.node.try_find_child("DefaultPolicy")
-        if default_policy is not None:  # the function already depends on it; say so for the resource too
-            resource.node.add_dependency(default_policy)
-        if service_role is not None:
-            depend_on_policies(resource, service_role)
+        dependencies: list[IDependable] = [self.self_permissions]
+        provider_policy = default_policy(self.role)
+        if provider_policy is not None:  # the function already depends on it; say so for the resource too
+            dependencies.append(provider_policy)
+        if service_role is not None:  # the role itself is already referenced by ARN; wait for its policy too
+            dependencies.append(default_policy(service_role) or service_role)
+        node_of(resource).add_dependency(*dependencies, *depends_on)
+        self._own_dependencies[resource] = len(dependencies) + len(depends_on)
         return resource
+
+    def own_dependency_count(self, resource: CustomResource) -> int:
+        """How many of ``resource``'s construct dependencies :meth:`add_resource` added: they come first in its
+        ``node.dependencies`` (0 for a resource it did not create)."""
+        return self._own_dependencies.get(resource, 0)
 
     def grant_pass_role(self, role_arn: str) -> None:
         """Let the provider hand ``role_arn`` to Bedrock (and to nothing else)."""

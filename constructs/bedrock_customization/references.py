@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
+from .lookups import stack_of
 from .validation import is_unresolved
 
 _KEY_ID = re.compile(r"^[a-zA-Z0-9-]{36}$")
@@ -38,7 +39,7 @@ class ResolvedKey:
 
 def resolve_key(scope: IConstruct, key: KeyInput) -> ResolvedKey:
     """Accept a ``kms.IKey``, a ``kms.IAlias``, a key ARN, a key id, an alias name (``alias/x``) or an alias ARN."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
     if not isinstance(key, str):
         alias_name = getattr(key, "alias_name", None)  # an IAlias is an IKey whose key_arn is the alias ARN
         if alias_name is None:
@@ -131,13 +132,13 @@ class VpcConfig:
 
 
 def ec2_arn(scope: IConstruct, resource: str, resource_name: str) -> str:
-    return Stack.of(scope).format_arn(
+    return stack_of(scope).format_arn(
         service="ec2", resource=resource, resource_name=resource_name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
     )
 
 
 def bedrock_arn(scope: IConstruct, resource: str, resource_name: str = "*", *, account: str | None = None) -> str:
-    return Stack.of(scope).format_arn(
+    return stack_of(scope).format_arn(
         service="bedrock",
         resource=resource,
         resource_name=resource_name,

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from aws_cdk import Duration, RemovalPolicy
 from bedrock_customization_provider import contract, waiting
 
-from .validation import ProblemCollector, is_unresolved
+from .lookups import duration_is_unresolved, duration_seconds
+from .validation import ProblemCollector
 
 #: CloudFormation's longest wait for a custom resource, the default (the provider fails clearly just before it).
 DEFAULT_SERVICE_TIMEOUT = Duration.seconds(contract.MAX_SERVICE_TIMEOUT_SECONDS)
@@ -26,9 +27,9 @@ def render_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]] | None:
 
 
 def check_service_timeout(problems: ProblemCollector, timeout: Duration) -> None:
-    if is_unresolved(timeout):
+    if duration_is_unresolved(timeout):
         return
-    seconds = timeout.to_seconds(integral=False)
+    seconds = duration_seconds(timeout)
     interval = contract.POLL_INTERVAL_MINUTES * 60
     low, high = waiting.shortest_service_timeout(interval), contract.MAX_SERVICE_TIMEOUT_SECONDS
     if not low <= seconds <= high:

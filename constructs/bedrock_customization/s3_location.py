@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aws_cdk import Aws, Fn
 from aws_cdk import aws_s3 as s3
 
+from .lookups import bucket_facts, objects_arn
 from .validation import is_unresolved
 
 #: Stands in for a bucket name only CloudFormation knows, so the key part of a URI is still checked at synth time.
@@ -64,13 +65,15 @@ def resolve_s3(location: S3Input) -> ResolvedS3:
 
 
 def _from_bucket(bucket: s3.IBucket, key: str) -> ResolvedS3:
-    uri = f"s3://{bucket.bucket_name}/{key}"
-    validation_uri = f"s3://{PLACEHOLDER_BUCKET}/{key}" if is_unresolved(bucket.bucket_name) else uri
+    # The bucket's facts are read once per bucket: a sweep names the same bucket in every job (lookups.py).
+    facts = bucket_facts(bucket)
+    uri = f"s3://{facts.name}/{key}"
+    validation_uri = f"s3://{PLACEHOLDER_BUCKET}/{key}" if facts.name_is_unresolved else uri
     return ResolvedS3(
         uri=uri,
         validation_uri=validation_uri,
-        bucket_arn=bucket.bucket_arn,
-        objects_arn=bucket.arn_for_objects(f"{key}*"),
+        bucket_arn=facts.arn,
+        objects_arn=objects_arn(bucket, f"{key}*"),
         bucket=bucket,
         key_prefix=key or None,
     )

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IConstruct
+from constructs import Construct
 
+from .lookups import bucket_facts
 from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
@@ -32,12 +33,6 @@ def create_service_role(scope: Construct, id: str, *, source_arn: str, descripti
         },
     )
     return iam.Role(scope, id, assumed_by=principal, description=description)
-
-
-def depend_on_policies(resource: IConstruct, role: iam.Role) -> None:
-    """Make ``resource`` wait for the role's policy (the role itself is already referenced by ARN)."""
-    policy = role.node.try_find_child("DefaultPolicy")
-    resource.node.add_dependency(policy if policy is not None else role)
 
 
 #: What a role needs of a bucket's KMS key to read, or to write, its objects (what ``kms.IKey.grant_decrypt`` and
@@ -96,13 +91,16 @@ def _grant_list(role: iam.IRole, locations: Sequence[ResolvedS3]) -> None:
 def _grant_bucket_key(role: iam.IRole, location: ResolvedS3, actions: list[str]) -> None:
     """The bucket's encryption key, for reading or writing its objects through S3 only (``kms:ViaService``): the
     grant exists for S3's sake, so the role cannot use the key directly with KMS."""
-    if location.bucket is None or location.bucket.encryption_key is None:
+    if location.bucket is None:
+        return
+    key_arn = bucket_facts(location.bucket).key_arn
+    if key_arn is None:
         return
     via_s3 = f"s3.{location.bucket.env.region}.amazonaws.com"
     role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=actions,
-            resources=[location.bucket.encryption_key.key_arn],
+            resources=[key_arn],
             conditions={"StringEquals": {"kms:ViaService": via_s3}},
         )
     )

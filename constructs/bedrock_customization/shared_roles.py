@@ -12,14 +12,16 @@ What a user adds to ``job.role`` is added for every job sharing it: pass ``role=
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import naming
 from constructs import Construct
 
+from .lookups import stack_of
+from .references import bedrock_arn
 from .service_role import create_service_role
 
 #: Construct id (under the provider) of the stack's shared job roles.
@@ -27,25 +29,48 @@ JOB_ROLES_ID = "JobRoles"
 
 
 class JobRoles(Construct):
-    """The stack's created job roles, one per distinct access (use :meth:`of`)."""
+    """The stack's created job roles, one per distinct access (use :meth:`of`).
+
+    The roles are also kept on the Python side, by the access as written (before resolving) and by its digest, so
+    the jobs of a sweep, which name the same objects, find theirs without a round trip to the jsii kernel.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        #: digest of the resolved access -> the role and its ARN (a token, the same string for every read)
+        self._by_digest: dict[str, tuple[iam.Role, str]] = {}
+        #: the access as written -> the same
+        self._by_access: dict[str, tuple[iam.Role, str]] = {}
 
     @classmethod
-    def of(cls, provider: Construct) -> JobRoles:
-        existing = provider.node.try_find_child(JOB_ROLES_ID)
-        return existing if existing is not None else cls(provider, JOB_ROLES_ID)  # type: ignore[return-value]
+    def of(cls, provider: Any) -> JobRoles:
+        """``provider``: the stack's :class:`~.provider.BedrockCustomizationProvider`."""
+        return provider.shared(cls, JOB_ROLES_ID)  # type: ignore[no-any-return]
 
-    def role_for(self, access: Mapping[str, Any], *, source_arn: str, grant: Callable[[iam.Role], None]) -> iam.Role:
-        """The role for ``access`` (resolved to compare; tokens of the same resource compare equal), created with
-        ``grant`` applied on first use."""
-        digest = naming.properties_digest({"access": Stack.of(self).resolve(dict(access))})
-        id = f"Role{digest}"
-        existing = self.node.try_find_child(id)
-        if existing is not None:
-            return existing  # type: ignore[return-value]
+    def role_for(self, access: Mapping[str, Any], *, grant: Callable[[iam.Role], None]) -> tuple[iam.Role, str]:
+        """The role for ``access`` and its ARN, the role created with ``grant`` applied on first use. ``access`` is
+        resolved to compare (tokens of the same resource compare equal), once per distinct written form."""
+        try:
+            written: str | None = json.dumps(access, sort_keys=True)
+        except TypeError:  # something that is not JSON as written: resolve it every time
+            written = None
+        found = self._by_access.get(written) if written is not None else None
+        if found is None:
+            digest = naming.properties_digest({"access": stack_of(self).resolve(dict(access))})
+            found = self._by_digest.get(digest)
+            if found is None:
+                role = self._create(f"Role{digest}", grant)
+                found = self._by_digest[digest] = (role, role.role_arn)
+            if written is not None:
+                self._by_access[written] = found
+        return found
+
+    def _create(self, id: str, grant: Callable[[iam.Role], None]) -> iam.Role:
         role = create_service_role(
             self,
             id,
-            source_arn=source_arn,
+            # Bedrock may assume it only for this account's customization jobs
+            source_arn=bedrock_arn(self, "model-customization-job"),
             description="Service role Amazon Bedrock assumes to run the stack's customization jobs with this access",
         )
         grant(role)

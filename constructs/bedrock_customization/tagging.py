@@ -4,6 +4,11 @@ Custom resources are not taggable in CloudFormation's sense, so each construct c
 (which makes it an ``ITaggable`` the Tags aspect visits) and renders the API's tag lists lazily, after aspects ran:
 the tags applied to the construct, overridden by the tags given explicitly.
 
+The manager is created when the construct's ``tags`` are first read (by the Tags aspect, or by the user), with
+:func:`attach_tag_manager`: only then can tags be applied, so only then are the resource's tag lists made lazy and
+checked again at synth. A construct nobody tags costs no manager, no lazy value and no validation: about ten round
+trips to the jsii kernel per job, in a sweep of hundreds.
+
 The tag rules the API's shape cannot express (Bedrock's 50 tags per resource, the reserved ``aws:`` prefix, the
 provider's own key) are the provider's (:func:`bedrock_customization_provider.rules.tag_problems`). The explicit tags
 meet them with the rest of the construct's request; :class:`TagValidation` applies them again to the final lists, after
@@ -18,8 +23,9 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 from bedrock_customization_provider import rules, shapes
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
+from .lookups import node_of
 from .validation import argument_for, is_unresolved
 
 
@@ -38,6 +44,31 @@ def merged_tags(manager: cdk.TagManager, explicit: Mapping[str, str] | None) -> 
 def lazy_tags(manager: cdk.TagManager, explicit: Mapping[str, str] | None) -> Any:
     """A token for the tag list, resolved at synth time (after the Tags aspect has run)."""
     return cdk.Lazy.any(_Producer(manager, explicit), omit_empty_array=True)
+
+
+def attach_tag_manager(
+    scope: IConstruct,
+    resource: cdk.CustomResource | None,
+    resource_type: str,
+    operation: str,
+    members: Mapping[str, tuple[str, Mapping[str, str] | None]],
+) -> cdk.TagManager:
+    """A new tag manager for ``scope``, whose ``resource`` renders each tag list of ``members`` (API member ->
+    (argument name, explicit tags)) from it from now on, and the validation of those lists at synth.
+
+    The resource was created with the explicit lists as plain values; each is overridden by a lazy list (a list
+    token: a property override merges an object token's fields instead of taking it as the value). ``resource``
+    None: the construct failed validation before creating it, so there is nothing to render.
+    """
+    manager = new_tag_manager(resource_type)
+    if resource is not None:
+        cfn = node_of(resource).default_child
+        assert isinstance(cfn, cdk.CfnResource)
+        for member, (_, explicit) in members.items():
+            cfn.add_property_override(member, cdk.Token.as_list(lazy_tags(manager, explicit)))
+    checked = {member: (argument, manager, explicit) for member, (argument, explicit) in members.items()}
+    node_of(scope).add_validation(TagValidation(operation, checked))
+    return manager
 
 
 @jsii.implements(cdk.IStableAnyProducer)

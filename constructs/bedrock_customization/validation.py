@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from aws_cdk import Token
 from bedrock_customization_provider import shapes
+from constructs import IConstruct
 
 from .errors import InvalidPropsError
 
@@ -61,12 +62,20 @@ def argument_for(path: str, arguments: Mapping[str, str]) -> str | None:
 
 
 class ProblemCollector:
-    """One construct's problems, in the order found."""
+    """One construct's problems, in the order found.
 
-    def __init__(self, kind: str, path: str) -> None:
+    ``scope``: the construct (or its path). Its path is read only when there is a problem to report: reading it is
+    two round trips to the jsii kernel, and a valid construct never needs it.
+    """
+
+    def __init__(self, kind: str, scope: IConstruct | str) -> None:
         self.kind = kind
-        self.path = path
+        self._scope = scope
         self.problems: list[str] = []
+
+    @property
+    def path(self) -> str:
+        return self._scope if isinstance(self._scope, str) else self._scope.node.path
 
     def add(self, problem: str) -> None:
         self.problems.append(problem)
