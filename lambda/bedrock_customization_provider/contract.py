@@ -17,6 +17,12 @@ from typing import Final
 # --- resource types --------------------------------------------------------------------------------------------------
 JOB_RESOURCE_TYPE: Final = "Custom::BedrockModelCustomizationJob"
 MODEL_RESOURCE_TYPE: Final = "Custom::BedrockCustomModel"
+#: On-demand inference of a custom model (CreateCustomModelDeployment); no EventBridge events: polled.
+DEPLOYMENT_RESOURCE_TYPE: Final = "Custom::BedrockCustomModelDeployment"
+#: Provisioned throughput for a base or custom model (CreateProvisionedModelThroughput); polled.
+THROUGHPUT_RESOURCE_TYPE: Final = "Custom::BedrockProvisionedThroughput"
+#: A model import job and the imported model it makes (CreateModelImportJob); polled.
+MODEL_IMPORT_RESOURCE_TYPE: Final = "Custom::BedrockModelImportJob"
 #: The reader after a long wait: reads the finished job or model named by :data:`RESULT_RESOURCE_ARN` and answers its
 #: attributes (SUCCESS) or the service's failure message (FAILED). Deleting it does nothing.
 RESULT_RESOURCE_TYPE: Final = "Custom::BedrockCustomizationResult"
@@ -54,6 +60,12 @@ MIN_SERVICE_TIMEOUT_SECONDS: Final = 1
 # --- API members that change in place (everything else replaces the resource) ---------------------------------------
 JOB_TAG_MEMBERS: Final = frozenset({"jobTags", "customModelTags"})
 MODEL_TAG_MEMBERS: Final = frozenset({"modelTags"})
+#: A deployment swaps its model in place (UpdateCustomModelDeployment); its name and description replace it.
+DEPLOYMENT_IN_PLACE_MEMBERS: Final = frozenset({"tags", "modelArn"})
+#: A throughput changes its name and model in place (UpdateProvisionedModelThroughput: desiredProvisionedModelName,
+#: desiredModelId); modelUnits and commitmentDuration cannot change after purchase: they replace it.
+THROUGHPUT_IN_PLACE_MEMBERS: Final = frozenset({"tags", "modelId", "provisionedModelName"})
+MODEL_IMPORT_TAG_MEMBERS: Final = frozenset({"jobTags", "importedModelTags"})
 
 # --- tags: Bedrock's limit, and the provider's own tag (never part of a user's tag list) ---------------------------
 #: Bedrock's limit of tags on one resource, existing and requested together (its TooManyTagsException: "50 tags per
@@ -70,6 +82,13 @@ MAX_TAGS: Final = {
     "jobTags": MAX_TAGS_PER_RESOURCE,
     "customModelTags": MAX_TAGS_PER_RESOURCE,
     "modelTags": MAX_TAGS_PER_RESOURCE - 1,
+    # deployments and throughputs carry the provider's tag too: it says which stack and logical id own them
+    "tags": MAX_TAGS_PER_RESOURCE - 1,
+}
+#: Where one operation's tag member differs from :data:`MAX_TAGS`: a model import job and its imported model both
+#: carry the provider's tag (a customization job's ``jobTags`` do not: its token names its owner).
+MAX_TAGS_BY_OPERATION: Final = {
+    "CreateModelImportJob": {"jobTags": MAX_TAGS_PER_RESOURCE - 1, "importedModelTags": MAX_TAGS_PER_RESOURCE - 1},
 }
 
 # --- attributes (Fn::GetAtt names) -----------------------------------------------------------------------------------
@@ -99,6 +118,39 @@ ATTR_MODEL_ARN: Final = "ModelArn"
 ATTR_MODEL_NAME: Final = "ModelName"
 ATTR_CUSTOMIZATION_TYPE: Final = "CustomizationType"
 MODEL_ATTRIBUTES: Final = (ATTR_MODEL_ARN, ATTR_MODEL_NAME, ATTR_STATUS, ATTR_CUSTOMIZATION_TYPE)
+
+ATTR_DEPLOYMENT_ARN: Final = "DeploymentArn"
+ATTR_DEPLOYMENT_NAME: Final = "DeploymentName"
+#: ModelArn: the custom model the deployment serves now.
+DEPLOYMENT_ATTRIBUTES: Final = (ATTR_DEPLOYMENT_ARN, ATTR_DEPLOYMENT_NAME, ATTR_MODEL_ARN, ATTR_STATUS)
+DEPLOYMENT_STARTED_ATTRIBUTES: Final = (ATTR_DEPLOYMENT_ARN, ATTR_DEPLOYMENT_NAME)
+
+ATTR_PROVISIONED_MODEL_ARN: Final = "ProvisionedModelArn"
+ATTR_PROVISIONED_MODEL_NAME: Final = "ProvisionedModelName"
+ATTR_MODEL_UNITS: Final = "ModelUnits"
+ATTR_COMMITMENT_EXPIRATION_TIME: Final = "CommitmentExpirationTime"
+#: ModelArn: the model the throughput serves now; CommitmentExpirationTime: ISO 8601, empty without a commitment.
+THROUGHPUT_ATTRIBUTES: Final = (
+    ATTR_PROVISIONED_MODEL_ARN,
+    ATTR_PROVISIONED_MODEL_NAME,
+    ATTR_MODEL_ARN,
+    ATTR_MODEL_UNITS,
+    ATTR_COMMITMENT_EXPIRATION_TIME,
+    ATTR_STATUS,
+)
+THROUGHPUT_STARTED_ATTRIBUTES: Final = (ATTR_PROVISIONED_MODEL_ARN, ATTR_PROVISIONED_MODEL_NAME)
+
+ATTR_IMPORTED_MODEL_ARN: Final = "ImportedModelArn"
+ATTR_IMPORTED_MODEL_NAME: Final = "ImportedModelName"
+#: JobArn / JobName: the import job's; ImportedModelArn exists once the job completed.
+MODEL_IMPORT_ATTRIBUTES: Final = (
+    ATTR_JOB_ARN,
+    ATTR_JOB_NAME,
+    ATTR_IMPORTED_MODEL_ARN,
+    ATTR_IMPORTED_MODEL_NAME,
+    ATTR_STATUS,
+)
+MODEL_IMPORT_STARTED_ATTRIBUTES: Final = (ATTR_JOB_ARN, ATTR_JOB_NAME, ATTR_IMPORTED_MODEL_NAME)
 
 # --- physical ids ----------------------------------------------------------------------------------------------------
 #: The physical id of a Create that failed with nothing left to clean up: the Delete that follows calls nothing.

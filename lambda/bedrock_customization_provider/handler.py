@@ -18,11 +18,14 @@ from typing import Any
 from . import contract, logs, on_failure, reconcile, waiting
 from .cfn_resource import BedrockResource
 from .clients import Clients, create_clients
+from .deployment_resource import DeploymentKind
 from .job_resource import JobKind
 from .lifecycle import ResourceKind
+from .model_import_resource import ModelImportKind
 from .model_resource import ModelKind
 from .result_resource import ResultKind
 from .retry import Deadline, RetryingClient
+from .throughput_resource import ThroughputKind
 from .wait_start import WaitStartKind
 
 logger = logging.getLogger(__name__)
@@ -36,9 +39,16 @@ class Runtime:
     resource: BedrockResource
 
     def waited_kinds(self, context: Any) -> Mapping[str, ResourceKind]:
-        """The kinds a long wait can wait for, over a Bedrock client bounded by this invocation's time."""
+        """The kinds a long wait can wait for, over a Bedrock client bounded by this invocation's time (the
+        deployment, throughput and import kinds emit no events: the long wait's scheduled poll reads them)."""
         bedrock = RetryingClient(self.clients.bedrock, Deadline.from_context(context))
-        return {contract.JOB_RESOURCE_TYPE: JobKind(bedrock), contract.MODEL_RESOURCE_TYPE: ModelKind(bedrock)}
+        return {
+            contract.JOB_RESOURCE_TYPE: JobKind(bedrock),
+            contract.MODEL_RESOURCE_TYPE: ModelKind(bedrock),
+            contract.DEPLOYMENT_RESOURCE_TYPE: DeploymentKind(bedrock),
+            contract.THROUGHPUT_RESOURCE_TYPE: ThroughputKind(bedrock),
+            contract.MODEL_IMPORT_RESOURCE_TYPE: ModelImportKind(bedrock),
+        }
 
 
 @functools.cache

@@ -32,6 +32,9 @@ from .lifecycle import Done, Pending, Reading, Request, ResourceKind, Step, id_a
 ARN_SEGMENTS = {
     "model-customization-job": contract.JOB_RESOURCE_TYPE,
     "custom-model": contract.MODEL_RESOURCE_TYPE,
+    "custom-model-deployment": contract.DEPLOYMENT_RESOURCE_TYPE,
+    "provisioned-model": contract.THROUGHPUT_RESOURCE_TYPE,
+    "model-import-job": contract.MODEL_IMPORT_RESOURCE_TYPE,
 }
 _BEDROCK_ARN = re.compile(r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:(?P<segment>[a-z-]+)/\S+$")
 

@@ -15,6 +15,9 @@ from .errors import InvalidPropertiesError
 
 JOB_OPERATION = "CreateModelCustomizationJob"
 MODEL_OPERATION = "CreateCustomModel"
+DEPLOYMENT_OPERATION = "CreateCustomModelDeployment"
+THROUGHPUT_OPERATION = "CreateProvisionedModelThroughput"
+MODEL_IMPORT_OPERATION = "CreateModelImportJob"
 #: Members the provider fills in itself; never validated as user input.
 PROVIDER_FILLED = frozenset({"clientRequestToken"})
 
@@ -78,17 +81,37 @@ def model_semantic_problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
     return problems + tag_problems("modelTags", request.get("modelTags"))
 
 
-def tag_problems(member: str, tags: Any) -> list[shapes.Problem]:
+def tagged_resource_problems(operation: str) -> Callable[[Mapping[str, Any]], list[shapes.Problem]]:
+    """The rules of a Create whose only rules beyond its shape are its tag lists' (deployments, throughputs,
+    model imports): each tag member of ``operation`` within its limit (the provider's tag takes one slot)."""
+    members = {
+        DEPLOYMENT_OPERATION: ("tags",),
+        THROUGHPUT_OPERATION: ("tags",),
+        MODEL_IMPORT_OPERATION: tuple(sorted(contract.MODEL_IMPORT_TAG_MEMBERS)),
+    }[operation]
+    limits = contract.MAX_TAGS_BY_OPERATION.get(operation, {})
+
+    def problems(request: Mapping[str, Any]) -> list[shapes.Problem]:
+        found = []
+        for member in members:
+            found += tag_problems(member, request.get(member), limit=limits.get(member))
+        return found
+
+    return problems
+
+
+def tag_problems(member: str, tags: Any, *, limit: int | None = None) -> list[shapes.Problem]:
     """Bedrock's tag rules its shape cannot express, for the tag list of API member ``member``.
 
     At most :data:`~.contract.MAX_TAGS` tags (Bedrock's 50 per resource, one fewer where the provider adds its own),
     no key in the ``aws:`` namespace (AWS's own), none of the provider's reserved keys. Anything but a list (a CDK
-    token at synth time) is left alone; so is a key that is not a literal string.
+    token at synth time) is left alone; so is a key that is not a literal string. ``limit``: this operation's own
+    limit for the member, where it differs from :data:`~.contract.MAX_TAGS` (:data:`~.contract.MAX_TAGS_BY_OPERATION`).
     """
     if not isinstance(tags, list):
         return []
     problems = []
-    limit = contract.MAX_TAGS[member]
+    limit = contract.MAX_TAGS[member] if limit is None else limit
     if len(tags) > limit:
         total = contract.MAX_TAGS_PER_RESOURCE
         why = "" if limit == total else f": the provider adds one of the {total} a resource may have"
@@ -102,11 +125,17 @@ def tag_problems(member: str, tags: Any) -> list[shapes.Problem]:
     return problems
 
 
+_SEMANTIC: dict[str, Callable[[Mapping[str, Any]], list[shapes.Problem]]] = {
+    JOB_OPERATION: job_semantic_problems,
+    MODEL_OPERATION: model_semantic_problems,
+}
+
+
 def checked_request(operation: str, properties: Mapping[str, Any]) -> dict[str, Any]:
     """The properties as a Bedrock request: coerced from the shape, then validated; raises on any problem."""
     request = shapes.coerce_request(operation, dict(properties))
     problems = shapes.validate_request(operation, request, ignore=PROVIDER_FILLED)
-    semantic = job_semantic_problems if operation == JOB_OPERATION else model_semantic_problems
+    semantic = _SEMANTIC.get(operation) or tagged_resource_problems(operation)
     problems += semantic(request)
     if operation == JOB_OPERATION:
         problems += hyperparameter_problems(request)
