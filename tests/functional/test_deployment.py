@@ -41,8 +41,9 @@ def later(event: dict, request_type: str, **changes) -> dict:
     """An Update or Delete of the resource ``event`` created, its properties changed by ``changes``."""
     old = event["ResourceProperties"]
     new = {**old, **changes}
-    later_event = {**event, "RequestType": request_type, "PhysicalResourceId": DEPLOYMENT_ARN, "ResourceProperties": new}
-    later_event["RequestId"] = "9a8b7c6d-1111-4a1b-8c2d-" + request_type.lower().ljust(12, "0")[:12].replace("u", "1")
+    later_event = {**event, "RequestType": request_type, "PhysicalResourceId": DEPLOYMENT_ARN}
+    later_event["ResourceProperties"] = new
+    later_event["RequestId"] = "9a8b7c6d-1111-4a1b-8c2d-00000000000" + ("1" if request_type == "Update" else "2")
     if request_type == "Update":
         later_event["OldResourceProperties"] = old
     return later_event

@@ -23,7 +23,18 @@ require_local_extra("bedrock_customization_local.emulator")  # before the import
 
 from .controls import ControlClient, ControlError, Controls  # noqa: E402
 from .faults import FaultRule  # noqa: E402
-from .scenarios import JobScenario, ModelScenario  # noqa: E402
+from .scenarios import DeploymentScenario, ImportScenario, JobScenario, ModelScenario, ThroughputScenario  # noqa: E402
 from .server import Emulator  # noqa: E402
 
-__all__ = ["ControlClient", "ControlError", "Controls", "Emulator", "FaultRule", "JobScenario", "ModelScenario"]
+__all__ = [
+    "ControlClient",
+    "ControlError",
+    "Controls",
+    "DeploymentScenario",
+    "Emulator",
+    "FaultRule",
+    "ImportScenario",
+    "JobScenario",
+    "ModelScenario",
+    "ThroughputScenario",
+]

@@ -19,9 +19,8 @@ Each handler takes validated params (see :mod:`validation`) and returns ``(http_
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Callable, Sized
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,17 +30,15 @@ from bedrock_customization_provider.hyperparameters import resolve_model_id
 from . import rules
 from .errors import BedrockError, conflict, not_found, validation
 from .faults import FaultInjector
+from .inference import InferenceOperations
 from .lifecycle import ACTIVE_JOB_STATUSES, status_details
+from .paging import check_tag_count, paginate
 from .scenarios import ScenarioBook
 from .state import ACCOUNT_ID, JobRecord, ModelRecord, Store
 
 _FOUNDATION_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(?P<id>.+)")
 _CUSTOM_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/.+")
 _FOUNDATION_ID = re.compile(r"[a-z0-9-]{1,63}[.][a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}")
-#: Bedrock's limit of tags on one resource ("50 tags per resource", existing and requested together); the API's list
-#: shapes allow 200 in one request, which the shape validation lets through.
-MAX_TAGS = 50
-DEFAULT_PAGE = 100
 
 
 @dataclass
@@ -70,12 +67,12 @@ class BedrockService:
             "GetCustomModel": self.get_model,
             "ListCustomModels": self.list_models,
             "DeleteCustomModel": self.delete_model,
-            "ListProvisionedModelThroughputs": self.list_throughputs,
-            "ListCustomModelDeployments": self.list_deployments,
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
             "ListTagsForResource": self.list_tags,
         }
+        self.inference = InferenceOperations(self)
+        self.handlers.update(self.inference.handlers())
 
     def handle(self, operation: str, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         handler = self.handlers.get(operation)
@@ -160,8 +157,8 @@ class BedrockService:
         model_name = params["customModelName"]
         if self.store.model_by_name(region, model_name) or self.store.pending_model_name(region, model_name, now):
             raise validation("The provided custom model name is currently in use.")
-        _check_tag_count(params.get("jobTags"), params["jobName"])
-        _check_tag_count(params.get("customModelTags"), model_name)
+        check_tag_count(params.get("jobTags"), params["jobName"])
+        check_tag_count(params.get("customModelTags"), model_name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
         request = {k: v for k, v in params.items() if k != "clientRequestToken"}
         job = JobRecord(
@@ -270,7 +267,7 @@ class BedrockService:
             if job.output_model_arn:
                 summary["customModelArn"] = job.output_model_arn
             rows.append(summary)
-        page, token = _paginate(rows, params, "creationTime")
+        page, token = paginate(rows, params, "creationTime")
         body: dict[str, Any] = {"modelCustomizationJobSummaries": page}
         if token:
             body["nextToken"] = token
@@ -299,7 +296,7 @@ class BedrockService:
         name = params["modelName"]
         if self.store.model_by_name(region, name) or self.store.pending_model_name(region, name, now):
             raise conflict(f"A custom model with the name {name} already exists.")
-        _check_tag_count(params.get("modelTags"), name)
+        check_tag_count(params.get("modelTags"), name)
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:custom-model/imported/{self.store.new_id()}"
         self.store.models[arn] = ModelRecord(
             arn=arn,
@@ -390,7 +387,7 @@ class BedrockService:
                 "baseModelName": _foundation_model_id(foundation_arn),
             }
             rows.append(summary)
-        page, token = _paginate(rows, params, "creationTime")
+        page, token = paginate(rows, params, "creationTime")
         body: dict[str, Any] = {"modelSummaries": page}
         if token:
             body["nextToken"] = token
@@ -400,9 +397,10 @@ class BedrockService:
         note.target = params["modelIdentifier"]
         model = self._model(params["modelIdentifier"], region)
         note.target = model.arn
-        if model.in_use_by:
+        users = [*model.in_use_by, *self.inference.users_of(model.arn, self.now())]
+        if users:
             raise conflict(
-                f"The model {model.name} is in use by {', '.join(model.in_use_by)}. Delete the resources that use it "
+                f"The model {model.name} is in use by {', '.join(users)}. Delete the resources that use it "
                 "before deleting the model."
             )
         if model.view(self.now()).status == "Creating":
@@ -413,7 +411,7 @@ class BedrockService:
 
     # --- tags --------------------------------------------------------------------------------------------------------
     def _taggable(self, arn: str) -> dict[str, str]:
-        if arn in self.store.jobs or arn in self.store.models:
+        if arn in self.store.jobs or arn in self.store.models or self.inference.taggable(arn):
             return self.store.tags.setdefault(arn, {})
         raise not_found(f"Could not find the resource {arn}.")
 
@@ -423,7 +421,7 @@ class BedrockService:
         rules.check_tags(params["tags"])
         merged = dict(tags)
         merged.update({t["key"]: t["value"] for t in params["tags"]})
-        _check_tag_count(merged, params["resourceARN"])
+        check_tag_count(merged, params["resourceARN"])
         tags.clear()
         tags.update(merged)
         return 200, {}
@@ -440,7 +438,7 @@ class BedrockService:
         tags = self._taggable(params["resourceARN"])
         return 200, {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
 
-    # --- what uses a model (set with set_model_in_use; there is no Create for either) -------------------------------
+    # --- what uses a model, marked with set_model_in_use (real deployments and throughputs: inference.py) ----------
     def _holders(self, region: str, params: dict, kind: str) -> list[tuple[ModelRecord, str]]:
         """(model, holder ARN) for the users of ``kind`` (``provisioned-model`` or ``custom-model-deployment``)."""
         return [
@@ -450,42 +448,6 @@ class BedrockService:
             for holder in model.in_use_by
             if (":custom-model-deployment/" in holder) == (kind == "custom-model-deployment")
         ]
-
-    def list_throughputs(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
-        rows = []
-        for model, holder in self._holders(region, params, "provisioned-model"):
-            # a FoundationModelArn: for a model trained from a custom model, the foundation model at the root
-            base = model.job.foundation_model_arn if model.job else model.arn
-            rows.append(
-                {
-                    "provisionedModelName": holder.rsplit("/", 1)[-1],
-                    "provisionedModelArn": holder,
-                    "modelArn": model.arn,
-                    "desiredModelArn": model.arn,
-                    "foundationModelArn": base,
-                    "modelUnits": 1,
-                    "desiredModelUnits": 1,
-                    "status": "InService",
-                    "creationTime": model.created,
-                    "lastModifiedTime": model.created,
-                }
-            )
-        page, token = _paginate(rows, params, "creationTime")
-        return 200, {"provisionedModelSummaries": page, **({"nextToken": token} if token else {})}
-
-    def list_deployments(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
-        rows = [
-            {
-                "customModelDeploymentArn": holder,
-                "customModelDeploymentName": holder.rsplit("/", 1)[-1],
-                "modelArn": model.arn,
-                "createdAt": model.created,
-                "status": "Active",
-            }
-            for model, holder in self._holders(region, params, "custom-model-deployment")
-        ]
-        page, token = _paginate(rows, params, "createdAt")
-        return 200, {"modelDeploymentSummaries": page, **({"nextToken": token} if token else {})}
 
     # --- control-side helpers ----------------------------------------------------------------------------------------
     def set_model_in_use(self, identifier: str, in_use: bool, by: str | None, region: str) -> dict[str, Any]:
@@ -524,31 +486,6 @@ def _in_window(created: datetime, params: dict) -> bool:
     if "creationTimeAfter" in params and not created > params["creationTimeAfter"]:
         return False
     return not ("creationTimeBefore" in params and not created < params["creationTimeBefore"])
-
-
-def _paginate(rows: list[dict], params: dict, sort_key: str) -> tuple[list[dict], str | None]:
-    rows.sort(key=lambda row: row[sort_key], reverse=params.get("sortOrder", "Descending") == "Descending")
-    start = 0
-    if params.get("nextToken"):
-        try:
-            start = int(base64.urlsafe_b64decode(params["nextToken"].encode()).decode())
-        except ValueError as exc:
-            raise validation("The provided pagination token is not valid.") from exc
-    size = params.get("maxResults", DEFAULT_PAGE)
-    page = rows[start : start + size]
-    following = start + size
-    token = base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(rows) else None
-    return page, token
-
-
-def _check_tag_count(tags: Sized | None, resource_name: str) -> None:
-    """TooManyTagsException when a resource would carry more than Bedrock's 50 tags."""
-    if tags is not None and len(tags) > MAX_TAGS:
-        raise BedrockError(
-            "TooManyTagsException",
-            f"The request exceeds the limit of {MAX_TAGS} tags for the resource.",
-            extra={"resourceName": resource_name},
-        )
 
 
 def _holder_arn(by: str, region: str) -> str:

@@ -20,7 +20,7 @@ from .errors import BedrockError
 from .events import drain
 from .faults import FaultInjector, FaultRule
 from .moto_keys import ensure_key
-from .scenarios import JobScenario, ModelScenario, ScenarioBook
+from .scenarios import DeploymentScenario, ImportScenario, JobScenario, ModelScenario, ScenarioBook, ThroughputScenario
 from .state import Store
 
 CONTROL_PREFIX = "/_emulator/"
@@ -38,6 +38,10 @@ class Controls:
         "clock",
         "add_job_scenario",
         "add_model_scenario",
+        "add_deployment_scenario",
+        "add_throughput_scenario",
+        "add_import_scenario",
+        "set_throughput_quota",
         "clear_scenarios",
         "add_fault",
         "clear_faults",
@@ -101,6 +105,42 @@ class Controls:
         chosen = scenario if isinstance(scenario, ModelScenario) else ModelScenario.from_dict(scenario or {})
         self._scenarios.add(chosen, prefix=prefix, once=once)
         return self._scenarios.describe()
+
+    def add_deployment_scenario(
+        self, scenario: DeploymentScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        """Same as :meth:`add_job_scenario` for custom model deployments (:class:`DeploymentScenario`; ``prefix``
+        matches the deployment's name)."""
+        chosen = scenario if isinstance(scenario, DeploymentScenario) else DeploymentScenario.from_dict(scenario or {})
+        self._scenarios.add(chosen, prefix=prefix, once=once)
+        return self._scenarios.describe()
+
+    def add_throughput_scenario(
+        self, scenario: ThroughputScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        """Same for provisioned throughputs (:class:`ThroughputScenario`; ``prefix`` matches the throughput's name)."""
+        chosen = scenario if isinstance(scenario, ThroughputScenario) else ThroughputScenario.from_dict(scenario or {})
+        self._scenarios.add(chosen, prefix=prefix, once=once)
+        return self._scenarios.describe()
+
+    def add_import_scenario(
+        self, scenario: ImportScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        """Same for model import jobs (:class:`ImportScenario`; ``prefix`` matches jobName or importedModelName)."""
+        chosen = scenario if isinstance(scenario, ImportScenario) else ImportScenario.from_dict(scenario or {})
+        self._scenarios.add(chosen, prefix=prefix, once=once)
+        return self._scenarios.describe()
+
+    def set_throughput_quota(self, no_commitment: int | None = None, commitment: int | None = None) -> dict[str, Any]:
+        """Model units each region may hold in provisioned throughputs, without and with a commitment (defaults 2 and
+        0, as an account has before AWS support grants more); past them CreateProvisionedModelThroughput answers
+        ServiceQuotaExceededException."""
+        with self._store.lock:
+            if no_commitment is not None:
+                self._store.throughput_quota["no_commitment"] = int(no_commitment)
+            if commitment is not None:
+                self._store.throughput_quota["commitment"] = int(commitment)
+            return dict(self._store.throughput_quota)
 
     def clear_scenarios(self) -> dict[str, Any]:
         self._scenarios.clear()
@@ -244,6 +284,27 @@ class ControlClient:
     ) -> dict[str, Any]:
         data = scenario.to_dict() if isinstance(scenario, ModelScenario) else scenario
         return self.call("add_model_scenario", scenario=data, prefix=prefix, once=once)
+
+    def add_deployment_scenario(
+        self, scenario: DeploymentScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        data = scenario.to_dict() if isinstance(scenario, DeploymentScenario) else scenario
+        return self.call("add_deployment_scenario", scenario=data, prefix=prefix, once=once)
+
+    def add_throughput_scenario(
+        self, scenario: ThroughputScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        data = scenario.to_dict() if isinstance(scenario, ThroughputScenario) else scenario
+        return self.call("add_throughput_scenario", scenario=data, prefix=prefix, once=once)
+
+    def add_import_scenario(
+        self, scenario: ImportScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
+    ) -> dict[str, Any]:
+        data = scenario.to_dict() if isinstance(scenario, ImportScenario) else scenario
+        return self.call("add_import_scenario", scenario=data, prefix=prefix, once=once)
+
+    def set_throughput_quota(self, no_commitment: int | None = None, commitment: int | None = None) -> dict[str, Any]:
+        return self.call("set_throughput_quota", no_commitment=no_commitment, commitment=commitment)
 
     def clear_scenarios(self) -> dict[str, Any]:
         return self.call("clear_scenarios")

@@ -153,3 +153,93 @@ def imported_model_view(created: datetime, scenario: ModelScenario, now: datetim
     if scenario.outcome == "fail":
         return ModelView("Failed", scenario.failure_message, done)
     return ModelView("Active", None, done)
+
+
+# --- deployments, throughputs and import jobs -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServingUpdate:
+    """One in-place update of a deployment or throughput: asked for at ``at``; ``model_arn`` / ``name``: the new
+    model or name (None: unchanged)."""
+
+    at: datetime
+    model_arn: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class ServingView:
+    """A deployment's or throughput's state: ``phase`` is creating, ready, updating or failed.
+
+    ``model_arn`` / ``name``: what it serves and is called now; ``desired_model_arn``: the model an update under way
+    moves to (else ``model_arn``); ``update_status``: the last update's Updating / UpdateCompleted / UpdateFailed.
+    """
+
+    phase: str
+    model_arn: str
+    desired_model_arn: str
+    name: str
+    update_status: str | None
+    failure_message: str | None
+    last_modified: datetime
+    update_failed: bool = False
+
+
+def serving_view(
+    created: datetime,
+    scenario: Any,
+    model_arn: str,
+    name: str,
+    updates: list[ServingUpdate],
+    now: datetime,
+) -> ServingView:
+    """Creating for the scenario's ``creating_seconds``, then ready or failed; each update then lasts
+    ``updating_seconds`` and ends completed (its model and name take effect) or failed (they do not)."""
+    ready = created + timedelta(seconds=scenario.creating_seconds)
+    if scenario.outcome == "stay_creating" or now < ready:
+        return ServingView("creating", model_arn, model_arn, name, None, None, created)
+    if scenario.outcome == "fail":
+        return ServingView("failed", model_arn, model_arn, name, None, scenario.failure_message, ready)
+    view = ServingView("ready", model_arn, model_arn, name, None, None, ready)
+    for update in updates:
+        if now < update.at:
+            break
+        end = update.at + timedelta(seconds=scenario.updating_seconds)
+        if now < end:
+            view.phase, view.update_status, view.last_modified = "updating", "Updating", update.at
+            view.desired_model_arn = update.model_arn or view.model_arn
+            return view
+        view.last_modified = end
+        if scenario.update_outcome == "fail":
+            view.update_status, view.failure_message, view.update_failed = (
+                "UpdateFailed",
+                scenario.update_failure_message,
+                True,
+            )
+            continue
+        view.model_arn = view.desired_model_arn = update.model_arn or view.model_arn
+        view.name = update.name or view.name
+        view.update_status, view.failure_message, view.update_failed = "UpdateCompleted", None, False
+    return view
+
+
+@dataclass
+class ImportView:
+    status: str
+    end_time: datetime | None
+    failure_message: str | None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status != "InProgress"
+
+
+def import_view(created: datetime, scenario: Any, now: datetime) -> ImportView:
+    """InProgress for the scenario's ``running_seconds`` (forever with ``run_forever``), then Completed or Failed."""
+    if scenario.outcome == "run_forever":
+        return ImportView("InProgress", None, None)
+    end = created + timedelta(seconds=scenario.running_seconds)
+    if now < end:
+        return ImportView("InProgress", None, None)
+    if scenario.outcome == "fail":
+        return ImportView("Failed", end, scenario.failure_message)
+    return ImportView("Completed", end, None)

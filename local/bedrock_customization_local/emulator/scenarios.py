@@ -98,6 +98,93 @@ class ModelScenario:
         return _from_dict(cls, data)
 
 
+ServingOutcome = Literal["active", "fail", "stay_creating"]
+UpdateOutcome = Literal["complete", "fail"]
+ImportOutcome = Literal["complete", "fail", "run_forever"]
+
+
+@dataclass(frozen=True)
+class ServingScenario:
+    """Lifecycle of one custom model deployment or provisioned throughput.
+
+    Creating for ``creating_seconds``, then Active (a deployment) / InService (a throughput), or Failed with
+    ``failure_message`` (``fail``), or Creating forever (``stay_creating``). Each in-place update lasts
+    ``updating_seconds``, then completes (the new model or name takes effect) or fails (``update_outcome="fail"``:
+    a deployment reports UpdateFailed and keeps its model; a throughput ends Failed).
+    """
+
+    creating_seconds: float = 10 * 60
+    outcome: ServingOutcome = "active"
+    failure_message: str = "Deployment failed: the model could not be loaded for inference."
+    updating_seconds: float = 5 * 60
+    update_outcome: UpdateOutcome = "complete"
+    update_failure_message: str = "Update failed: the new model could not be loaded for inference."
+
+    def __post_init__(self) -> None:
+        if self.outcome not in ("active", "fail", "stay_creating"):
+            raise ValueError(f"outcome must be active, fail or stay_creating (got {self.outcome!r})")
+        if self.update_outcome not in ("complete", "fail"):
+            raise ValueError(f"update_outcome must be complete or fail (got {self.update_outcome!r})")
+        if self.creating_seconds < 0 or self.updating_seconds < 0:
+            raise ValueError("creating_seconds and updating_seconds must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServingScenario:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class DeploymentScenario(ServingScenario):
+    """A custom model deployment's lifecycle (see :class:`ServingScenario`)."""
+
+
+@dataclass(frozen=True)
+class ThroughputScenario(ServingScenario):
+    """A provisioned throughput's lifecycle (see :class:`ServingScenario`)."""
+
+    creating_seconds: float = 15 * 60
+    failure_message: str = "Provisioning failed: capacity for the model is not available."
+
+
+@dataclass(frozen=True)
+class ImportScenario:
+    """Lifecycle of one model import job: InProgress for ``running_seconds``, then Completed (an imported model
+    comes into being) or Failed with ``failure_message``; ``run_forever`` never ends (import jobs cannot be stopped).
+    """
+
+    running_seconds: float = 20 * 60
+    outcome: ImportOutcome = "complete"
+    failure_message: str = "Model import failed: config.json is missing from the model files."
+    model_architecture: str = "llama3"
+
+    def __post_init__(self) -> None:
+        if self.outcome not in ("complete", "fail", "run_forever"):
+            raise ValueError(f"outcome must be complete, fail or run_forever (got {self.outcome!r})")
+        if self.running_seconds < 0:
+            raise ValueError("running_seconds must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportScenario:
+        return _from_dict(cls, data)
+
+
+#: Scenario kinds by class (each kind has its own default and rules).
+Scenario = JobScenario | ModelScenario | DeploymentScenario | ThroughputScenario | ImportScenario
+_KINDS: dict[type, str] = {
+    JobScenario: "job",
+    ModelScenario: "model",
+    DeploymentScenario: "deployment",
+    ThroughputScenario: "throughput",
+    ImportScenario: "import",
+}
+
+
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
     known = {field.name for field in fields(cls)}
     unknown = set(data) - known
@@ -108,8 +195,8 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: Literal["job", "model"]
-    scenario: JobScenario | ModelScenario
+    kind: str
+    scenario: Scenario
     prefix: str | None
     once: bool
 
@@ -122,10 +209,11 @@ class ScenarioBook:
         self._rules: list[_Rule] = []
         self.default_job = JobScenario()
         self.default_model = ModelScenario()
+        self.defaults: dict[str, Scenario] = {}
 
     def add(
         self,
-        scenario: JobScenario | ModelScenario,
+        scenario: Scenario,
         *,
         prefix: str | None = None,
         once: bool = False,
@@ -134,13 +222,15 @@ class ScenarioBook:
 
         Neither: the rule becomes the new default for its kind. ``once`` without ``prefix``: the next one created.
         """
-        kind: Literal["job", "model"] = "job" if isinstance(scenario, JobScenario) else "model"
+        kind = _KINDS[type(scenario)]
         with self._lock:
             if prefix is None and not once:
                 if kind == "job":
                     self.default_job = scenario  # type: ignore[assignment]
-                else:
+                elif kind == "model":
                     self.default_model = scenario  # type: ignore[assignment]
+                else:
+                    self.defaults[kind] = scenario
                 return
             self._rules.append(_Rule(kind, scenario, prefix, once))
 
@@ -150,7 +240,16 @@ class ScenarioBook:
     def pick_model(self, *names: str) -> ModelScenario:
         return self._pick("model", names) or self.default_model  # type: ignore[return-value]
 
-    def _pick(self, kind: str, names: tuple[str, ...]) -> JobScenario | ModelScenario | None:
+    def pick_deployment(self, name: str) -> DeploymentScenario:
+        return self._pick("deployment", (name,)) or self.defaults.get("deployment") or DeploymentScenario()  # type: ignore[return-value]
+
+    def pick_throughput(self, name: str) -> ThroughputScenario:
+        return self._pick("throughput", (name,)) or self.defaults.get("throughput") or ThroughputScenario()  # type: ignore[return-value]
+
+    def pick_import(self, *names: str) -> ImportScenario:
+        return self._pick("import", names) or self.defaults.get("import") or ImportScenario()  # type: ignore[return-value]
+
+    def _pick(self, kind: str, names: tuple[str, ...]) -> Scenario | None:
         with self._lock:
             # "next" rules first, oldest first; then prefix rules, newest first.
             ordered = [r for r in self._rules if r.once and r.prefix is None] + [
@@ -171,12 +270,14 @@ class ScenarioBook:
             self._rules.clear()
             self.default_job = JobScenario()
             self.default_model = ModelScenario()
+            self.defaults.clear()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "default_job": self.default_job.to_dict(),
                 "default_model": self.default_model.to_dict(),
+                **{f"default_{kind}": scenario.to_dict() for kind, scenario in self.defaults.items()},
                 "rules": [
                     {"kind": r.kind, "prefix": r.prefix, "once": r.once, "scenario": r.scenario.to_dict()}
                     for r in self._rules
@@ -184,4 +285,13 @@ class ScenarioBook:
             }
 
 
-__all__ = ["JOB_PHASES", "JobScenario", "ModelScenario", "ScenarioBook"]
+__all__ = [
+    "JOB_PHASES",
+    "DeploymentScenario",
+    "ImportScenario",
+    "JobScenario",
+    "ModelScenario",
+    "ScenarioBook",
+    "ServingScenario",
+    "ThroughputScenario",
+]

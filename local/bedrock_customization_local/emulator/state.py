@@ -18,8 +18,19 @@ from datetime import datetime
 from typing import Any
 
 from .clock import iso
-from .lifecycle import ACTIVE_JOB_STATUSES, ModelView, imported_model_view, job_view, status_details
-from .scenarios import JobScenario, ModelScenario
+from .lifecycle import (
+    ACTIVE_JOB_STATUSES,
+    ImportView,
+    ModelView,
+    ServingUpdate,
+    ServingView,
+    import_view,
+    imported_model_view,
+    job_view,
+    serving_view,
+    status_details,
+)
+from .scenarios import DeploymentScenario, ImportScenario, JobScenario, ModelScenario, ThroughputScenario
 
 ACCOUNT_ID = "123456789012"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -70,6 +81,73 @@ class ModelRecord:
 
 
 @dataclass
+class DeploymentRecord:
+    """A custom model deployment: it serves ``model_arn`` (and, while an update runs, holds its new model too)."""
+
+    arn: str
+    name: str
+    region: str
+    created: datetime
+    request: dict[str, Any]
+    token: str | None
+    scenario: DeploymentScenario
+    model_arn: str
+    updates: list[ServingUpdate] = field(default_factory=list)
+
+    def view(self, now: datetime) -> ServingView:
+        return serving_view(self.created, self.scenario, self.model_arn, self.name, self.updates, now)
+
+
+@dataclass
+class ThroughputRecord:
+    """A provisioned throughput of ``model_units`` for ``model_arn`` (a foundation or custom model)."""
+
+    arn: str
+    name: str
+    region: str
+    created: datetime
+    request: dict[str, Any]
+    token: str | None
+    scenario: ThroughputScenario
+    model_arn: str
+    foundation_model_arn: str
+    model_units: int
+    commitment: str | None
+    commitment_expiration: datetime | None
+    updates: list[ServingUpdate] = field(default_factory=list)
+
+    def view(self, now: datetime) -> ServingView:
+        return serving_view(self.created, self.scenario, self.model_arn, self.name, self.updates, now)
+
+
+@dataclass
+class ImportJobRecord:
+    arn: str
+    name: str
+    region: str
+    request: dict[str, Any]
+    token: str | None
+    created: datetime
+    scenario: ImportScenario
+    imported_model_arn: str | None = None
+    settled: bool = False
+
+    def view(self, now: datetime) -> ImportView:
+        return import_view(self.created, self.scenario, now)
+
+
+@dataclass
+class ImportedModelRecord:
+    """The model a completed import job made (``imported-model/<id>``; deleted with DeleteImportedModel)."""
+
+    arn: str
+    name: str
+    region: str
+    created: datetime
+    job: ImportJobRecord
+
+
+@dataclass
 class CallRecord:
     seq: int
     time: datetime
@@ -112,6 +190,13 @@ class Store:
             self.models: dict[str, ModelRecord] = {}  # arn -> model, in creation order
             self.tags: dict[str, dict[str, str]] = {}  # arn -> key -> value
             self.tokens: dict[tuple[str, str, str], str] = {}  # (region, operation, token) -> arn
+            self.deployments: dict[str, DeploymentRecord] = {}  # arn -> deployment
+            self.throughputs: dict[str, ThroughputRecord] = {}  # arn -> throughput
+            self.import_jobs: dict[str, ImportJobRecord] = {}  # arn -> import job (never deleted)
+            self.imported_models: dict[str, ImportedModelRecord] = {}  # arn -> imported model
+            #: model units a region may hold in throughputs: no commitment (documented default 2) and with one
+            #: (documented default 0 until AWS support grants some); set with the control set_throughput_quota
+            self.throughput_quota: dict[str, int] = {"no_commitment": 2, "commitment": 0}
             self.calls: list[CallRecord] = []
             # job state change events (see events.py): (jobArn, jobStatus) pairs handed out or dropped
             self.events_seen: set[tuple[str, str]] = set()
@@ -143,8 +228,25 @@ class Store:
 
     # --- lifecycle ---------------------------------------------------------------------------------------------------
     def settle(self, now: datetime) -> None:
-        """Create the custom model of every job that has completed by ``now`` (once)."""
+        """Create the custom model of every job, and the imported model of every import job, that has completed by
+        ``now`` (once)."""
         with self.lock:
+            for importing in list(self.import_jobs.values()):
+                if importing.settled:
+                    continue
+                imported = importing.view(now)
+                if not imported.terminal:
+                    continue
+                importing.settled = True
+                if imported.status != "Completed":
+                    continue
+                assert imported.end_time is not None
+                arn = f"arn:aws:bedrock:{importing.region}:{ACCOUNT_ID}:imported-model/{self.new_id()}"
+                importing.imported_model_arn = arn
+                self.imported_models[arn] = ImportedModelRecord(
+                    arn, importing.request["importedModelName"], importing.region, imported.end_time, importing
+                )
+                self.tags[arn] = {t["key"]: t["value"] for t in importing.request.get("importedModelTags", [])}
             for job in list(self.jobs.values()):
                 if job.settled:
                     continue
@@ -215,6 +317,43 @@ class Store:
                         "tags": dict(self.tags.get(model.arn, {})),
                     }
                 )
+            deployments = [
+                {
+                    "arn": d.arn,
+                    "name": d.name,
+                    "phase": d.view(now).phase,
+                    "modelArn": d.view(now).model_arn,
+                    "tags": dict(self.tags.get(d.arn, {})),
+                }
+                for d in self.deployments.values()
+            ]
+            throughputs = [
+                {
+                    "arn": t.arn,
+                    "name": t.view(now).name,
+                    "phase": t.view(now).phase,
+                    "modelArn": t.view(now).model_arn,
+                    "modelUnits": t.model_units,
+                    "commitment": t.commitment,
+                    "tags": dict(self.tags.get(t.arn, {})),
+                }
+                for t in self.throughputs.values()
+            ]
+            import_jobs = [
+                {
+                    "jobArn": j.arn,
+                    "jobName": j.name,
+                    "status": j.view(now).status,
+                    "importedModelArn": j.imported_model_arn,
+                    "clientRequestToken": j.token,
+                    "tags": dict(self.tags.get(j.arn, {})),
+                }
+                for j in self.import_jobs.values()
+            ]
+            imported = [
+                {"modelArn": m.arn, "modelName": m.name, "jobArn": m.job.arn, "tags": dict(self.tags.get(m.arn, {}))}
+                for m in self.imported_models.values()
+            ]
             calls = [call.to_dict() for call in self.calls]
             by_operation: dict[str, int] = {}
             for call in self.calls:
@@ -223,6 +362,10 @@ class Store:
                 "now": iso(now),
                 "jobs": jobs,
                 "models": models,
+                "deployments": deployments,
+                "throughputs": throughputs,
+                "importJobs": import_jobs,
+                "importedModels": imported,
                 "activeJobs": [job["jobArn"] for job in jobs if job["status"] in ACTIVE_JOB_STATUSES],
                 "calls": calls,
                 "callCounts": by_operation,
