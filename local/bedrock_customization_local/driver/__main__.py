@@ -1,5 +1,5 @@
-"""``python -m bedrock_customization_local.driver``: the main job (``demo``) and a lifecycle run of any synthesized
-assembly (``run``)."""
+"""``python -m bedrock_customization_local.driver`` (``bedrock-customization-local``): the main job (``demo``) and a
+lifecycle run of any synthesized assembly (``run``), e.g. a user's own ``cdk.out``."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from bedrock_customization_local.emulator import JobScenario
 
-from .assembly import CloudAssembly
-from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, run_demo
-from .display import ProgressDisplay
+from .assembly import CloudAssembly, StackArtifact
+from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, resource_attributes, run_demo
+from .display import ProgressDisplay, print_outputs, say
 from .errors import DriverError
+from .intrinsics import StackEnv
 from .leftovers import find_leftovers
 from .session import LocalSession, SessionOptions
 from .stack import StackRunner
+from .template import StackTemplate
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bedrock_customization_local.driver",
+        prog="bedrock-customization-local",
         description="Run a CDK app's custom resources locally: CloudFormation, Lambda and the Bedrock emulator.",
     )
     parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
@@ -30,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="synthesize app.py, create, update, delete it locally, check leftovers")
     demo.add_argument("--workdir", type=Path, help="keep the assemblies and worker logs here")
-    run = commands.add_parser("run", help="create then delete the stack of an existing cloud assembly (cdk.out)")
-    run.add_argument("assembly", type=Path)
+    run = commands.add_parser(
+        "run", help="create then delete the stack of an existing cloud assembly (your app's cdk.out), check leftovers"
+    )
+    run.add_argument("assembly", type=Path, help="the folder `cdk synth` wrote (cdk.out)")
     run.add_argument("--stack", help="stack name (default: the only one)")
     run.add_argument(
         "--job-minutes",
@@ -48,31 +53,61 @@ def main(argv: list[str] | None = None) -> int:
         assembly = CloudAssembly.load(args.assembly)
         return _run(assembly, args.stack, console, plain, args.speed, args.job_minutes * 60)
     except DriverError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        line = Text("error:", style="" if args.plain else "bold red")
+        line.append(f" {exc}")  # literal: an error quotes templates and paths
+        say(console, line)
         return 1
 
 
 def _run(
     assembly: CloudAssembly, stack_name: str | None, console: Console, plain: bool | None, speed: float, job: float
 ) -> int:
+    """Create the stack, show its outputs, delete it, then the end check: exit 1 on a failed operation or anything
+    left behind."""
     stack = assembly.stack(stack_name)
     with LocalSession(SessionOptions(speed=speed)) as session:
         assert session.emulator is not None
         session.emulator.controls.add_job_scenario(JobScenario.lasting(job))
         display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
+        shown_plain = bool(display.plain)
+        _describe(console, stack)
         runner = StackRunner(session, stack, observer=display)
         display.begin(f"create {stack.stack_name}")
-        created = runner.deploy()
-        display.end()
-        for name, value in created.outputs.items():
-            console.print(f"   {name} = {value}", highlight=False)
+        try:
+            created = runner.deploy()
+        finally:
+            display.end(resource_attributes(runner))
+        print_outputs(console, created.outputs, plain=shown_plain)
         display.begin(f"delete {stack.stack_name}")
-        deleted = runner.destroy() if runner.template is not None else created
-        display.end()
+        try:
+            deleted = runner.destroy() if runner.template is not None else created
+        finally:
+            display.end()
+        for outcome in (created, deleted):
+            for logical_id, reason in outcome.failures + outcome.warnings:
+                say(console, f"   {outcome.operation} {outcome.status}: {logical_id}: {reason}")
         problems = find_leftovers(session, runner.owned_model_arns() | runner.retained_models)
         for problem in problems:
-            console.print(f"   left behind: {problem}", highlight=False)
-        return 0 if created.ok and deleted.ok and not problems else 1
+            say(console, f"   left behind: {problem}")
+        ok = created.ok and deleted.ok and not problems
+        if ok:
+            # Not "nothing left behind": scripts (and this repository's tests) look for "left behind" as the failure.
+            say(console, "   end check passed: no rules, Lambda permissions, running jobs or unowned models remain")
+        return 0 if ok else 1
+
+
+def _describe(console: Console, stack: StackArtifact) -> None:
+    """What the run plays and what it only resolves, before it starts: a resource type the driver does not create
+    is not tested here, and the user should know that from the first lines."""
+    template = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name))
+    custom = template.custom_ids()
+    native = [lid for lid in template.driven_ids() if lid not in custom]
+    local = len(template.resources) - len(custom) - len(native)
+    say(
+        console,
+        f"   {stack.stack_name}: {len(custom)} custom resources and {len(native)} native ones played; "
+        f"{local} other resources resolve to local values",
+    )
 
 
 if __name__ == "__main__":

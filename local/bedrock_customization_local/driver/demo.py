@@ -29,13 +29,12 @@ from typing import Any
 
 from bedrock_customization_provider import contract
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from bedrock_customization_local.emulator import JobScenario
 
 from .assembly import CloudAssembly, StackArtifact
-from .display import ProgressDisplay
+from .display import ProgressDisplay, activity, print_mapping, print_outputs, say
 from .errors import DriverError
 from .intrinsics import StackEnv
 from .leftovers import find_leftovers
@@ -81,8 +80,10 @@ class _BackgroundSynth:
             except Exception as exc:  # reported when the revision is needed
                 self.results[revision] = exc
 
-    def get(self, revision: int) -> CloudAssembly:
-        self._thread.join()
+    def get(self, console: Console, revision: int, *, plain: bool) -> CloudAssembly:
+        if self._thread.is_alive():  # still synthesizing: say so rather than look stuck
+            with activity(console, f"waiting for cdk synth of revision {revision}", plain=plain):
+                self._thread.join()
         result = self.results[revision]
         if isinstance(result, Exception):
             raise result
@@ -116,22 +117,24 @@ def run_demo(
 ) -> DemoResult:
     app_dir = app_dir or app_root()
     console = console or Console()
+    plain = (not console.is_terminal) if plain is None else plain
     result = DemoResult()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cfn-driver-demo-") as tmp:
         base_dir = Path(workdir or tmp)
-        console.print(f"[bold]1. cdk synth[/bold] of {app_dir / 'app.py'} (pinned CDK CLI)")
-        assembly = synthesize(base_dir / "cdk.out", DEMO_CONTEXT, app_dir)
+        _heading(console, "1. cdk synth", f" of {app_dir / 'app.py'} (pinned CDK CLI)", plain=plain)
+        with activity(console, "cdk synth", plain=plain):
+            assembly = synthesize(base_dir / "cdk.out", DEMO_CONTEXT, app_dir)
         stack = assembly.stack()
         revisions = _BackgroundSynth(base_dir, app_dir)
         template = StackTemplate(stack.template(), StackEnv.for_stack(stack.stack_name))
         customs = template.custom_ids()
         function = template.function_spec(template.provider_function_id(customs[0]), stack) if customs else None
-        console.print(f"   {stack.stack_name}: {len(customs)} custom resources; the provider runs from its asset")
+        say(console, f"   {stack.stack_name}: {len(customs)} custom resources; the provider runs from its asset")
         if function is not None:
             local = f"python{sys.version_info.major}.{sys.version_info.minor}"
             note = "" if function.runtime == local else f" (the template asks for {function.runtime})"
-            console.print(f"   handler {function.handler} on {local}{note}", highlight=False)
+            say(console, f"   handler {function.handler} on {local}{note}")
         options = SessionOptions(speed=speed, workdir=base_dir / "session")
         with LocalSession(options) as session:
             assert session.emulator is not None
@@ -144,15 +147,22 @@ def run_demo(
             except DriverError as exc:
                 result.fail(str(exc))
             if not result.ok:
-                _show_logs(console, session)
+                _show_logs(console, session, plain=plain)
     elapsed = time.monotonic() - started
     if result.ok:
-        console.print(f"[bold green]demo passed[/bold green] in {elapsed:.0f} s")
+        _heading(console, "demo passed", f" in {elapsed:.0f} s", style="bold green", plain=plain)
     else:
-        console.print(f"[bold red]demo failed[/bold red] after {elapsed:.0f} s:")
+        _heading(console, "demo failed", f" after {elapsed:.0f} s:", style="bold red", plain=plain)
         for problem in result.problems:
-            console.print(f"  - {problem}", highlight=False)
+            say(console, f"  - {problem}")
     return result
+
+
+def _heading(console: Console, words: str, rest: str, *, style: str = "bold", plain: bool) -> None:
+    """The demo's own words styled, ``rest`` (paths, names) literal: a folder called ``[x]`` is no markup."""
+    line = Text(words, style="" if plain else style)
+    line.append(rest)
+    say(console, line)
 
 
 def _steps(
@@ -166,19 +176,23 @@ def _steps(
     result: DemoResult,
 ) -> None:
     base = stack.template()
+    plain = bool(display.plain)
 
-    outcome = _operation(display, "2. create", lambda: runner.deploy(base))
+    outcome = _operation(display, runner, "2. create", lambda: runner.deploy(base))
     if not _check(outcome, result):
         return
-    _print_outputs(console, outcome.outputs, plain=bool(display.plain))
+    print_outputs(console, outcome.outputs, plain=plain)
     waits.report(console, runner)
     _check_clean(session, runner, result, "after create")
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
 
-    template2 = revision_template(base, revisions.get(2).stack().template(), 2)
+    template2 = revision_template(base, revisions.get(console, 2, plain=plain).stack().template(), 2)
     outcome = _operation(
-        display, f"3. update: tag change (cdk synth -c {REVISION_CONTEXT_KEY}=2)", lambda: runner.deploy(template2)
+        display,
+        runner,
+        f"3. update: tag change (cdk synth -c {REVISION_CONTEXT_KEY}=2)",
+        lambda: runner.deploy(template2),
     )
     if not _check(outcome, result):
         return
@@ -187,13 +201,18 @@ def _steps(
     tags = next((j["tags"] for j in session.emulator.state()["jobs"] if j["jobArn"] == job_arn), {})
     wanted = {t["key"]: t["value"] for t in template2["Resources"][first_job]["Properties"].get("jobTags", [])}
     if tags != wanted:
-        result.fail(f"{first_job}: Bedrock has tags {tags}, the template says {wanted}")
+        result.fail(f"{first_job}: Bedrock has tags {_pairs(tags)}, the template says {_pairs(wanted)}")
     else:
-        console.print(f"   {first_job}: same job, tags now {tags}", highlight=False)
+        print_mapping(
+            console, f"{first_job}: same job, its tags in Bedrock now", tags, plain=plain, columns=("tag", "value")
+        )
 
-    template3 = revision_template(base, revisions.get(3).stack().template(), 3)
+    template3 = revision_template(base, revisions.get(console, 3, plain=plain).stack().template(), 3)
     outcome = _operation(
-        display, f"4. update: replacement (cdk synth -c {REVISION_CONTEXT_KEY}=3)", lambda: runner.deploy(template3)
+        display,
+        runner,
+        f"4. update: replacement (cdk synth -c {REVISION_CONTEXT_KEY}=3)",
+        lambda: runner.deploy(template3),
     )
     if not _check(outcome, result):
         return
@@ -201,19 +220,16 @@ def _steps(
     if new_arn == job_arn:
         result.fail(f"a hyperparameter change did not replace {first_job}")
     else:
-        console.print(f"   {first_job}: replaced by {new_arn.rsplit('/', 1)[-1]}; the old job's model was deleted")
+        say(console, f"   {first_job}: replaced by job {new_arn.rsplit('/', 1)[-1]}; the old job's model was deleted")
     _check_clean(session, runner, result, "after the replacement")
 
-    outcome = _operation(display, "5. delete", runner.destroy)
+    outcome = _operation(display, runner, "5. delete", runner.destroy)
     _check(outcome, result)
     _check_clean(session, runner, result, "after delete")
     if result.ok:
         counts = session.emulator.state()["callCounts"]
-        console.print(
-            "   nothing left behind: no poll rules, no Lambda permissions, no running jobs, no unowned models",
-            highlight=False,
-        )
-        console.print(f"   Bedrock calls: {counts}", highlight=False)
+        say(console, "   nothing left behind: no poll rules, no Lambda permissions, no running jobs, no unowned models")
+        print_mapping(console, "Bedrock calls", counts, plain=plain, columns=("operation", "calls"))
 
 
 class _WaitTimes:
@@ -250,11 +266,11 @@ class _WaitTimes:
     def _report_job(self, console: Console, watched: str, job: dict[str, Any], at: float) -> None:
         began, ended = _epoch(job["creationTime"]), _epoch(job["endTime"])
         delay = max(0.0, at - ended)
-        console.print(
+        say(
+            console,
             f"   {watched}: trained {(ended - began) / 3600:.1f} h (virtual); its wait ended {delay:.0f} s later "
             f"(virtual; {delay / DEMO_SPEED:.2f} s of wall time at {DEMO_SPEED:g}x; one poll interval is "
             f"{60 / DEMO_SPEED:.3f} s)",
-            highlight=False,
         )
 
 
@@ -264,12 +280,22 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _operation(display: ProgressDisplay, title: str, action: Any) -> StackOutcome:
+def _operation(display: ProgressDisplay, runner: StackRunner, title: str, action: Any) -> StackOutcome:
     display.begin(title)
     try:
         return action()
     finally:
-        display.end()
+        display.end(resource_attributes(runner))
+
+
+def resource_attributes(runner: StackRunner) -> dict[str, dict[str, Any]]:
+    """What each resource's provider answered (its ``Data``: the ``Fn::GetAtt`` attributes), for the details."""
+    return {lid: dict(record.data) for lid, record in list(runner.records.items()) if record.data}
+
+
+def _pairs(mapping: dict[str, Any]) -> str:
+    """A mapping in a problem line: ``key=value`` pairs, not a Python dict."""
+    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "none"
 
 
 def _check(outcome: StackOutcome, result: DemoResult) -> bool:
@@ -285,22 +311,11 @@ def _check_clean(session: LocalSession, runner: StackRunner, result: DemoResult,
         result.fail(f"{when}: {problem}")
 
 
-def _print_outputs(console: Console, outputs: dict[str, Any], *, plain: bool) -> None:
-    if plain:  # logs: one unwrapped line per output
-        for name, value in outputs.items():
-            console.print(f"   output {name} = {value}", highlight=False, soft_wrap=True)
-        return
-    table = Table(title="stack outputs", show_edge=False, title_justify="left")
-    table.add_column("output")
-    table.add_column("value", overflow="fold")
-    for name, value in outputs.items():
-        table.add_row(name, str(value))
-    console.print(table)
-
-
-def _show_logs(console: Console, session: LocalSession) -> None:
+def _show_logs(console: Console, session: LocalSession, *, plain: bool) -> None:
+    """The provider's last log lines, literally (a log quotes requests, patterns and tracebacks)."""
     if session.lambdas is None:
         return
     for name in session.lambdas.function_names():
-        tail = "\n".join(session.lambdas.logs(name).splitlines()[-40:])
-        console.print(Text(f"--- last lines of {name}'s log ---\n{tail}", style="dim"))
+        say(console, f"--- last lines of {name}'s log ---", style="" if plain else "dim")
+        for line in session.lambdas.logs(name).splitlines()[-40:]:
+            say(console, line, style="" if plain else "dim")
