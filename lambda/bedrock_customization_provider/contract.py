@@ -84,11 +84,12 @@ MAX_TAGS: Final = {
     "modelTags": MAX_TAGS_PER_RESOURCE - 1,
     # deployments and throughputs carry the provider's tag too: it says which stack and logical id own them
     "tags": MAX_TAGS_PER_RESOURCE - 1,
+    "importedModelTags": MAX_TAGS_PER_RESOURCE - 1,
 }
 #: Where one operation's tag member differs from :data:`MAX_TAGS`: a model import job and its imported model both
 #: carry the provider's tag (a customization job's ``jobTags`` do not: its token names its owner).
 MAX_TAGS_BY_OPERATION: Final = {
-    "CreateModelImportJob": {"jobTags": MAX_TAGS_PER_RESOURCE - 1, "importedModelTags": MAX_TAGS_PER_RESOURCE - 1},
+    "CreateModelImportJob": {"jobTags": MAX_TAGS_PER_RESOURCE - 1},
 }
 
 # --- attributes (Fn::GetAtt names) -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ a passing case for each, on every tag member."""
 from __future__ import annotations
 
 import pytest
-from bedrock_customization_provider import contract, rules
+from bedrock_customization_provider import contract, rules, shapes
 
 
 def tags(count: int, key: str = "k") -> list[dict[str, str]]:
@@ -43,8 +43,31 @@ def test_a_list_that_is_not_known_yet_is_left_to_deploy_time():
     assert rules.tag_problems("modelTags", "${Token[TOKEN.12]}") == []
 
 
-def test_every_tag_member_of_both_operations_has_a_limit():
-    assert set(contract.MAX_TAGS) == contract.JOB_TAG_MEMBERS | contract.MODEL_TAG_MEMBERS
+def test_every_tag_member_of_every_create_has_a_limit():
+    # the tag lists (TagList members) of every operation the provider creates with, read from Bedrock's model
+    operations = [
+        rules.JOB_OPERATION,
+        rules.MODEL_OPERATION,
+        rules.DEPLOYMENT_OPERATION,
+        rules.THROUGHPUT_OPERATION,
+        rules.MODEL_IMPORT_OPERATION,
+    ]
+    members = {
+        name
+        for operation in operations
+        for name, shape in shapes.input_shape(operation).members.items()
+        if shape.name == "TagList"
+    }
+    assert set(contract.MAX_TAGS) == members
+
+
+def test_the_model_import_leaves_a_slot_for_the_provider_tag_on_the_job_and_the_model():
+    limits = contract.MAX_TAGS_BY_OPERATION[rules.MODEL_IMPORT_OPERATION]
+    tags = [{"key": f"k{i}", "value": "v"} for i in range(50)]
+    for member in ("jobTags", "importedModelTags"):
+        [problem] = rules.tag_problems(member, tags, limit=limits.get(member))
+        assert problem.rule.startswith("must have at most 49 tags (got 50): the provider adds one")
+    assert rules.tag_problems("jobTags", tags) == []  # a customization job's jobTags: its token names its owner
 
 
 @pytest.mark.parametrize("key", [["a", "list"], {"a": "dict"}, 7, None])
