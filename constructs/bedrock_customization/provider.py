@@ -111,10 +111,52 @@ class BedrockCustomizationProvider(Construct):
             [model_arns],
             wildcards="This account's custom models: their names are chosen at deploy time, one provider per stack.",
         )
-        # A custom model's tags carry the digest of the properties it was created from (Update reads it).
-        self._allow(["bedrock:ListTagsForResource"], [model_arns])
+        # Deployments, throughputs and model imports (issue 12): each kind's own ARNs in this account and region.
+        deployments = bedrock_arn(self, "custom-model-deployment")
+        throughputs = bedrock_arn(self, "provisioned-model")
+        import_jobs = bedrock_arn(self, "model-import-job")
+        imported_models = bedrock_arn(self, "imported-model")
+        serving = (
+            "This account's deployments, throughputs, import jobs and imported models: names are chosen at deploy "
+        )
+        serving += "time, one provider per stack; the provider checks ownership itself (its tag)."
+        self._allow(
+            ["bedrock:CreateCustomModelDeployment", "bedrock:UpdateCustomModelDeployment"],
+            [deployments, model_arns],
+            wildcards=serving,
+        )
+        self._allow(
+            ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
+            [deployments],
+            wildcards=serving,
+        )
+        # a throughput serves a foundation model or a custom model, and may move between them (Update)
+        self._allow(
+            ["bedrock:CreateProvisionedModelThroughput", "bedrock:UpdateProvisionedModelThroughput"],
+            [throughputs, model_arns, foundation_models],
+            wildcards=serving,
+        )
+        self._allow(
+            ["bedrock:GetProvisionedModelThroughput", "bedrock:DeleteProvisionedModelThroughput"],
+            [throughputs],
+            wildcards=serving,
+        )
+        self._allow(["bedrock:CreateModelImportJob"], [import_jobs, imported_models], wildcards=serving)
+        self._allow(["bedrock:GetModelImportJob"], [import_jobs], wildcards=serving)
+        self._allow(["bedrock:DeleteImportedModel"], [imported_models], wildcards=serving)
+        self._allow(
+            ["bedrock:ListModelImportJobs"],
+            ["*"],
+            wildcards="Bedrock List* actions support no resource-level permissions (Service Authorization Reference).",
+        )
+        tagged = [deployments, throughputs, import_jobs, imported_models]
+        # A custom model's tags carry the digest of the properties it was created from (Update reads it); so do the
+        # tags of deployments, throughputs, import jobs and imported models, with their owner.
+        self._allow(["bedrock:ListTagsForResource"], [model_arns, *tagged], wildcards=serving)
         # TagResource also authorizes creating a job or model with tags (jobTags, customModelTags, modelTags).
-        self._allow(["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns])
+        self._allow(
+            ["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns, *tagged], wildcards=serving
+        )
         # crhelper's poll rules carry the stack's GUID (contract.poll_rule_prefix): this stack's rules, no other's.
         own_rules = Fn.join("", [contract.POLL_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id)), "-*"])
         rules = stack.format_arn(service="events", resource="rule", resource_name=own_rules)

@@ -29,6 +29,10 @@ JOBS = f"{_ACCOUNT_SCOPE}:model-customization-job/*"
 MODELS = f"{_ACCOUNT_SCOPE}:custom-model/*"
 FOUNDATION_MODELS = "arn:${Partition}:bedrock:${Region}::foundation-model/*"
 INFERENCE_PROFILES = f"{_ACCOUNT_SCOPE}:inference-profile/*"
+DEPLOYMENTS = f"{_ACCOUNT_SCOPE}:custom-model-deployment/*"
+THROUGHPUTS = f"{_ACCOUNT_SCOPE}:provisioned-model/*"
+IMPORT_JOBS = f"{_ACCOUNT_SCOPE}:model-import-job/*"
+IMPORTED_MODELS = f"{_ACCOUNT_SCOPE}:imported-model/*"
 _STACK_GUID = "${Select(2, Split(/, ${StackId}))}"
 WAIT_RULE = f"arn:${{Partition}}:events:${{Region}}:${{AccountId}}:rule/bedrock-cr-wait-{_STACK_GUID}"
 #: crhelper's poll rules of this stack only: bedrock-cr-poll-<stack GUID>-<request digest>
@@ -46,9 +50,21 @@ EXPECTED_RESOURCES = {
     "bedrock:CreateCustomModel": {MODELS},
     "bedrock:GetCustomModel": {MODELS},
     "bedrock:DeleteCustomModel": {MODELS},
-    "bedrock:ListTagsForResource": {MODELS},
-    "bedrock:TagResource": {JOBS, MODELS},
-    "bedrock:UntagResource": {JOBS, MODELS},
+    "bedrock:CreateCustomModelDeployment": {DEPLOYMENTS, MODELS},
+    "bedrock:UpdateCustomModelDeployment": {DEPLOYMENTS, MODELS},
+    "bedrock:GetCustomModelDeployment": {DEPLOYMENTS},
+    "bedrock:DeleteCustomModelDeployment": {DEPLOYMENTS},
+    "bedrock:CreateProvisionedModelThroughput": {THROUGHPUTS, MODELS, FOUNDATION_MODELS},
+    "bedrock:UpdateProvisionedModelThroughput": {THROUGHPUTS, MODELS, FOUNDATION_MODELS},
+    "bedrock:GetProvisionedModelThroughput": {THROUGHPUTS},
+    "bedrock:DeleteProvisionedModelThroughput": {THROUGHPUTS},
+    "bedrock:CreateModelImportJob": {IMPORT_JOBS, IMPORTED_MODELS},
+    "bedrock:GetModelImportJob": {IMPORT_JOBS},
+    "bedrock:ListModelImportJobs": {"*"},
+    "bedrock:DeleteImportedModel": {IMPORTED_MODELS},
+    "bedrock:ListTagsForResource": {MODELS, DEPLOYMENTS, THROUGHPUTS, IMPORT_JOBS, IMPORTED_MODELS},
+    "bedrock:TagResource": {JOBS, MODELS, DEPLOYMENTS, THROUGHPUTS, IMPORT_JOBS, IMPORTED_MODELS},
+    "bedrock:UntagResource": {JOBS, MODELS, DEPLOYMENTS, THROUGHPUTS, IMPORT_JOBS, IMPORTED_MODELS},
     "events:PutRule": {POLL_RULES},
     "events:PutTargets": {POLL_RULES},
     "events:RemoveTargets": {POLL_RULES},
