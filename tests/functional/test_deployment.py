@@ -255,3 +255,18 @@ def test_delete_with_retain_calls_nothing(harness):
     event["ResourceProperties"][contract.REMOVAL_POLICY] = contract.REMOVAL_POLICY_RETAIN
     assert harness.invoke(event)["Status"] == "SUCCESS"
     assert harness.calls == {}
+
+
+def test_the_long_waits_reader_reads_a_deployment(harness):
+    # GIVEN the reader after a long wait names a deployment (the kind is registered for the long wait)
+    event = harness.event("deployment_create")
+    event["ResourceType"] = contract.RESULT_RESOURCE_TYPE
+    event["LogicalResourceId"] = "ServingDeploymentResult"
+    event["ResourceProperties"] = {
+        "ServiceToken": event["ResourceProperties"]["ServiceToken"],
+        contract.RESULT_RESOURCE_ARN: DEPLOYMENT_ARN,
+    }
+    harness.bedrock.add_response("get_custom_model_deployment", description("Active"))
+    body = harness.invoke(event)
+    assert body["Status"] == "SUCCESS", body
+    assert body["Data"][contract.ATTR_DEPLOYMENT_ARN] == DEPLOYMENT_ARN
