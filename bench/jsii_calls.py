@@ -4,7 +4,9 @@ Each round trip is one message to the node process and its answer (~0.5-1 ms), a
 synth in Python; unlike wall time on a shared machine, their number does not vary from run to run. This wraps
 ``_NodeProcess.send`` (every request, callbacks' answers included) and runs ``bench/synth_apps.py``'s ``run`` for
 ``floor``, ``peer`` and ``ours`` at each size, each in a fresh process, and prints the round trips per job, split
-into construction (the app's code) and ``app.synth()`` (aspects, lazy values, validations).
+into construction (the app's code) and ``app.synth()`` (aspects, lazy values, validations), and the CPU time the
+Python process and the node process spent from the stack's first job to the end of ``app.synth()`` (less sensitive
+than wall time to a busy machine; imports inside the case, such as ours importing its package, are counted).
 
 Run: ``.venv/bin/python bench/jsii_calls.py [--jobs 1 10 100] [--cases floor peer ours] [--where ours 100]``;
 ``--where CASE N`` prints instead the Python lines of this repository that cause the most round trips in that case.
@@ -20,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -34,6 +37,7 @@ class Counter:
 
     def __init__(self, where: bool) -> None:
         self.count = 0
+        self.node_pid: int | None = None
         self.where = where
         self.sites: collections.Counter[str] = collections.Counter()
 
@@ -45,6 +49,7 @@ class Counter:
 
         def send(process: _NodeProcess, request: object, response_type: type) -> object:
             counter.count += 1
+            counter.node_pid = process._process.pid
             if counter.where:
                 counter.sites[f"{counter.site()}  [{describe(request)}]"] += 1
             return original(process, request, response_type)
@@ -62,6 +67,24 @@ class Counter:
             return "(outside the repository)"
         frame = own[-1]
         return f"{Path(frame.filename).relative_to(ROOT)}:{frame.lineno} {frame.name}"
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) of process ``pid`` and its descendants, from /proc (the jsii runtime starts node
+    as a child of its own launcher); 0 where there is none."""
+    if pid is None:
+        return 0.0
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def describe(request: object) -> str:
@@ -86,16 +109,20 @@ def count_case(case: str, jobs: int, where: bool) -> dict:
         app = cdk.App(outdir=outdir)
         stack = cdk.Stack(app, "Bench")
         bucket = s3.Bucket.from_bucket_name(stack, "Data", "my-training-data")
+        cpu_start = time.process_time(), cpu_seconds(counter.node_pid)
         synth_apps.CASES[case](stack, bucket, jobs)
         built = counter.count
         app.synth()
         done = counter.count
+        python_cpu, node_cpu = time.process_time() - cpu_start[0], cpu_seconds(counter.node_pid) - cpu_start[1]
     return {
         "case": case,
         "jobs": jobs,
         "construct": built - start,
         "synth": done - built,
         "total": done - start,
+        "python_cpu": python_cpu,
+        "node_cpu": node_cpu,
         "sites": counter.sites.most_common(),
     }
 
@@ -116,8 +143,8 @@ def main() -> None:
         for site, count in result["sites"]:
             print(f"{count:>7}  {site}")
         return
-    print("| jobs | case | round trips (build + synth) | per job | per job above the floor |")
-    print("|---|---|---|---|---|")
+    print("| jobs | case | round trips (build + synth) | per job | per job above the floor | CPU s (python + node) |")
+    print("|---|---|---|---|---|---|")
     for jobs in args.jobs:
         floor_total = None
         for case in args.cases:
@@ -136,7 +163,7 @@ def main() -> None:
             above = f"{(r['total'] - floor_total) / jobs:,.1f}" if floor_total is not None else "-"
             print(
                 f"| {jobs} | {case} | {r['total']:,} ({r['construct']:,} + {r['synth']:,}) | "
-                f"{r['total'] / jobs:,.1f} | {above} |",
+                f"{r['total'] / jobs:,.1f} | {above} | {r['python_cpu']:.2f} + {r['node_cpu']:.2f} |",
                 flush=True,
             )
 

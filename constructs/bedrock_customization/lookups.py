@@ -33,7 +33,8 @@ _buckets: weakref.WeakKeyDictionary[Any, BucketFacts] = weakref.WeakKeyDictionar
 _object_arns: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def _cached(cache: weakref.WeakKeyDictionary[Any, T], key: object, compute: Callable[[], T]) -> T:
+def cached(cache: weakref.WeakKeyDictionary[Any, T], key: object, compute: Callable[[], T]) -> T:
+    """``cache[key]``, computed on first use; computed every time for a key that cannot be weakly referenced."""
     try:
         return cache[key]
     except KeyError:
@@ -48,11 +49,11 @@ def stack_of(scope: IConstruct) -> Stack:
     """``Stack.of(scope)``: a construct's stack never changes, and a stack is its own."""
     if isinstance(scope, Stack):
         return scope
-    return _cached(_stacks, scope, lambda: Stack.of(scope))
+    return cached(_stacks, scope, lambda: Stack.of(scope))
 
 
 def _duration_facts(duration: Duration) -> dict[str, Any]:
-    return _cached(_durations, duration, dict)
+    return cached(_durations, duration, dict)
 
 
 def duration_is_unresolved(duration: Duration) -> bool:
@@ -96,12 +97,12 @@ def bucket_facts(bucket: s3.IBucket) -> BucketFacts:
             key_arn=key.key_arn if key is not None else None,
         )
 
-    return _cached(_buckets, bucket, read)
+    return cached(_buckets, bucket, read)
 
 
 def objects_arn(bucket: s3.IBucket, key_pattern: str) -> str:
     """``bucket.arn_for_objects(key_pattern)``, asked once per bucket and pattern."""
-    arns = _cached(_object_arns, bucket, dict)
+    arns = cached(_object_arns, bucket, dict)
     if key_pattern not in arns:
         arns[key_pattern] = bucket.arn_for_objects(key_pattern)
     return arns[key_pattern]
@@ -113,7 +114,7 @@ _default_policies: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.W
 def default_policy(role: IConstruct) -> IConstruct | None:
     """The role's ``DefaultPolicy`` child (what grants on it create), or None while it has none: once found, kept
     (it is never removed)."""
-    policy = _cached(_default_policies, role, lambda: role.node.try_find_child("DefaultPolicy"))
+    policy = cached(_default_policies, role, lambda: role.node.try_find_child("DefaultPolicy"))
     if policy is None:  # not there yet: ask again next time
         with contextlib.suppress(TypeError):
             _default_policies.pop(role, None)
@@ -125,4 +126,4 @@ _nodes: weakref.WeakKeyDictionary[Any, Node] = weakref.WeakKeyDictionary()
 
 def node_of(construct: IConstruct) -> Node:
     """``construct.node``, read once per construct (jsii hands back a new proxy of the same node at every read)."""
-    return _cached(_nodes, construct, lambda: construct.node)
+    return cached(_nodes, construct, lambda: construct.node)

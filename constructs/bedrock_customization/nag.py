@@ -15,20 +15,31 @@ go to the on-failure destination) is left unacknowledged on purpose, so those pa
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from .lookups import cached, default_policy, node_of, stack_of
+
 #: The AwsSolutions rule for wildcards in IAM statements; each wildcard resource is its own finding.
 IAM_WILDCARDS = "AwsSolutions-IAM5"
+#: Read once per object (each read is a round trip to the jsii kernel; lookups.py says why).
+_validations_of: weakref.WeakKeyDictionary[Any, Validations] = weakref.WeakKeyDictionary()
+_policy_resources: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge ``rule_id`` (a cdk-nag rule or one finding of it) on ``construct`` and its children, saying why."""
-    Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    _validations(construct).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+
+
+def _validations(construct: IConstruct) -> Validations:
+    """``Validations.of(construct)``, asked once per construct (a policy gets one acknowledgment per wildcard)."""
+    return cached(_validations_of, construct, lambda: Validations.of(construct))
 
 
 def acknowledge_wildcard_resources(
@@ -40,10 +51,10 @@ def acknowledge_wildcard_resources(
     Call it right after adding the statement; a role the library did not create (a given role, whose policy it never
     writes) has no default policy and nothing to acknowledge.
     """
-    policy = role.node.default_child if inline else _default_policy(role)
+    policy = node_of(role).default_child if inline else _default_policy(role)
     if policy is None:
         return
-    stack = Stack.of(policy)
+    stack = stack_of(policy)
     for resource in resources:
         flat = flatten(stack.resolve(resource))
         if "*" in flat:
@@ -76,7 +87,7 @@ def flatten(value: Any) -> str:
 
 def _default_policy(role: iam.IRole) -> CfnResource | None:
     """The CfnPolicy behind ``role``'s default policy, or None (an imported role, or nothing added yet)."""
-    policy = role.node.try_find_child("DefaultPolicy")
+    policy = default_policy(role)
     if policy is None:
         return None
-    return policy.node.default_child  # type: ignore[return-value]
+    return cached(_policy_resources, policy, lambda: node_of(policy).default_child)  # type: ignore[return-value]
