@@ -24,7 +24,9 @@ from __future__ import annotations
 from ._version import __version__
 from .custom_model import CustomModel
 from .customization_job import CustomizationJob
+from .deployment import CustomModelDeployment
 from .errors import AttributeUnavailableError, BedrockCustomizationError, InvalidPropsError
+from .model_import import ModelImport
 from .models import CustomModelReference, ICustomModel
 from .options import (
     CustomizationType,
@@ -39,20 +41,27 @@ from .options import (
 from .provider import BedrockCustomizationProvider
 from .references import VpcConfig
 from .s3_location import S3Location
+from .serving import ImportedModelReference
+from .throughput import Commitment, ProvisionedThroughput
 from .wait_mode import WaitMode
 
 __all__ = [
     "AttributeUnavailableError",
     "BedrockCustomizationError",
     "BedrockCustomizationProvider",
+    "Commitment",
     "CustomModel",
+    "CustomModelDeployment",
     "CustomModelReference",
     "CustomizationJob",
     "CustomizationType",
     "DistillationConfig",
     "ICustomModel",
+    "ImportedModelReference",
     "InvalidPropsError",
     "InvocationLogsConfig",
+    "ModelImport",
+    "ProvisionedThroughput",
     "ReasoningEffort",
     "RequestMetadataFilter",
     "RequestMetadataFilters",

@@ -19,9 +19,6 @@ from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
 
-#: Bedrock tags the network interfaces it creates for a job with these keys; the VPC statements are scoped to them.
-_ENI_TAG_KEYS = ["BedrockManaged", "BedrockModelCustomizationJobArn"]
-
 
 def create_service_role(scope: Construct, id: str, *, source_arn: str, description: str) -> iam.Role:
     """A role only Bedrock can assume, and only on behalf of this account for resources matching ``source_arn``."""
@@ -131,9 +128,19 @@ def grant_key_use(role: iam.IRole, scope: Construct, key: ResolvedKey) -> None:
         role.add_to_principal_policy(statement)
 
 
-def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
-    """The statements of AWS's "Protect your model customization jobs using a VPC" guide, scoped to this VPC config."""
-    job_arns = [bedrock_arn(scope, "model-customization-job")]
+#: The ARN tag Bedrock puts on the network interfaces it creates, by the kind of job that runs in the VPC (the user
+#: guide's "Protect your model customization jobs using a VPC" and "Protect custom model import jobs using a VPC").
+_ENI_JOB_TAG = {
+    "model-customization-job": "BedrockModelCustomizationJobArn",
+    "model-import-job": "BedrockModelImportJobArn",
+}
+
+
+def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: str = "model-customization-job") -> None:
+    """The statements of AWS's VPC guide for ``job_kind`` (a customization or a model import job), scoped to this
+    VPC config."""
+    job_arns = [bedrock_arn(scope, job_kind)]
+    job_tag = _ENI_JOB_TAG[job_kind]
     eni_arn = ec2_arn(scope, "network-interface", "*")
     subnet_arns = [ec2_arn(scope, "subnet", subnet_id) for subnet_id in vpc.subnet_ids()]
     group_arns = [ec2_arn(scope, "security-group", group_id) for group_id in vpc.security_group_ids()]
@@ -167,7 +174,7 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
             resources=[eni_arn],
             conditions={
                 "StringEquals": {"aws:RequestTag/BedrockManaged": ["true"]},
-                "ArnLike": {"aws:RequestTag/BedrockModelCustomizationJobArn": job_arns},
+                "ArnLike": {f"aws:RequestTag/{job_tag}": job_arns},
             },
         )
     )
@@ -182,7 +189,7 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
             resources=["*"],
             conditions={
                 "ArnEquals": {"ec2:Subnet": subnet_arns},
-                "ArnLike": {"ec2:ResourceTag/BedrockModelCustomizationJobArn": job_arns},
+                "ArnLike": {f"ec2:ResourceTag/{job_tag}": job_arns},
                 "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
             },
         )
@@ -193,7 +200,7 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig) -> None:
             resources=[eni_arn],
             conditions={
                 "StringEquals": {"ec2:CreateAction": ["CreateNetworkInterface"]},
-                "ForAllValues:StringEquals": {"aws:TagKeys": _ENI_TAG_KEYS},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["BedrockManaged", job_tag]},
             },
         )
     )
