@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bedrock_customization_provider.hyperparameters import resolve_model_id
 
@@ -32,13 +32,14 @@ from .errors import BedrockError, conflict, not_found, validation
 from .faults import FaultInjector
 from .inference import InferenceOperations
 from .lifecycle import ACTIVE_JOB_STATUSES, status_details
-from .paging import check_tag_count, paginate
+from .paging import check_tag_count, listed, page_body, tag_map
 from .scenarios import ScenarioBook
-from .state import ACCOUNT_ID, JobRecord, ModelRecord, Store
+from .state import ACCOUNT_ID, JobRecord, ModelRecord, Store, find_record, request_of
 
 _FOUNDATION_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(?P<id>.+)")
 _CUSTOM_ARN = re.compile(r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/.+")
 _FOUNDATION_ID = re.compile(r"[a-z0-9-]{1,63}[.][a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}")
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -106,21 +107,40 @@ class BedrockService:
             if fault.error is not None:
                 raise fault.error
 
+    @staticmethod
+    def _lookup(
+        records: dict[str, _Record],
+        identifier: str,
+        region: str,
+        what: str,
+        name_of: Callable[[Any], str] = lambda record: record.name,
+    ) -> _Record:
+        """The record ``identifier`` (an ARN or a name) names; ResourceNotFoundException naming ``what`` otherwise."""
+        found = find_record(records, identifier, region, name_of)
+        if found is None:
+            raise not_found(f"Could not find {what} with identifier {identifier}.")
+        return found
+
+    def _filed(
+        self, records: dict[str, Any], record: Any, operation: str, params: dict, tags: Any, note: CallNote
+    ) -> str:
+        """File what a Create made: its record, its tags, its token (a replay answers its ARN) and the log's target."""
+        records[record.arn] = record
+        self.store.tags[record.arn] = tag_map(tags)
+        self._remember(record.region, operation, params, record.arn)
+        note.target = record.arn
+        return record.arn
+
+    def _forget(self, records: dict[str, Any], arn: str) -> None:
+        """What a Delete does: the record and its tags go."""
+        del records[arn]
+        self.store.tags.pop(arn, None)
+
     def _job(self, identifier: str, region: str) -> JobRecord:
-        job = self.store.jobs.get(identifier) if identifier.startswith("arn:") else None
-        if job is None and not identifier.startswith("arn:"):
-            job = self.store.job_by_name(region, identifier)
-        if job is None:
-            raise not_found(f"Could not find a model customization job with identifier {identifier}.")
-        return job
+        return self._lookup(self.store.jobs, identifier, region, "a model customization job")
 
     def _model(self, identifier: str, region: str) -> ModelRecord:
-        model = self.store.models.get(identifier) if identifier.startswith("arn:") else None
-        if model is None and not identifier.startswith("arn:"):
-            model = self.store.model_by_name(region, identifier)
-        if model is None:
-            raise not_found(f"Could not find a custom model with identifier {identifier}.")
-        return model
+        return self._lookup(self.store.models, identifier, region, "a custom model")
 
     def _base_model(self, identifier: str, region: str) -> tuple[str, str, str]:
         """(foundation model id, base model ARN, foundation model ARN) for a foundation model id/ARN or an existing
@@ -159,13 +179,11 @@ class BedrockService:
             raise validation("The provided custom model name is currently in use.")
         check_tag_count(params.get("jobTags"), params["jobName"])
         check_tag_count(params.get("customModelTags"), model_name)
-        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-customization-job/{base_id}/{self.store.new_id()}"
-        request = {k: v for k, v in params.items() if k != "clientRequestToken"}
         job = JobRecord(
-            arn=arn,
+            arn=self.store.new_arn(region, f"model-customization-job/{base_id}"),
             name=params["jobName"],
             region=region,
-            request=request,
+            request=request_of(params),
             token=params.get("clientRequestToken"),
             created=now,
             scenario=self.scenarios.pick_job(params["jobName"], model_name),
@@ -173,11 +191,7 @@ class BedrockService:
             base_model_arn=base_arn,
             foundation_model_arn=foundation_arn,
         )
-        self.store.jobs[arn] = job
-        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("jobTags", [])}
-        self._remember(region, operation, params, arn)
-        note.target = arn
-        return 201, {"jobArn": arn}
+        return 201, {"jobArn": self._filed(self.store.jobs, job, operation, params, params.get("jobTags"), note)}
 
     def _job_body(self, job: JobRecord, now: datetime) -> dict[str, Any]:
         view = job.view(now)
@@ -242,14 +256,10 @@ class BedrockService:
         now = self.now()
         rows = []
         for job in self.store.jobs.values():
-            if job.region != region:
-                continue
             view = job.view(now)
-            if "statusEquals" in params and view.status != params["statusEquals"]:
-                continue
-            if "nameContains" in params and params["nameContains"] not in job.name:
-                continue
-            if not _in_window(job.created, params):
+            if job.region != region or not listed(
+                params, created=job.created, name=job.name, equals={"statusEquals": view.status}
+            ):
                 continue
             summary: dict[str, Any] = {
                 "jobArn": job.arn,
@@ -267,11 +277,7 @@ class BedrockService:
             if job.output_model_arn:
                 summary["customModelArn"] = job.output_model_arn
             rows.append(summary)
-        page, token = paginate(rows, params, "creationTime")
-        body: dict[str, Any] = {"modelCustomizationJobSummaries": page}
-        if token:
-            body["nextToken"] = token
-        return 200, body
+        return 200, page_body(rows, params, "creationTime", "modelCustomizationJobSummaries")
 
     def stop_job(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["jobIdentifier"]
@@ -297,20 +303,18 @@ class BedrockService:
         if self.store.model_by_name(region, name) or self.store.pending_model_name(region, name, now):
             raise conflict(f"A custom model with the name {name} already exists.")
         check_tag_count(params.get("modelTags"), name)
-        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:custom-model/imported/{self.store.new_id()}"
-        self.store.models[arn] = ModelRecord(
-            arn=arn,
+        model = ModelRecord(
+            arn=self.store.new_arn(region, "custom-model/imported"),
             name=name,
             region=region,
             created=now,
-            request={k: v for k, v in params.items() if k != "clientRequestToken"},
+            request=request_of(params),
             token=params.get("clientRequestToken"),
             scenario=self.scenarios.pick_model(name),
         )
-        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("modelTags", [])}
-        self._remember(region, operation, params, arn)
-        note.target = arn
-        return 202, {"modelArn": arn}
+        return 202, {
+            "modelArn": self._filed(self.store.models, model, operation, params, params.get("modelTags"), note)
+        }
 
     def _model_body(self, model: ModelRecord, now: datetime) -> dict[str, Any]:
         view = model.view(now)
@@ -361,15 +365,12 @@ class BedrockService:
             # model is the root of that chain. A model from CreateCustomModel has neither in the API (see below).
             base_arn = model.job.base_model_arn if model.job else ""
             foundation_arn = model.job.foundation_model_arn if model.job else ""
-            if "modelStatus" in params and view.status != params["modelStatus"]:
-                continue
-            if "nameContains" in params and params["nameContains"] not in model.name:
-                continue
-            if "baseModelArnEquals" in params and base_arn != params["baseModelArnEquals"]:
-                continue
-            if "foundationModelArnEquals" in params and foundation_arn != params["foundationModelArnEquals"]:
-                continue
-            if not _in_window(model.created, params):
+            filters = {
+                "modelStatus": view.status,
+                "baseModelArnEquals": base_arn,
+                "foundationModelArnEquals": foundation_arn,
+            }
+            if not listed(params, created=model.created, name=model.name, equals=filters):
                 continue
             summary: dict[str, Any] = {
                 "modelArn": model.arn,
@@ -387,11 +388,7 @@ class BedrockService:
                 "baseModelName": _foundation_model_id(foundation_arn),
             }
             rows.append(summary)
-        page, token = paginate(rows, params, "creationTime")
-        body: dict[str, Any] = {"modelSummaries": page}
-        if token:
-            body["nextToken"] = token
-        return 200, body
+        return 200, page_body(rows, params, "creationTime", "modelSummaries")
 
     def delete_model(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["modelIdentifier"]
@@ -405,8 +402,7 @@ class BedrockService:
             )
         if model.view(self.now()).status == "Creating":
             raise conflict(f"The model {model.name} is being created and cannot be deleted until creation ends.")
-        del self.store.models[model.arn]
-        self.store.tags.pop(model.arn, None)
+        self._forget(self.store.models, model.arn)
         return 200, {}
 
     # --- tags --------------------------------------------------------------------------------------------------------
@@ -480,12 +476,6 @@ def _foundation_model_id(arn: str) -> str:
 def _echo(request: dict, *members: str) -> dict[str, Any]:
     """Request members the service reports back only when they were given."""
     return {member: request[member] for member in members if member in request}
-
-
-def _in_window(created: datetime, params: dict) -> bool:
-    if "creationTimeAfter" in params and not created > params["creationTimeAfter"]:
-        return False
-    return not ("creationTimeBefore" in params and not created < params["creationTimeBefore"])
 
 
 def _holder_arn(by: str, region: str) -> str:

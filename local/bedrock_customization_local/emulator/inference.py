@@ -21,10 +21,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import rules
-from .errors import BedrockError, conflict, not_found, validation
+from .errors import BedrockError, conflict, validation
 from .lifecycle import ServingUpdate, ServingView
-from .paging import check_tag_count, paginate
-from .state import ACCOUNT_ID, DeploymentRecord, ImportedModelRecord, ImportJobRecord, ModelRecord, ThroughputRecord
+from .paging import check_tag_count, listed, page_body
+from .state import (
+    DeploymentRecord,
+    ImportedModelRecord,
+    ImportJobRecord,
+    ModelRecord,
+    ServingRecord,
+    ThroughputRecord,
+    request_of,
+)
 
 if TYPE_CHECKING:
     from .bedrock import BedrockService, CallNote
@@ -89,21 +97,16 @@ class InferenceOperations:
             raise validation(f"The custom model {model.name} is {status}; only an Active model can be served.")
         return model
 
-    def _created_window(self, created: datetime, params: dict, after: str, before: str) -> bool:
-        if after in params and not created > params[after]:
-            return False
-        return not (before in params and not created < params[before])
+    @staticmethod
+    def _refuse_delete_while_busy(record: ServingRecord, noun: str, now: datetime) -> None:
+        """A deployment or throughput being created or updated cannot be deleted (ConflictException)."""
+        phase = record.view(now).phase
+        if phase in ("creating", "updating"):
+            raise conflict(f"The {noun} {record.name} is being {phase[:-3]}ed and cannot be deleted.")
 
     # --- custom model deployments --------------------------------------------------------------------------------
     def _deployment(self, identifier: str, region: str) -> DeploymentRecord:
-        found = self.store.deployments.get(identifier)
-        if found is None and not identifier.startswith("arn:"):
-            found = next(
-                (d for d in self.store.deployments.values() if d.region == region and d.name == identifier), None
-            )
-        if found is None:
-            raise not_found(f"Could not find a custom model deployment with identifier {identifier}.")
-        return found
+        return self.service._lookup(self.store.deployments, identifier, region, "a custom model deployment")
 
     def create_deployment(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         operation = "CreateCustomModelDeployment"
@@ -118,20 +121,17 @@ class InferenceOperations:
         if any(d.region == region and d.name == name for d in self.store.deployments.values()):
             raise validation(f"A custom model deployment with the name {name} already exists.")
         check_tag_count(params.get("tags"), name)
-        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:custom-model-deployment/{self.store.new_id()}"
-        self.store.deployments[arn] = DeploymentRecord(
-            arn=arn,
+        record = DeploymentRecord(
+            arn=self.store.new_arn(region, "custom-model-deployment"),
             name=name,
             region=region,
             created=now,
-            request={k: v for k, v in params.items() if k != "clientRequestToken"},
+            request=request_of(params),
             token=params.get("clientRequestToken"),
             scenario=self.scenarios.pick_deployment(name),
             model_arn=model.arn,
         )
-        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("tags", [])}
-        self.service._remember(region, operation, params, arn)
-        note.target = arn
+        arn = self.service._filed(self.store.deployments, record, operation, params, params.get("tags"), note)
         return 202, {"customModelDeploymentArn": arn}
 
     def _deployment_body(self, record: DeploymentRecord, now: datetime) -> dict[str, Any]:
@@ -166,15 +166,15 @@ class InferenceOperations:
         rows = []
         for record in self.store.deployments.values():
             body = self._deployment_body(record, now)
-            if record.region != region or not self._created_window(
-                record.created, params, "createdAfter", "createdBefore"
+            filters = {"statusEquals": body["status"], "modelArnEquals": body["modelArn"]}
+            if record.region != region or not listed(
+                params,
+                created=record.created,
+                name=record.name,
+                equals=filters,
+                after="createdAfter",
+                before="createdBefore",
             ):
-                continue
-            if "nameContains" in params and params["nameContains"] not in record.name:
-                continue
-            if "statusEquals" in params and body["status"] != params["statusEquals"]:
-                continue
-            if "modelArnEquals" in params and body["modelArn"] != params["modelArnEquals"]:
                 continue
             summary = {
                 "customModelDeploymentArn": record.arn,
@@ -197,8 +197,7 @@ class InferenceOperations:
             }
             for model, holder in self.service._holders(region, params, "custom-model-deployment")
         ]
-        page, token = paginate(rows, params, "createdAt")
-        return 200, {"modelDeploymentSummaries": page, **({"nextToken": token} if token else {})}
+        return 200, page_body(rows, params, "createdAt", "modelDeploymentSummaries")
 
     def update_deployment(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["customModelDeploymentIdentifier"]
@@ -217,25 +216,16 @@ class InferenceOperations:
         note.target = params["customModelDeploymentIdentifier"]
         record = self._deployment(params["customModelDeploymentIdentifier"], region)
         note.target = record.arn
-        phase = record.view(self.now()).phase
-        if phase in ("creating", "updating"):
-            raise conflict(f"The custom model deployment {record.name} is being {phase[:-3]}ed and cannot be deleted.")
-        del self.store.deployments[record.arn]
-        self.store.tags.pop(record.arn, None)
+        self._refuse_delete_while_busy(record, "custom model deployment", self.now())
+        self.service._forget(self.store.deployments, record.arn)
         return 200, {}
 
     # --- provisioned throughputs ---------------------------------------------------------------------------------
     def _throughput(self, identifier: str, region: str) -> ThroughputRecord:
-        found = self.store.throughputs.get(identifier)
-        if found is None and not identifier.startswith("arn:"):
-            now = self.now()
-            found = next(
-                (t for t in self.store.throughputs.values() if t.region == region and t.view(now).name == identifier),
-                None,
-            )
-        if found is None:
-            raise not_found(f"Could not find a Provisioned Throughput with identifier {identifier}.")
-        return found
+        now = self.now()  # a throughput is known by its current name (an update may rename it)
+        return self.service._lookup(
+            self.store.throughputs, identifier, region, "a Provisioned Throughput", lambda t: t.view(now).name
+        )
 
     def _resolve_model(self, identifier: str, region: str, now: datetime) -> tuple[str, str]:
         """(model ARN, foundation model ARN) of a foundation model id/ARN or an Active custom model name/ARN."""
@@ -276,13 +266,12 @@ class InferenceOperations:
                 f"{'with' if commitment else 'without'} commitment ({held} in use, {params['modelUnits']} requested).",
             )
         check_tag_count(params.get("tags"), name)
-        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:provisioned-model/{self.store.new_id()}"
-        self.store.throughputs[arn] = ThroughputRecord(
-            arn=arn,
+        record = ThroughputRecord(
+            arn=self.store.new_arn(region, "provisioned-model"),
             name=name,
             region=region,
             created=now,
-            request={k: v for k, v in params.items() if k != "clientRequestToken"},
+            request=request_of(params),
             token=params.get("clientRequestToken"),
             scenario=self.scenarios.pick_throughput(name),
             model_arn=model_arn,
@@ -291,9 +280,7 @@ class InferenceOperations:
             commitment=commitment,
             commitment_expiration=now + COMMITMENT_TERMS[commitment] if commitment else None,
         )
-        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("tags", [])}
-        self.service._remember(region, operation, params, arn)
-        note.target = arn
+        arn = self.service._filed(self.store.throughputs, record, operation, params, params.get("tags"), note)
         return 201, {"provisionedModelArn": arn}
 
     def _throughput_body(self, record: ThroughputRecord, view: ServingView) -> dict[str, Any]:
@@ -326,15 +313,10 @@ class InferenceOperations:
         rows = []
         for record in self.store.throughputs.values():
             body = self._throughput_body(record, record.view(now))
-            if record.region != region:
-                continue
-            if not self._created_window(record.created, params, "creationTimeAfter", "creationTimeBefore"):
-                continue
-            if "nameContains" in params and params["nameContains"] not in body["provisionedModelName"]:
-                continue
-            if "statusEquals" in params and body["status"] != params["statusEquals"]:
-                continue
-            if "modelArnEquals" in params and body["modelArn"] != params["modelArnEquals"]:
+            filters = {"statusEquals": body["status"], "modelArnEquals": body["modelArn"]}
+            if record.region != region or not listed(
+                params, created=record.created, name=body["provisionedModelName"], equals=filters
+            ):
                 continue
             rows.append({k: v for k, v in body.items() if k != "failureMessage"})
         for model, holder in self.service._holders(region, params, "provisioned-model"):  # set_model_in_use
@@ -353,8 +335,7 @@ class InferenceOperations:
                     "lastModifiedTime": model.created,
                 }
             )
-        page, token = paginate(rows, params, "creationTime")
-        return 200, {"provisionedModelSummaries": page, **({"nextToken": token} if token else {})}
+        return 200, page_body(rows, params, "creationTime", "provisionedModelSummaries")
 
     def update_throughput(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["provisionedModelId"]
@@ -394,33 +375,16 @@ class InferenceOperations:
                 f"You can't delete a Provisioned Throughput before its commitment term is over "
                 f"({record.commitment}, until {record.commitment_expiration.isoformat()})."
             )
-        phase = record.view(now).phase
-        if phase in ("creating", "updating"):
-            raise conflict(f"The Provisioned Throughput {record.name} is being {phase[:-3]}ed and cannot be deleted.")
-        del self.store.throughputs[record.arn]
-        self.store.tags.pop(record.arn, None)
+        self._refuse_delete_while_busy(record, "Provisioned Throughput", now)
+        self.service._forget(self.store.throughputs, record.arn)
         return 200, {}
 
     # --- model import jobs and imported models -------------------------------------------------------------------
     def _import_job(self, identifier: str, region: str) -> ImportJobRecord:
-        found = self.store.import_jobs.get(identifier)
-        if found is None and not identifier.startswith("arn:"):
-            found = next(
-                (j for j in self.store.import_jobs.values() if j.region == region and j.name == identifier), None
-            )
-        if found is None:
-            raise not_found(f"Could not find a model import job with identifier {identifier}.")
-        return found
+        return self.service._lookup(self.store.import_jobs, identifier, region, "a model import job")
 
     def _imported_model(self, identifier: str, region: str) -> ImportedModelRecord:
-        found = self.store.imported_models.get(identifier)
-        if found is None and not identifier.startswith("arn:"):
-            found = next(
-                (m for m in self.store.imported_models.values() if m.region == region and m.name == identifier), None
-            )
-        if found is None:
-            raise not_found(f"Could not find an imported model with identifier {identifier}.")
-        return found
+        return self.service._lookup(self.store.imported_models, identifier, region, "an imported model")
 
     def create_import_job(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         operation = "CreateModelImportJob"
@@ -443,20 +407,18 @@ class InferenceOperations:
             raise conflict(f"An imported model with the name {model_name} already exists.")
         check_tag_count(params.get("jobTags"), name)
         check_tag_count(params.get("importedModelTags"), model_name)
-        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-import-job/{self.store.new_id()}"
-        self.store.import_jobs[arn] = ImportJobRecord(
-            arn=arn,
+        job = ImportJobRecord(
+            arn=self.store.new_arn(region, "model-import-job"),
             name=name,
             region=region,
-            request={k: v for k, v in params.items() if k != "clientRequestToken"},
+            request=request_of(params),
             token=params.get("clientRequestToken"),
             created=now,
             scenario=self.scenarios.pick_import(name, model_name),
         )
-        self.store.tags[arn] = {t["key"]: t["value"] for t in params.get("jobTags", [])}
-        self.service._remember(region, operation, params, arn)
-        note.target = arn
-        return 201, {"jobArn": arn}
+        return 201, {
+            "jobArn": self.service._filed(self.store.import_jobs, job, operation, params, params.get("jobTags"), note)
+        }
 
     def _import_body(self, job: ImportJobRecord, now: datetime) -> dict[str, Any]:
         view = job.view(now)
@@ -491,18 +453,12 @@ class InferenceOperations:
         rows = []
         for job in self.store.import_jobs.values():
             body = self._import_body(job, now)
-            if job.region != region:
-                continue
-            if not self._created_window(job.created, params, "creationTimeAfter", "creationTimeBefore"):
-                continue
-            if "nameContains" in params and params["nameContains"] not in job.name:
-                continue
-            if "statusEquals" in params and body["status"] != params["statusEquals"]:
+            filters = {"statusEquals": body["status"]}
+            if job.region != region or not listed(params, created=job.created, name=job.name, equals=filters):
                 continue
             keys = ("jobArn", "jobName", "status", "lastModifiedTime", "creationTime", "endTime", "importedModelArn")
             rows.append({**{k: body[k] for k in keys if k in body}, "importedModelName": body["importedModelName"]})
-        page, token = paginate(rows, params, "creationTime")
-        return 200, {"modelImportJobSummaries": page, **({"nextToken": token} if token else {})}
+        return 200, page_body(rows, params, "creationTime", "modelImportJobSummaries")
 
     def _imported_body(self, model: ImportedModelRecord) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -526,22 +482,16 @@ class InferenceOperations:
     def list_imported_models(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         rows = []
         for model in self.store.imported_models.values():
-            if model.region != region:
-                continue
-            if not self._created_window(model.created, params, "creationTimeAfter", "creationTimeBefore"):
-                continue
-            if "nameContains" in params and params["nameContains"] not in model.name:
+            if model.region != region or not listed(params, created=model.created, name=model.name):
                 continue
             body = self._imported_body(model)
             keys = ("modelArn", "modelName", "creationTime", "instructSupported", "modelArchitecture")
             rows.append({k: body[k] for k in keys})
-        page, token = paginate(rows, params, "creationTime")
-        return 200, {"modelSummaries": page, **({"nextToken": token} if token else {})}
+        return 200, page_body(rows, params, "creationTime", "modelSummaries")
 
     def delete_imported_model(self, params: dict, region: str, note: CallNote) -> tuple[int, dict]:
         note.target = params["modelIdentifier"]
         model = self._imported_model(params["modelIdentifier"], region)
         note.target = model.arn
-        del self.store.imported_models[model.arn]
-        self.store.tags.pop(model.arn, None)
+        self.service._forget(self.store.imported_models, model.arn)
         return 200, {}

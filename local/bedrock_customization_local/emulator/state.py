@@ -13,9 +13,10 @@ from __future__ import annotations
 import random
 import string
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .clock import iso
 from .lifecycle import (
@@ -30,10 +31,25 @@ from .lifecycle import (
     serving_view,
     status_details,
 )
-from .scenarios import DeploymentScenario, ImportScenario, JobScenario, ModelScenario, ThroughputScenario
+from .paging import tag_map
+from .scenarios import (
+    DeploymentScenario,
+    ImportScenario,
+    JobScenario,
+    ModelScenario,
+    ServingScenario,
+    ThroughputScenario,
+)
 
 ACCOUNT_ID = "123456789012"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class _Regional(Protocol):
+    region: str
+
+
+_Record = TypeVar("_Record", bound=_Regional)
 
 
 @dataclass
@@ -81,8 +97,9 @@ class ModelRecord:
 
 
 @dataclass
-class DeploymentRecord:
-    """A custom model deployment: it serves ``model_arn`` (and, while an update runs, holds its new model too)."""
+class ServingRecord:
+    """What serves a model (a deployment or a throughput): it serves ``model_arn`` and, while an update runs, holds
+    the update's model too; each update changes its model or name on the virtual clock (:func:`serving_view`)."""
 
     arn: str
     name: str
@@ -90,34 +107,30 @@ class DeploymentRecord:
     created: datetime
     request: dict[str, Any]
     token: str | None
-    scenario: DeploymentScenario
+    scenario: ServingScenario
     model_arn: str
-    updates: list[ServingUpdate] = field(default_factory=list)
+    updates: list[ServingUpdate] = field(default_factory=list, kw_only=True)
 
     def view(self, now: datetime) -> ServingView:
         return serving_view(self.created, self.scenario, self.model_arn, self.name, self.updates, now)
 
 
 @dataclass
-class ThroughputRecord:
+class DeploymentRecord(ServingRecord):
+    """A custom model deployment."""
+
+    scenario: DeploymentScenario
+
+
+@dataclass
+class ThroughputRecord(ServingRecord):
     """A provisioned throughput of ``model_units`` for ``model_arn`` (a foundation or custom model)."""
 
-    arn: str
-    name: str
-    region: str
-    created: datetime
-    request: dict[str, Any]
-    token: str | None
     scenario: ThroughputScenario
-    model_arn: str
     foundation_model_arn: str
     model_units: int
     commitment: str | None
     commitment_expiration: datetime | None
-    updates: list[ServingUpdate] = field(default_factory=list)
-
-    def view(self, now: datetime) -> ServingView:
-        return serving_view(self.created, self.scenario, self.model_arn, self.name, self.updates, now)
 
 
 @dataclass
@@ -175,6 +188,22 @@ class CallRecord:
         }
 
 
+def find_record(
+    records: Mapping[str, _Record], identifier: str, region: str, name_of: Callable[[_Record], str]
+) -> _Record | None:
+    """The record an identifier names: Bedrock's Get, Update and Delete calls take an ARN or a name (looked up in the
+    caller's region; the first of that name)."""
+    found = records.get(identifier)
+    if found is None and not identifier.startswith("arn:"):
+        found = next((r for r in records.values() if r.region == region and name_of(r) == identifier), None)
+    return found
+
+
+def request_of(params: dict[str, Any]) -> dict[str, Any]:
+    """A Create's parameters as its record keeps them: all but the token (kept apart, for replays)."""
+    return {k: v for k, v in params.items() if k != "clientRequestToken"}
+
+
 class Store:
     def __init__(self, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -212,6 +241,10 @@ class Store:
         with self.lock:
             return "".join(self._ids.choice(_ID_ALPHABET) for _ in range(12))
 
+    def new_arn(self, region: str, resource: str) -> str:
+        """A new ARN of this account: ``arn:aws:bedrock:<region>:<account>:<resource>/<new id>``."""
+        return f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:{resource}/{self.new_id()}"
+
     # --- lookups -----------------------------------------------------------------------------------------------------
     def job_by_name(self, region: str, name: str) -> JobRecord | None:
         return next((j for j in self.jobs.values() if j.region == region and j.name == name), None)
@@ -241,12 +274,12 @@ class Store:
                 if imported.status != "Completed":
                     continue
                 assert imported.end_time is not None
-                arn = f"arn:aws:bedrock:{importing.region}:{ACCOUNT_ID}:imported-model/{self.new_id()}"
+                arn = self.new_arn(importing.region, "imported-model")
                 importing.imported_model_arn = arn
                 self.imported_models[arn] = ImportedModelRecord(
                     arn, importing.request["importedModelName"], importing.region, imported.end_time, importing
                 )
-                self.tags[arn] = {t["key"]: t["value"] for t in importing.request.get("importedModelTags", [])}
+                self.tags[arn] = tag_map(importing.request.get("importedModelTags"))
             for job in list(self.jobs.values()):
                 if job.settled:
                     continue
@@ -256,8 +289,7 @@ class Store:
                 job.settled = True
                 if view.status != "Completed":
                     continue
-                prefix = f"arn:aws:bedrock:{job.region}:{ACCOUNT_ID}:custom-model"
-                model_arn = f"{prefix}/{job.base_model_id}/{self.new_id()}"
+                model_arn = self.new_arn(job.region, f"custom-model/{job.base_model_id}")
                 job.output_model_arn = model_arn
                 assert view.end_time is not None
                 self.models[model_arn] = ModelRecord(
@@ -269,7 +301,7 @@ class Store:
                     token=None,
                     job=job,
                 )
-                self.tags[model_arn] = {t["key"]: t["value"] for t in job.request.get("customModelTags", [])}
+                self.tags[model_arn] = tag_map(job.request.get("customModelTags"))
 
     # --- records for tests -------------------------------------------------------------------------------------------
     def dump(self, now: datetime) -> dict[str, Any]:
