@@ -20,7 +20,15 @@ from .errors import BedrockError
 from .events import drain
 from .faults import FaultInjector, FaultRule
 from .moto_keys import ensure_key
-from .scenarios import DeploymentScenario, ImportScenario, JobScenario, ModelScenario, ScenarioBook, ThroughputScenario
+from .scenarios import (
+    DeploymentScenario,
+    ImportScenario,
+    JobScenario,
+    ModelScenario,
+    Scenario,
+    ScenarioBook,
+    ThroughputScenario,
+)
 from .state import Store
 
 CONTROL_PREFIX = "/_emulator/"
@@ -94,40 +102,39 @@ class Controls:
     ) -> dict[str, Any]:
         """Scenario for jobs whose jobName or customModelName starts with ``prefix``, or the next job (``once``),
         or (neither) the new default. ``scenario`` fields: see :class:`JobScenario`."""
-        chosen = scenario if isinstance(scenario, JobScenario) else JobScenario.from_dict(scenario or {})
-        self._scenarios.add(chosen, prefix=prefix, once=once)
-        return self._scenarios.describe()
+        return self._add_scenario(JobScenario, scenario, prefix, once)
 
     def add_model_scenario(
         self, scenario: ModelScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
         """Same as :meth:`add_job_scenario` for models made by CreateCustomModel (:class:`ModelScenario`)."""
-        chosen = scenario if isinstance(scenario, ModelScenario) else ModelScenario.from_dict(scenario or {})
-        self._scenarios.add(chosen, prefix=prefix, once=once)
-        return self._scenarios.describe()
+        return self._add_scenario(ModelScenario, scenario, prefix, once)
 
     def add_deployment_scenario(
         self, scenario: DeploymentScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
         """Same as :meth:`add_job_scenario` for custom model deployments (:class:`DeploymentScenario`; ``prefix``
         matches the deployment's name)."""
-        chosen = scenario if isinstance(scenario, DeploymentScenario) else DeploymentScenario.from_dict(scenario or {})
-        self._scenarios.add(chosen, prefix=prefix, once=once)
-        return self._scenarios.describe()
+        return self._add_scenario(DeploymentScenario, scenario, prefix, once)
 
     def add_throughput_scenario(
         self, scenario: ThroughputScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
         """Same for provisioned throughputs (:class:`ThroughputScenario`; ``prefix`` matches the throughput's name)."""
-        chosen = scenario if isinstance(scenario, ThroughputScenario) else ThroughputScenario.from_dict(scenario or {})
-        self._scenarios.add(chosen, prefix=prefix, once=once)
-        return self._scenarios.describe()
+        return self._add_scenario(ThroughputScenario, scenario, prefix, once)
 
     def add_import_scenario(
         self, scenario: ImportScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
         """Same for model import jobs (:class:`ImportScenario`; ``prefix`` matches jobName or importedModelName)."""
-        chosen = scenario if isinstance(scenario, ImportScenario) else ImportScenario.from_dict(scenario or {})
+        return self._add_scenario(ImportScenario, scenario, prefix, once)
+
+    def _add_scenario(
+        self, kind: type[Scenario], scenario: Scenario | dict[str, Any] | None, prefix: str | None, once: bool
+    ) -> dict[str, Any]:
+        """What every ``add_<kind>_scenario`` does: take a scenario of ``kind`` or its fields, file the rule, answer
+        the book."""
+        chosen = scenario if isinstance(scenario, kind) else kind.from_dict(scenario or {})
         self._scenarios.add(chosen, prefix=prefix, once=once)
         return self._scenarios.describe()
 
@@ -276,32 +283,39 @@ class ControlClient:
     def add_job_scenario(
         self, scenario: JobScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
-        data = scenario.to_dict() if isinstance(scenario, JobScenario) else scenario
-        return self.call("add_job_scenario", scenario=data, prefix=prefix, once=once)
+        return self._add_scenario("add_job_scenario", JobScenario, scenario, prefix, once)
 
     def add_model_scenario(
         self, scenario: ModelScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
-        data = scenario.to_dict() if isinstance(scenario, ModelScenario) else scenario
-        return self.call("add_model_scenario", scenario=data, prefix=prefix, once=once)
+        return self._add_scenario("add_model_scenario", ModelScenario, scenario, prefix, once)
 
     def add_deployment_scenario(
         self, scenario: DeploymentScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
-        data = scenario.to_dict() if isinstance(scenario, DeploymentScenario) else scenario
-        return self.call("add_deployment_scenario", scenario=data, prefix=prefix, once=once)
+        return self._add_scenario("add_deployment_scenario", DeploymentScenario, scenario, prefix, once)
 
     def add_throughput_scenario(
         self, scenario: ThroughputScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
-        data = scenario.to_dict() if isinstance(scenario, ThroughputScenario) else scenario
-        return self.call("add_throughput_scenario", scenario=data, prefix=prefix, once=once)
+        return self._add_scenario("add_throughput_scenario", ThroughputScenario, scenario, prefix, once)
 
     def add_import_scenario(
         self, scenario: ImportScenario | dict[str, Any] | None = None, prefix: str | None = None, once: bool = False
     ) -> dict[str, Any]:
-        data = scenario.to_dict() if isinstance(scenario, ImportScenario) else scenario
-        return self.call("add_import_scenario", scenario=data, prefix=prefix, once=once)
+        return self._add_scenario("add_import_scenario", ImportScenario, scenario, prefix, once)
+
+    def _add_scenario(
+        self,
+        operation: str,
+        kind: type[Scenario],
+        scenario: Scenario | dict[str, Any] | None,
+        prefix: str | None,
+        once: bool,
+    ) -> dict[str, Any]:
+        """What every ``add_<kind>_scenario`` sends: a scenario of ``kind`` as its fields, its prefix and once."""
+        data = scenario.to_dict() if isinstance(scenario, kind) else scenario
+        return self.call(operation, scenario=data, prefix=prefix, once=once)
 
     def set_throughput_quota(self, no_commitment: int | None = None, commitment: int | None = None) -> dict[str, Any]:
         return self.call("set_throughput_quota", no_commitment=no_commitment, commitment=commitment)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 JobOutcome = Literal["complete", "fail", "run_forever"]
 JobPhase = Literal["validation", "data_processing", "training"]
@@ -20,8 +20,31 @@ ModelOutcome = Literal["active", "fail", "stay_creating"]
 JOB_PHASES: tuple[JobPhase, ...] = ("validation", "data_processing", "training")
 
 
+class _Fields:
+    """What every scenario kind offers the control API, which speaks JSON: its fields as a dict, and a scenario from
+    such a dict (unknown fields refused by name)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        known = {field.name for field in fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)} (known: {sorted(known)})")
+        return cls(**data)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    """A scenario field that takes one of a few words: ValueError naming them ("a, b or c") otherwise."""
+    if value not in choices:
+        words = f"{', '.join(choices[:-1])} or {choices[-1]}"
+        raise ValueError(f"{name} must be {words} (got {value!r})")
+
+
 @dataclass(frozen=True)
-class JobScenario:
+class JobScenario(_Fields):
     """Lifecycle of one customization job.
 
     The job spends ``validation_seconds`` validating its data, then ``data_processing_seconds`` processing it, then
@@ -41,8 +64,7 @@ class JobScenario:
     stop_seconds: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.outcome not in ("complete", "fail", "run_forever"):
-            raise ValueError(f"outcome must be complete, fail or run_forever (got {self.outcome!r})")
+        _check_choice("outcome", self.outcome, ("complete", "fail", "run_forever"))
         if self.fail_phase not in JOB_PHASES:
             raise ValueError(f"fail_phase must be one of {JOB_PHASES} (got {self.fail_phase!r})")
         for name in ("validation_seconds", "data_processing_seconds", "training_seconds", "stop_seconds"):
@@ -68,16 +90,9 @@ class JobScenario:
             "training": self.training_seconds,
         }[phase]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JobScenario:
-        return _from_dict(cls, data)
-
 
 @dataclass(frozen=True)
-class ModelScenario:
+class ModelScenario(_Fields):
     """Lifecycle of one model from CreateCustomModel: Creating for ``creating_seconds``, then Active or Failed."""
 
     creating_seconds: float = 15 * 60
@@ -85,17 +100,9 @@ class ModelScenario:
     failure_message: str = "Model import failed: the model artifacts could not be read from the source location."
 
     def __post_init__(self) -> None:
-        if self.outcome not in ("active", "fail", "stay_creating"):
-            raise ValueError(f"outcome must be active, fail or stay_creating (got {self.outcome!r})")
+        _check_choice("outcome", self.outcome, ("active", "fail", "stay_creating"))
         if self.creating_seconds < 0:
             raise ValueError("creating_seconds must be >= 0")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelScenario:
-        return _from_dict(cls, data)
 
 
 ServingOutcome = Literal["active", "fail", "stay_creating"]
@@ -104,7 +111,7 @@ ImportOutcome = Literal["complete", "fail", "run_forever"]
 
 
 @dataclass(frozen=True)
-class ServingScenario:
+class ServingScenario(_Fields):
     """Lifecycle of one custom model deployment or provisioned throughput.
 
     Creating for ``creating_seconds``, then Active (a deployment) / InService (a throughput), or Failed with
@@ -121,19 +128,10 @@ class ServingScenario:
     update_failure_message: str = "Update failed: the new model could not be loaded for inference."
 
     def __post_init__(self) -> None:
-        if self.outcome not in ("active", "fail", "stay_creating"):
-            raise ValueError(f"outcome must be active, fail or stay_creating (got {self.outcome!r})")
-        if self.update_outcome not in ("complete", "fail"):
-            raise ValueError(f"update_outcome must be complete or fail (got {self.update_outcome!r})")
+        _check_choice("outcome", self.outcome, ("active", "fail", "stay_creating"))
+        _check_choice("update_outcome", self.update_outcome, ("complete", "fail"))
         if self.creating_seconds < 0 or self.updating_seconds < 0:
             raise ValueError("creating_seconds and updating_seconds must be >= 0")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ServingScenario:
-        return _from_dict(cls, data)
 
 
 @dataclass(frozen=True)
@@ -150,7 +148,7 @@ class ThroughputScenario(ServingScenario):
 
 
 @dataclass(frozen=True)
-class ImportScenario:
+class ImportScenario(_Fields):
     """Lifecycle of one model import job: InProgress for ``running_seconds``, then Completed (an imported model
     comes into being) or Failed with ``failure_message``; ``run_forever`` never ends (import jobs cannot be stopped).
     """
@@ -161,17 +159,9 @@ class ImportScenario:
     model_architecture: str = "llama3"
 
     def __post_init__(self) -> None:
-        if self.outcome not in ("complete", "fail", "run_forever"):
-            raise ValueError(f"outcome must be complete, fail or run_forever (got {self.outcome!r})")
+        _check_choice("outcome", self.outcome, ("complete", "fail", "run_forever"))
         if self.running_seconds < 0:
             raise ValueError("running_seconds must be >= 0")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ImportScenario:
-        return _from_dict(cls, data)
 
 
 #: Scenario kinds by class (each kind has its own default and rules).
@@ -183,14 +173,6 @@ _KINDS: dict[type, str] = {
     ThroughputScenario: "throughput",
     ImportScenario: "import",
 }
-
-
-def _from_dict(cls: type, data: dict[str, Any]) -> Any:
-    known = {field.name for field in fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)} (known: {sorted(known)})")
-    return cls(**data)
 
 
 @dataclass(frozen=True)
