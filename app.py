@@ -19,6 +19,11 @@ Optional context:
                          are output, and the follow-up job, which needs the first job's model, is left out
     -c demoRevision=N    the offline demo's later revisions of this app: 2 adds a tag (updated in place),
                          3 also changes a hyperparameter (the job is replaced by a new one)
+    -c serve=true        also make the models invocable: deploy the first job's model for on-demand inference
+                         (``CustomModelDeployment``) and, with ``modelPackageArn``, buy one model unit of provisioned
+                         throughput (no commitment) for the registered custom model (``ProvisionedThroughput``), which
+                         needs it to be invoked; both are billed while they exist. Not in the None wait mode (the stack
+                         never knows the model then)
     -c sweep=N           also N jobs sweeping the learning rate over the same data (0 to 400): they share one
                          service role and wait together on shared conditions, one resource each, since nothing
                          reads their results in the stack (their models are found by the ``sweep`` job tag)
@@ -28,7 +33,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
-from bedrock_customization import CustomizationJob, CustomModel, S3Location, WaitMode
+from bedrock_customization import (
+    CustomizationJob,
+    CustomModel,
+    CustomModelDeployment,
+    ProvisionedThroughput,
+    S3Location,
+    WaitMode,
+)
 from constructs import Construct
 
 BASE_MODEL = "amazon.nova-micro-v1:0:128k"
@@ -48,6 +60,7 @@ class CustomizationExampleStack(cdk.Stack):
         revision: int = 1,
         wait_mode: WaitMode = WaitMode.LONG,
         sweep: int = 0,
+        serve: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -107,6 +120,15 @@ class CustomizationExampleStack(cdk.Stack):
                 "OutputS3Uri": job.output_s3_uri,
                 "FollowUpModelArn": follow_up.custom_model_arn,
             }
+            if serve:  # on-demand inference of the first job's model; a new model (revision 3) is swapped in place
+                deployment = CustomModelDeployment(
+                    self,
+                    "Serve",
+                    model=job.model,
+                    description="The example's fine-tuned model, for on-demand inference",
+                    tags={"project": "cdk-bedrock-customization"},
+                )
+                outputs |= {"DeploymentArn": deployment.deployment_arn, "DeploymentStatus": deployment.status}
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
 
@@ -131,6 +153,11 @@ class CustomizationExampleStack(cdk.Stack):
             )
             cdk.CfnOutput(self, "ImportedModelArn", value=model.model_arn)
             cdk.CfnOutput(self, "ImportedModelStatus", value=model.status)
+            if serve and wait_mode is not WaitMode.NONE:  # a model from CreateCustomModel is invoked through this
+                throughput = ProvisionedThroughput(
+                    self, "Capacity", model=model, model_units=1, tags={"project": "cdk-bedrock-customization"}
+                )
+                cdk.CfnOutput(self, "ProvisionedModelArn", value=throughput.provisioned_model_arn)
 
 
 def sweep_rate(index: int, jobs: int) -> float:
@@ -149,6 +176,7 @@ def build(app: cdk.App) -> CustomizationExampleStack:
         revision=int(app.node.try_get_context("demoRevision") or 1),
         wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.LONG),
         sweep=int(app.node.try_get_context("sweep") or 0),
+        serve=str(app.node.try_get_context("serve") or "").lower() == "true",
     )
 
 

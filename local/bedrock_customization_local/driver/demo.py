@@ -50,7 +50,15 @@ WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 REVISION_CONTEXT_KEY = "demoRevision"
 #: Context for every synth: app.py then also registers a custom model from a (local, made-up) SageMaker AI model
 #: package, so the demo runs both resource kinds (CreateModelCustomizationJob and CreateCustomModel).
-DEMO_CONTEXT = {"modelPackageArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-demo/1"}
+DEMO_CONTEXT = {
+    "modelPackageArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-demo/1",
+    # ... and makes the first job's model invocable (a custom model deployment) and buys the custom model a
+    # provisioned throughput: the demo trains a model and deploys it
+    "serve": "true",
+}
+#: The example's deployment of the first job's model (app.py, ``-c serve=true``).
+DEPLOYMENT_ID_PREFIX = "Serve"
+DEPLOYMENT_TYPE = "Custom::BedrockCustomModelDeployment"
 
 
 @dataclass
@@ -186,6 +194,7 @@ def _steps(
     _check_clean(session, runner, result, "after create")
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
+    deployment_arn = _deployment_arn(runner)
 
     template2 = revision_template(base, revisions.get(console, 2, plain=plain).stack().template(), 2)
     outcome = _operation(
@@ -221,6 +230,7 @@ def _steps(
         result.fail(f"a hyperparameter change did not replace {first_job}")
     else:
         say(console, f"   {first_job}: replaced by job {new_arn.rsplit('/', 1)[-1]}; the old job's model was deleted")
+    _report_deployment(console, session, runner, deployment_arn, result)
     _check_clean(session, runner, result, "after the replacement")
 
     outcome = _operation(display, runner, "5. delete", runner.destroy)
@@ -230,6 +240,31 @@ def _steps(
         counts = session.emulator.state()["callCounts"]
         say(console, "   nothing left behind: no poll rules, no Lambda permissions, no running jobs, no unowned models")
         print_mapping(console, "Bedrock calls", counts, plain=plain, columns=("operation", "calls"))
+
+
+def _deployment_arn(runner: StackRunner) -> str | None:
+    return next(
+        (r.physical_id for r in runner.records.values() if r.resource_type == DEPLOYMENT_TYPE),
+        None,
+    )
+
+
+def _report_deployment(
+    console: Console, session: LocalSession, runner: StackRunner, before: str | None, result: DemoResult
+) -> None:
+    """The deployment of the first job's model after the job was replaced: the same deployment, serving the new
+    job's model (UpdateCustomModelDeployment swapped it in place)."""
+    if before is None:
+        result.fail("the example app declared no custom model deployment (-c serve=true)")
+        return
+    now = _deployment_arn(runner)
+    served = next((d.get("modelArn") for d in session.emulator.state()["deployments"] if d.get("arn") == now), None)
+    if now != before:
+        result.fail(f"the new model replaced the deployment {before} instead of being swapped in")
+    elif served not in runner.owned_model_arns():
+        result.fail(f"the deployment serves {served}, a model no resource of the stack owns")
+    else:
+        say(console, f"   deployment {now.rsplit('/', 1)[-1]}: same deployment, now serving the new job's model")
 
 
 class _WaitTimes:
