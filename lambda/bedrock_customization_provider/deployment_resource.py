@@ -15,12 +15,10 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from . import contract, rules
-from .errors import error_code, none_if_not_found
-from .lifecycle import Reading, Request, creation_time
-from .serving_resource import ServingKind, attributes, failure
+from . import contract, listing, rules
+from .errors import ignore_not_found, none_if_not_found
+from .lifecycle import Reading, Request, attributes, creation_time, failure
+from .serving_resource import ServingKind
 
 CREATING = "Creating"
 ACTIVE = "Active"
@@ -48,15 +46,13 @@ class DeploymentKind(ServingKind):
         return none_if_not_found(self.bedrock.get_custom_model_deployment, customModelDeploymentIdentifier=identifier)
 
     def recent(self, name_contains: str, since: datetime.datetime) -> list[dict[str, Any]]:
-        # this List names its time filter createdAfter, not creationTimeAfter: read every page here
-        summaries: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"nameContains": name_contains, "createdAfter": since, "maxResults": 100}
-        while True:
-            page = self.bedrock.list_custom_model_deployments(**kwargs)
-            summaries += page.get("modelDeploymentSummaries", [])
-            if not page.get("nextToken"):
-                return summaries
-            kwargs["nextToken"] = page["nextToken"]
+        return listing.recent_by_name(
+            self.bedrock.list_custom_model_deployments,
+            "modelDeploymentSummaries",
+            name_contains=name_contains,
+            created_after=since,
+            after_member="createdAfter",  # this List's name for creationTimeAfter
+        )
 
     def reading(self, description: Mapping[str, Any], *, updating: bool) -> Reading:
         return deployment_reading(description, updating=updating)
@@ -72,11 +68,7 @@ class DeploymentKind(ServingKind):
         return True
 
     def remove(self, request: Request, arn: str, description: Mapping[str, Any]) -> None:
-        try:
-            self.bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn)
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        ignore_not_found(self.bedrock.delete_custom_model_deployment, customModelDeploymentIdentifier=arn)
 
     def arn_of(self, description: Mapping[str, Any]) -> str:
         return str(description["customModelDeploymentArn"])

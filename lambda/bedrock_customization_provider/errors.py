@@ -52,6 +52,14 @@ def error_message(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Message", "") or error_code(exc)
 
 
+def name_taken(exc: ClientError) -> bool:
+    """Whether Bedrock refused a Create because the name is taken (Conflict or Validation, worded either way)."""
+    message = error_message(exc).lower()
+    return error_code(exc) in ("ConflictException", "ValidationException") and (
+        "in use" in message or "already exists" in message or "duplicate" in message
+    )
+
+
 def none_if_not_found(operation: Callable[..., Any], **kwargs: Any) -> Any:
     """``operation(**kwargs)``'s answer, or None when AWS answers ``ResourceNotFoundException``."""
     try:

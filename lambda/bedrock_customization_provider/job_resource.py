@@ -25,9 +25,12 @@ from .lifecycle import (
     Reading,
     Request,
     Step,
+    attributes,
     changed_members,
     creation_time,
+    failure,
     id_after_failure,
+    owned_by_name,
     refuse_fixed_names,
 )
 
@@ -266,11 +269,7 @@ def job_owned_by(description: Mapping[str, Any], request: Request) -> bool:
     owner = naming.token_owner(token)
     if owner is not None:
         return owner == naming.owner_digest(request.stack_id, request.logical_id)
-    name = str(description.get("jobName") or "")
-    if naming.is_generated_name(name, request.stack_id, request.logical_id):
-        return True
-    fixed = request.properties.get("jobName")
-    return fixed == name if fixed else not request.properties
+    return owned_by_name(str(description.get("jobName") or ""), request, "jobName")
 
 
 def job_reading(description: Mapping[str, Any]) -> Reading:
@@ -280,25 +279,23 @@ def job_reading(description: Mapping[str, Any]) -> Reading:
         return Reading(final=False, began_at=creation_time(description))
     if status == jobs.COMPLETED:
         return Reading(final=True, attributes=job_attributes(description))
-    message = description.get("failureMessage") or (
-        "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
-    )
-    return Reading(
-        final=True, failure=f"{message} (job {description.get('jobName', description.get('jobArn'))} {status})"
-    )
+    default = "The job was stopped before it completed." if status == jobs.STOPPED else "The job failed."
+    name = str(description.get("jobName", description.get("jobArn")))
+    return Reading(final=True, failure=failure(description, "job", name, status, default))
 
 
 def job_attributes(description: Mapping[str, Any]) -> dict[str, str]:
     """The resource's attributes from GetModelCustomizationJob; every one present (empty when unknown)."""
     validation = description.get("validationMetrics") or [{}]
-    values = {
-        contract.ATTR_JOB_ARN: description.get("jobArn"),
-        contract.ATTR_JOB_NAME: description.get("jobName"),
-        contract.ATTR_CUSTOM_MODEL_ARN: description.get("outputModelArn"),
-        contract.ATTR_CUSTOM_MODEL_NAME: description.get("outputModelName"),
-        contract.ATTR_STATUS: description.get("status"),
-        contract.ATTR_TRAINING_LOSS: (description.get("trainingMetrics") or {}).get("trainingLoss"),
-        contract.ATTR_VALIDATION_LOSS: validation[0].get("validationLoss"),
-        contract.ATTR_OUTPUT_S3_URI: (description.get("outputDataConfig") or {}).get("s3Uri"),
-    }
-    return {name: "" if value is None else str(value) for name, value in values.items()}
+    return attributes(
+        {
+            contract.ATTR_JOB_ARN: description.get("jobArn"),
+            contract.ATTR_JOB_NAME: description.get("jobName"),
+            contract.ATTR_CUSTOM_MODEL_ARN: description.get("outputModelArn"),
+            contract.ATTR_CUSTOM_MODEL_NAME: description.get("outputModelName"),
+            contract.ATTR_STATUS: description.get("status"),
+            contract.ATTR_TRAINING_LOSS: (description.get("trainingMetrics") or {}).get("trainingLoss"),
+            contract.ATTR_VALIDATION_LOSS: validation[0].get("validationLoss"),
+            contract.ATTR_OUTPUT_S3_URI: (description.get("outputDataConfig") or {}).get("s3Uri"),
+        }
+    )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import contract
+from . import contract, naming
 from .errors import InvalidPropertiesError, InvalidRequestError, NameInUseError
 
 
@@ -164,6 +164,38 @@ def changed_members(request: Request, in_place: frozenset[str]) -> list[str]:
 def id_after_failure(request: Request) -> str:
     """A failed Create leaves nothing to delete (sentinel); a failed Update keeps the old resource's id."""
     return request.physical_id or contract.FAILED_CREATE_PHYSICAL_ID
+
+
+def nothing_to_delete(request: Request) -> bool:
+    """A Delete after a failed Create (the sentinel physical id) or of a retained resource calls nothing."""
+    return request.physical_id == contract.FAILED_CREATE_PHYSICAL_ID or request.retain
+
+
+def owned_by_name(name: str, request: Request, member: str) -> bool:
+    """Ownership of a resource whose token or tag predates the owner part: its name decides (generated for this
+    resource, or the fixed ``member`` of the request; a poll, which carries no properties, accepts it)."""
+    if naming.is_generated_name(name, request.stack_id, request.logical_id):
+        return True
+    fixed = request.properties.get(member)
+    return fixed == name if fixed else not request.properties
+
+
+def attributes(values: Mapping[str, Any]) -> dict[str, str]:
+    """A resource's attributes, every one present, as strings (empty when unknown; timestamps in ISO 8601)."""
+    text = {}
+    for name, value in values.items():
+        if isinstance(value, datetime.datetime):
+            text[name] = value.isoformat()
+        else:
+            text[name] = "" if value is None else str(value)
+    return text
+
+
+def failure(description: Mapping[str, Any], noun: str, name: str, status: str, default: str) -> str:
+    """A FAILED reason: Bedrock's failureMessage first (CloudFormation keeps the reason's start), then which
+    resource and its status."""
+    message = description.get("failureMessage") or default
+    return f"{message} ({noun} {name} {status})"
 
 
 def refuse_fixed_names(request: Request, replacing: list[str], members: tuple[str, ...]) -> None:

@@ -24,16 +24,19 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import contract, listing, naming, owner_tags, rules, tagging
-from .errors import JobFailedError, NameInUseError, error_code, error_message, none_if_not_found
+from .errors import JobFailedError, NameInUseError, error_message, ignore_not_found, name_taken, none_if_not_found
 from .lifecycle import (
     Done,
     Pending,
     Reading,
     Request,
     Step,
+    attributes,
     changed_members,
     creation_time,
+    failure,
     id_after_failure,
+    nothing_to_delete,
     refuse_fixed_names,
 )
 
@@ -128,7 +131,7 @@ class ModelImportKind:
 
     def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
-        if arn == contract.FAILED_CREATE_PHYSICAL_ID or request.retain:
+        if nothing_to_delete(request):
             return Done(arn)
         if not arn.startswith("arn:"):
             return self._delete_cancelled_create(request, memo)
@@ -156,25 +159,17 @@ class ModelImportKind:
         props.setdefault("jobName", naming.generated_name(*ids, "import-job"))
         props.setdefault("importedModelName", naming.generated_name(*ids, "imported-model"))
         api_request = rules.checked_request(rules.MODEL_IMPORT_OPERATION, props)
-        tag = owner_tags.provider_tag(request, self.in_place)
-        for member in ("jobTags", "importedModelTags"):
-            api_request[member] = owner_tags.with_provider_tag(api_request.get(member), tag)
-        digest = owner_tags.properties_digest(request.properties, self.in_place)
-        api_request["clientRequestToken"] = naming.client_request_token(*ids, "model-import", digest)
-        return api_request, generated
+        tag_members = ("jobTags", "importedModelTags")
+        return owner_tags.with_ownership(api_request, request, self.in_place, tag_members, "model-import"), generated
 
     def _adopt_on_redelivery(self, request: Request, exc: ClientError, name: str, generated: bool) -> str:
         """The job name is taken: a generated one by this very request from an earlier delivery (its tag says so)."""
-        message = error_message(exc).lower()
-        taken = error_code(exc) in ("ConflictException", "ValidationException") and (
-            "in use" in message or "already exists" in message or "duplicate" in message
-        )
-        if not taken:
+        if not name_taken(exc):
             raise exc
         existing = self.find(name) if generated else None
         if existing is not None:
             tags = owner_tags.current_tags(self.bedrock, existing["jobArn"])
-            if owner_tags.owned_by(tags, request) and owner_tags.made_from(tags, request.properties, self.in_place):
+            if owner_tags.made_here(tags, request, self.in_place):
                 logger.info("Import job %s is ours from an earlier delivery", name)
                 return str(existing["jobArn"])
         raise NameInUseError(
@@ -233,21 +228,12 @@ class ModelImportKind:
                 )
                 if naming.is_generated_name(summary["jobName"], request.stack_id, request.logical_id)
             ]
-        ours = []
-        for arn in candidates:
-            tags = owner_tags.current_tags(self.bedrock, arn)
-            if owner_tags.owned_by(tags, request) and owner_tags.made_from(tags, request.properties, self.in_place):
-                ours.append(arn)
-        return ours
+        return owner_tags.made_here_among(self.bedrock, candidates, request, self.in_place)
 
 
 def delete_imported_model(bedrock: Any, model_arn: str) -> None:
     """DeleteImportedModel; a model that does not exist is already deleted."""
-    try:
-        bedrock.delete_imported_model(modelIdentifier=model_arn)
-    except ClientError as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
+    ignore_not_found(bedrock.delete_imported_model, modelIdentifier=model_arn)
 
 
 def import_status(description: Mapping[str, Any]) -> str:
@@ -261,17 +247,20 @@ def import_reading(description: Mapping[str, Any]) -> Reading:
         return Reading(final=False, began_at=creation_time(description))
     if status == COMPLETED:
         return Reading(final=True, attributes=import_attributes(description))
-    message = description.get("failureMessage") or "The model import failed."
-    return Reading(final=True, failure=f"{message} (model import job {description.get('jobName')} {status})")
+    name = str(description.get("jobName"))
+    return Reading(
+        final=True, failure=failure(description, "model import job", name, status, "The model import failed.")
+    )
 
 
 def import_attributes(description: Mapping[str, Any]) -> dict[str, str]:
     """The resource's attributes from GetModelImportJob; every one present (empty when unknown)."""
-    values = {
-        contract.ATTR_JOB_ARN: description.get("jobArn"),
-        contract.ATTR_JOB_NAME: description.get("jobName"),
-        contract.ATTR_IMPORTED_MODEL_ARN: description.get("importedModelArn"),
-        contract.ATTR_IMPORTED_MODEL_NAME: description.get("importedModelName"),
-        contract.ATTR_STATUS: description.get("status"),
-    }
-    return {name: "" if value is None else str(value) for name, value in values.items()}
+    return attributes(
+        {
+            contract.ATTR_JOB_ARN: description.get("jobArn"),
+            contract.ATTR_JOB_NAME: description.get("jobName"),
+            contract.ATTR_IMPORTED_MODEL_ARN: description.get("importedModelArn"),
+            contract.ATTR_IMPORTED_MODEL_NAME: description.get("importedModelName"),
+            contract.ATTR_STATUS: description.get("status"),
+        }
+    )

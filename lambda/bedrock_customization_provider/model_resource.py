@@ -32,9 +32,13 @@ from .lifecycle import (
     Reading,
     Request,
     Step,
+    attributes,
     changed_members,
     creation_time,
+    failure,
     id_after_failure,
+    nothing_to_delete,
+    owned_by_name,
     refuse_fixed_names,
 )
 
@@ -145,7 +149,7 @@ class ModelKind:
 
     def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
-        if arn == contract.FAILED_CREATE_PHYSICAL_ID or request.retain:
+        if nothing_to_delete(request):
             return Done(arn)
         if not arn.startswith("arn:"):
             return self._delete_cancelled_create(request, memo)
@@ -272,11 +276,7 @@ def model_owned_by(description: Mapping[str, Any], tags: Mapping[str, str] | Non
     _made_from, owner = naming.model_tag_parts((tags or {}).get(contract.MODEL_PROPERTIES_TAG_KEY))
     if owner is not None:
         return owner == naming.owner_digest(request.stack_id, request.logical_id)
-    name = str(description.get("modelName") or "")
-    if naming.is_generated_name(name, request.stack_id, request.logical_id):
-        return True
-    fixed = request.properties.get("modelName")
-    return fixed == name if fixed else not request.properties
+    return owned_by_name(str(description.get("modelName") or ""), request, "modelName")
 
 
 def model_reading(description: Mapping[str, Any]) -> Reading:
@@ -286,16 +286,17 @@ def model_reading(description: Mapping[str, Any]) -> Reading:
         return Reading(final=False, began_at=creation_time(description))
     if status == models.ACTIVE:
         return Reading(final=True, attributes=model_attributes(description))
-    message = description.get("failureMessage") or "The custom model failed."
-    return Reading(final=True, failure=f"{message} (model {description.get('modelName')} {status})")
+    name = str(description.get("modelName"))
+    return Reading(final=True, failure=failure(description, "model", name, status, "The custom model failed."))
 
 
 def model_attributes(description: Mapping[str, Any]) -> dict[str, str]:
     """The resource's attributes from GetCustomModel; every one present (empty when unknown)."""
-    values = {
-        contract.ATTR_MODEL_ARN: description.get("modelArn"),
-        contract.ATTR_MODEL_NAME: description.get("modelName"),
-        contract.ATTR_STATUS: models.model_status(description),
-        contract.ATTR_CUSTOMIZATION_TYPE: description.get("customizationType"),
-    }
-    return {name: "" if value is None else str(value) for name, value in values.items()}
+    return attributes(
+        {
+            contract.ATTR_MODEL_ARN: description.get("modelArn"),
+            contract.ATTR_MODEL_NAME: description.get("modelName"),
+            contract.ATTR_STATUS: models.model_status(description),
+            contract.ATTR_CUSTOMIZATION_TYPE: description.get("customizationType"),
+        }
+    )

@@ -12,7 +12,7 @@ There is no older, untagged generation of these resources: a resource without th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from . import contract, naming, tagging
@@ -37,6 +37,20 @@ def with_provider_tag(tags: Any, tag: Mapping[str, str]) -> list[Any]:
     return [*(tags or []), dict(tag)]
 
 
+def with_ownership(
+    api_request: dict[str, Any], request: Request, in_place: Collection[str], tag_members: Collection[str], purpose: str
+) -> dict[str, Any]:
+    """``api_request`` (a validated Create) with the provider's tag after the user's in each of ``tag_members`` and
+    the token derived from the request and its properties digest (a redelivered request makes nothing new)."""
+    tag = provider_tag(request, in_place)
+    for member in tag_members:
+        api_request[member] = with_provider_tag(api_request.get(member), tag)
+    digest = properties_digest(request.properties, in_place)
+    ids = (request.stack_id, request.logical_id, request.request_id)
+    api_request["clientRequestToken"] = naming.client_request_token(*ids, purpose, digest)
+    return api_request
+
+
 def owned_by(tags: Mapping[str, str] | None, request: Request) -> bool:
     """Whether the tags name ``request``'s stack and logical id as the owner."""
     _made_from, owner = naming.model_tag_parts((tags or {}).get(contract.MODEL_PROPERTIES_TAG_KEY))
@@ -47,6 +61,17 @@ def made_from(tags: Mapping[str, str] | None, properties: Mapping[str, Any], in_
     """Whether the tags say the resource was created from exactly ``properties`` (in-place members aside)."""
     digest, _owner = naming.model_tag_parts((tags or {}).get(contract.MODEL_PROPERTIES_TAG_KEY))
     return digest is not None and digest == properties_digest(properties, in_place)
+
+
+def made_here(tags: Mapping[str, str] | None, request: Request, in_place: Collection[str]) -> bool:
+    """Whether the tags say this very resource (stack and logical id) created it from exactly its properties: what
+    an earlier delivery or a cancelled Create of this request left, and nothing else, is adopted or cleaned up."""
+    return owned_by(tags, request) and made_from(tags, request.properties, in_place)
+
+
+def made_here_among(bedrock: Any, arns: Iterable[str], request: Request, in_place: Collection[str]) -> list[str]:
+    """Those of ``arns`` that :func:`made_here` says this resource created from its properties."""
+    return [arn for arn in arns if made_here(current_tags(bedrock, arn), request, in_place)]
 
 
 def current_tags(bedrock: Any, arn: str) -> dict[str, str] | None:

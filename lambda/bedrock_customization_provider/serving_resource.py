@@ -25,9 +25,19 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from . import contract, naming, owner_tags, rules, tagging
-from .errors import NameInUseError, ProviderError, error_code, error_message, reason_for
-from .lifecycle import Done, Pending, Reading, Request, Step, changed_members, id_after_failure, refuse_fixed_names
+from . import naming, owner_tags, rules, tagging
+from .errors import NameInUseError, ProviderError, error_message, name_taken, reason_for
+from .lifecycle import (
+    Done,
+    Pending,
+    Reading,
+    Request,
+    Step,
+    changed_members,
+    id_after_failure,
+    nothing_to_delete,
+    refuse_fixed_names,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +181,7 @@ class ServingKind:
 
     def delete(self, request: Request, memo: Mapping[str, Any]) -> Step:
         arn = request.physical_id
-        if arn == contract.FAILED_CREATE_PHYSICAL_ID or request.retain:
+        if nothing_to_delete(request):
             return Done(arn)
         if not arn.startswith("arn:"):
             return self._delete_cancelled_create(request, memo)
@@ -200,12 +210,7 @@ class ServingKind:
         generated = self.name_member not in props
         props.setdefault(self.name_member, naming.generated_name(*ids, self.purpose))
         api_request = rules.checked_request(self.operation, props)
-        api_request["tags"] = owner_tags.with_provider_tag(
-            api_request.get("tags"), owner_tags.provider_tag(request, self.in_place)
-        )
-        digest = owner_tags.properties_digest(request.properties, self.in_place)
-        api_request["clientRequestToken"] = naming.client_request_token(*ids, self.purpose, digest)
-        return api_request, generated
+        return owner_tags.with_ownership(api_request, request, self.in_place, ("tags",), self.purpose), generated
 
     def _replace(self, request: Request, replacing: list[str]) -> Step:
         refuse_fixed_names(request, replacing, (self.name_member,))
@@ -214,16 +219,12 @@ class ServingKind:
     def _adopt_on_redelivery(self, request: Request, exc: ClientError, name: str, generated: bool) -> str:
         """Bedrock says the name is taken. A generated name is this very request's: the resource holding it is ours
         from an earlier delivery when its tag says so. A fixed name taken fails with what to do."""
-        message = error_message(exc).lower()
-        taken = error_code(exc) in ("ConflictException", "ValidationException") and (
-            "in use" in message or "already exists" in message or "duplicate" in message
-        )
-        if not taken:
+        if not name_taken(exc):
             raise exc
         existing = self.find(name) if generated else None
         if existing is not None:
             tags = owner_tags.current_tags(self.bedrock, self.arn_of(existing))
-            if owner_tags.owned_by(tags, request) and owner_tags.made_from(tags, request.properties, self.in_place):
+            if owner_tags.made_here(tags, request, self.in_place):
                 logger.info("%s %s is ours from an earlier delivery", self.noun, name)
                 return self.arn_of(existing)
         raise NameInUseError(
@@ -269,31 +270,9 @@ class ServingKind:
                 for summary in self.recent(prefix, since)
                 if naming.is_generated_name(self.name_of(summary), request.stack_id, request.logical_id)
             ]
-        ours = []
-        for arn in candidates:
-            tags = owner_tags.current_tags(self.bedrock, arn)
-            if owner_tags.owned_by(tags, request) and owner_tags.made_from(tags, request.properties, self.in_place):
-                ours.append(arn)
-        return ours
+        return owner_tags.made_here_among(self.bedrock, candidates, request, self.in_place)
 
     def _status_word(self, description: Mapping[str, Any] | None) -> str:
         if description is None:
             return "unknown (no longer found)"
         return str(description.get("status", "unknown"))
-
-
-def attributes(values: Mapping[str, Any]) -> dict[str, str]:
-    """Every attribute present, as a string (empty when unknown; timestamps in ISO 8601)."""
-    text = {}
-    for name, value in values.items():
-        if isinstance(value, datetime.datetime):
-            text[name] = value.isoformat()
-        else:
-            text[name] = "" if value is None else str(value)
-    return text
-
-
-def failure(description: Mapping[str, Any], noun: str, name: str, status: str, default: str) -> str:
-    """A FAILED reason: Bedrock's failureMessage first, then which resource and its status."""
-    message = description.get("failureMessage") or default
-    return f"{message} ({noun} {name} {status})"

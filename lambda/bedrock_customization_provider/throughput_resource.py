@@ -26,8 +26,8 @@ from botocore.exceptions import ClientError
 
 from . import contract, listing, rules
 from .errors import ProviderError, error_code, error_message, none_if_not_found
-from .lifecycle import Reading, Request, creation_time
-from .serving_resource import ServingKind, attributes, failure
+from .lifecycle import Reading, Request, attributes, creation_time, failure
+from .serving_resource import ServingKind
 
 CREATING = "Creating"
 IN_SERVICE = "InService"
