@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import string
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -204,6 +204,20 @@ def request_of(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k != "clientRequestToken"}
 
 
+def _newly_ended(records: Mapping[str, Any], now: datetime) -> Iterator[tuple[Any, Any]]:
+    """(record, view) of each job or import job seen Completed for the first time: every record seen ending is
+    marked settled once, so what its end makes (a custom or imported model) is made once, whatever its outcome."""
+    for record in list(records.values()):
+        if record.settled:
+            continue
+        view = record.view(now)
+        if not view.terminal:
+            continue
+        record.settled = True
+        if view.status == "Completed":
+            yield record, view
+
+
 class Store:
     def __init__(self, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -264,15 +278,7 @@ class Store:
         """Create the custom model of every job, and the imported model of every import job, that has completed by
         ``now`` (once)."""
         with self.lock:
-            for importing in list(self.import_jobs.values()):
-                if importing.settled:
-                    continue
-                imported = importing.view(now)
-                if not imported.terminal:
-                    continue
-                importing.settled = True
-                if imported.status != "Completed":
-                    continue
+            for importing, imported in _newly_ended(self.import_jobs, now):
                 assert imported.end_time is not None
                 arn = self.new_arn(importing.region, "imported-model")
                 importing.imported_model_arn = arn
@@ -280,15 +286,7 @@ class Store:
                     arn, importing.request["importedModelName"], importing.region, imported.end_time, importing
                 )
                 self.tags[arn] = tag_map(importing.request.get("importedModelTags"))
-            for job in list(self.jobs.values()):
-                if job.settled:
-                    continue
-                view = job.view(now)
-                if not view.terminal:
-                    continue
-                job.settled = True
-                if view.status != "Completed":
-                    continue
+            for job, view in _newly_ended(self.jobs, now):
                 model_arn = self.new_arn(job.region, f"custom-model/{job.base_model_id}")
                 job.output_model_arn = model_arn
                 assert view.end_time is not None
