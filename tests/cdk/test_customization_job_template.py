@@ -436,16 +436,21 @@ def test_provider_bedrock_permissions_are_scoped_to_this_accounts_jobs_and_model
     for statement in bedrock_statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         listings = {"ListModelCustomizationJobs", "ListCustomModels", "ListProvisionedModelThroughputs"}
-        if set(q.actions_of(statement)) <= {f"bedrock:{a}" for a in {*listings, "ListCustomModelDeployments"}}:
+        listings |= {"ListCustomModelDeployments", "ListModelImportJobs"}
+        if set(q.actions_of(statement)) <= {f"bedrock:{a}" for a in listings}:
             assert resources == ["*"]  # List* actions support no resource-level permissions
             continue
         for resource in resources:
             tail = resource["Fn::Join"][1][-1]
-            assert tail in (
+            assert tail in (  # this account's and region's (foundation models: the region's) resources only
                 ":model-customization-job/*",
                 ":custom-model/*",
                 "::foundation-model/*",
                 ":inference-profile/*",
+                ":custom-model-deployment/*",
+                ":provisioned-model/*",
+                ":model-import-job/*",
+                ":imported-model/*",
             )
 
 
