@@ -3,6 +3,7 @@ Nova model trained in SageMaker AI, rendered as a ``Custom::BedrockCustomModel``
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,9 @@ from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
+from .arguments import check_model_arguments
 from .errors import AttributeUnavailableError
+from .fixed_names import check_unique, register
 from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
 from .models import CustomModelReference
 from .options import prune
@@ -51,6 +54,16 @@ def model_import_source_arn(scope: Construct) -> str:
     (``arn:aws:bedrock:*:123456789012:*``); this keeps the region and account fixed and wildcards the resource.
     """
     return Stack.of(scope).format_arn(service="bedrock", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
+
+
+#: The attribute tokens (``model_arn``, ``model_name``) each CustomModel has handed out, so a job can tell that its
+#: base model is one (:func:`registered_model`) without reversing the token through the jsii kernel.
+_handed_out: weakref.WeakValueDictionary[str, CustomModel] = weakref.WeakValueDictionary()
+
+
+def registered_model(identifier: object) -> CustomModel | None:
+    """The ``CustomModel`` whose ``model_arn`` or ``model_name`` token ``identifier`` is, else None."""
+    return _handed_out.get(identifier) if isinstance(identifier, str) else None
 
 
 #: The source members name both arguments: the rule is about the pair.
@@ -113,6 +126,21 @@ class CustomModel(Construct):
     ) -> None:
         super().__init__(scope, id)
         problems = ProblemCollector("CustomModel", self)
+        # Types first: a value of the wrong type cannot be rendered as a request (see :mod:`.arguments`).
+        check_model_arguments(
+            problems,
+            {
+                "model_name": model_name,
+                "s3_artifacts": s3_artifacts,
+                "model_package_arn": model_package_arn,
+                "kms_key": kms_key,
+                "role": role,
+                "model_tags": model_tags,
+                "service_timeout": service_timeout,
+                "wait_timeout": wait_timeout,
+            },
+        )
+        problems.raise_if_any()
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
         artifacts = resolve_s3(s3_artifacts) if s3_artifacts is not None else None
         key = resolve_key(scope, kms_key) if kms_key is not None else None
@@ -154,7 +182,9 @@ class CustomModel(Construct):
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         check_wait(problems, wait_mode, wait_timeout)
+        check_unique(problems, scope, {"model_name": model_name})
         problems.raise_if_any()
+        register(scope, self, {"model_name": model_name})
         #: How the stack waits for the model (see :class:`WaitMode`).
         self.wait_mode = wait_mode
 
@@ -247,7 +277,10 @@ class CustomModel(Construct):
                 "with wait_mode=WaitMode.NONE the stack completes when the import has started; only model_arn and "
                 "model_name exist then. Use WaitMode.SHORT or WaitMode.LONG to wait for the model.",
             )
-        return self.completion.get_att_string(attribute)
+        token = self.completion.get_att_string(attribute)
+        if attribute in (contract.ATTR_MODEL_ARN, contract.ATTR_MODEL_NAME):
+            _handed_out[token] = self
+        return token
 
     @property
     def resource(self) -> CustomResource:

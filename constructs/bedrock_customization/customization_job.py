@@ -12,15 +12,19 @@ from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
 from constructs import Construct
 
+from .arguments import check_job_arguments
+from .custom_model import CustomModel, registered_model
 from .errors import AttributeUnavailableError
+from .fixed_names import check_unique, register
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
 from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
 from .lookups import bucket_facts
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
+from .pattern_words import BASE_MODEL_FORMS
 from .provider import BedrockCustomizationProvider
-from .references import KeyInput, ModelInput, RoleInput, VpcConfig, resolve_key, role_arn
+from .references import KeyInput, ModelInput, RoleInput, VpcConfig, model_identifier, resolve_key, role_arn
 from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
     check_removal_policy,
@@ -60,6 +64,28 @@ _ARGUMENTS = {
     "customizationConfig.distillationConfig": "distillation",
     "customizationConfig.rftConfig": "reinforcement_fine_tuning",
 }
+
+
+def _check_base_model(problems: ProblemCollector, base_model: ModelInput) -> None:
+    """Refuse a ``CustomModel`` (registered from model artifacts) as the base of a job, given as the construct or as
+    its ``model_arn`` / ``model_name``.
+
+    Bedrock's ``baseModelIdentifier`` takes a foundation model, a custom model ARN of the form
+    ``custom-model/<base model id>/<id>`` (what a customization job produces), or a custom model's name; an imported
+    model's ARN (``custom-model/imported/<id>``) matches none of its ARN forms, and Bedrock documents further
+    customization (iterative fine-tuning) only for models it customized itself; models registered with
+    CreateCustomModel are documented for inference only. Its name would pass the pattern and fail at deploy instead.
+    """
+    model = None
+    if isinstance(base_model, CustomModel):
+        model = base_model
+    elif isinstance(base_model, str | CustomModelReference):  # Python objects: no round trip to the jsii kernel
+        model = registered_model(model_identifier(base_model))
+    if model is not None:
+        problems.add(
+            f"base_model is the CustomModel {model.node.path}, a model registered from model artifacts: Bedrock can "
+            f"serve it but not customize it further. Use {BASE_MODEL_FORMS}"
+        )
 
 
 @jsii.implements(ITaggable)
@@ -145,6 +171,32 @@ class CustomizationJob(Construct):
         wait_timeout: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
+        problems = ProblemCollector("CustomizationJob", self)
+        # Types first: a value of the wrong type cannot be rendered as a request (see :mod:`.arguments`).
+        check_job_arguments(
+            problems,
+            {
+                "base_model": base_model,
+                "output_data": output_data,
+                "training_data": training_data,
+                "invocation_logs": invocation_logs,
+                "customization_type": customization_type,
+                "job_name": job_name,
+                "custom_model_name": custom_model_name,
+                "validation_data": validation_data,
+                "hyper_parameters": hyper_parameters,
+                "distillation": distillation,
+                "reinforcement_fine_tuning": reinforcement_fine_tuning,
+                "custom_model_kms_key": custom_model_kms_key,
+                "job_tags": job_tags,
+                "custom_model_tags": custom_model_tags,
+                "vpc_config": vpc_config,
+                "role": role,
+                "service_timeout": service_timeout,
+                "wait_timeout": wait_timeout,
+            },
+        )
+        problems.raise_if_any()
         timeout = service_timeout if service_timeout is not None else DEFAULT_SERVICE_TIMEOUT
         inputs = JobInputs(
             base_model=base_model,
@@ -167,7 +219,7 @@ class CustomizationJob(Construct):
         given_role_arn = role_arn(role) if role is not None else None
 
         # Validate everything before creating any child, and raise once.
-        problems = ProblemCollector("CustomizationJob", self)
+        _check_base_model(problems, base_model)
         ignore = request.provider_filled_members() | ({"roleArn"} if given_role_arn is None else set())
         rendered = request.render(given_role_arn, for_validation=True)
         problems.check_request(OPERATION, rendered, ignore=ignore, arguments=_ARGUMENTS)
@@ -181,7 +233,10 @@ class CustomizationJob(Construct):
         check_service_timeout(problems, timeout)
         check_removal_policy(problems, removal_policy)
         check_wait(problems, wait_mode, wait_timeout)
+        fixed_names = {"job_name": job_name, "custom_model_name": custom_model_name}
+        check_unique(problems, scope, fixed_names)
         problems.raise_if_any()
+        register(scope, self, fixed_names)
         #: How the stack waits for the job (see :class:`WaitMode`).
         self.wait_mode = wait_mode
 

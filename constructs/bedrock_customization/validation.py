@@ -10,19 +10,25 @@ known at synth time and are skipped; the provider validates them again at deploy
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from aws_cdk import Token
 from bedrock_customization_provider import shapes
 from constructs import IConstruct
 
 from .errors import InvalidPropsError
+from .pattern_words import explain, show
 
 #: aws-cdk-lib's core/lib/private/encoding: a string token holds "${Token[...]}" and a list token "#{Token[...]}", both
 #: with this marker; a number token is a double whose high 32 bits carry 0xFBFF in their upper half.
 _TOKEN_MARKER = "Token["
 _DOUBLE_TOKEN_MARKER_BITS = 0xFBFF0000
+#: One step of a problem's path: a member name, a list index or a quoted map key (``a.b[0]["k"]``).
+_PATH_STEP = re.compile(r'([A-Za-z0-9_]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.')
+_PATTERN_RULES = ("must match pattern", "key must match pattern")
 
 
 def is_unresolved(value: object) -> bool:
@@ -91,15 +97,72 @@ class ProblemCollector:
         """Validate ``request`` against the API's input shape; name the Python argument behind each problem
         (``arguments`` maps API paths such as ``customizationConfig.rftConfig`` to argument names)."""
         problems = shapes.validate_request(operation, dict(request), is_unresolved=is_unresolved, ignore=ignore)
-        self.add_api_problems(problems, arguments)
+        self.add_api_problems(problems, arguments, operation=operation, request=request)
 
-    def add_api_problems(self, problems: Iterable[shapes.Problem], arguments: Mapping[str, str] | None = None) -> None:
+    def add_api_problems(
+        self,
+        problems: Iterable[shapes.Problem],
+        arguments: Mapping[str, str] | None = None,
+        *,
+        operation: str | None = None,
+        request: Mapping[str, object] | None = None,
+    ) -> None:
         """Problems found on the API request (by the shape or by the provider's semantic rules), each naming the
-        Python argument behind its path."""
+        Python argument behind its path. Given the ``operation`` and ``request``, a broken pattern is reported with
+        the value and, for the common members, the rules in words (:mod:`.pattern_words`)."""
         for problem in problems:
             argument = argument_for(problem.path, arguments or {})
-            self.add(f"{problem} (argument {argument})" if argument else str(problem))
+            headline, details = str(problem), []
+            if operation is not None and request is not None and problem.rule.startswith(_PATTERN_RULES):
+                headline, details = describe_pattern_problem(operation, request, problem)
+            named = f"{headline} (argument {argument})" if argument else headline
+            self.add("\n".join([named, *(f"    - {line}" for line in details)]))
 
     def raise_if_any(self) -> None:
         if self.problems:
             raise InvalidPropsError(self.kind, self.path, self.problems)
+
+
+def describe_pattern_problem(
+    operation: str, request: Mapping[str, object], problem: shapes.Problem
+) -> tuple[str, list[str]]:
+    """A broken pattern as a headline with the value, and detail lines: the rules in words where the shape is one of
+    :data:`.pattern_words.EXPLAINED`, then the whole pattern (the shape's message cuts it at 60 characters)."""
+    found = _shape_and_value(operation, request, problem.path, key=problem.rule.startswith("key "))
+    if found is None:
+        return str(problem), []
+    shape, value = found
+    pattern = shape.metadata.get("pattern", "")
+    secret = bool(shape.metadata.get("sensitive"))
+    shown = "" if secret else f" (value: {show(value)})"
+    explained = None if secret else explain(shape.name, value)
+    subject = f"{problem.path} key" if problem.rule.startswith("key ") else problem.path
+    if explained is None:
+        return f"{subject} must match pattern {pattern}{shown}", []
+    what, rules = explained
+    return f"{subject} must be {what}{shown}", [*rules, f"Bedrock's pattern ({shape.name}): {pattern}"]
+
+
+def _shape_and_value(operation: str, request: Mapping[str, object], path: str, *, key: bool) -> tuple[Any, str] | None:
+    """The shape and string value at ``path`` (a map's key itself when ``key``), or None if the path is not found."""
+    shape: Any = shapes.input_shape(operation)
+    value: Any = request
+    for match in _PATH_STEP.finditer(path):
+        name, index, quoted = match.groups()
+        if name is not None and shape.type_name == "structure" and isinstance(value, Mapping):
+            shape, value = shape.members.get(name), value.get(name)
+        elif index is not None and shape.type_name == "list" and isinstance(value, list | tuple):
+            shape, value = shape.member, value[int(index)] if int(index) < len(value) else None
+        elif quoted is not None and shape.type_name == "map" and isinstance(value, Mapping):
+            map_key = quoted[1:-1]  # the shape quotes a key as it is, unescaped
+            if key:
+                shape, value = shape.key, map_key
+            else:
+                shape, value = shape.value, value.get(map_key)
+        elif name is None and index is None and quoted is None:
+            continue  # the "." between steps
+        else:
+            return None
+        if shape is None:
+            return None
+    return (shape, value) if isinstance(value, str) else None

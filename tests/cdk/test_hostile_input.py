@@ -9,7 +9,7 @@ from bedrock_customization import CustomizationJob, InvalidPropsError
 
 @pytest.mark.parametrize("name", ["a" + "-" * 61 + "!", "a" + "-" * 30 + "!"])
 def test_a_backtracking_job_name_is_refused_naming_the_argument(make_stack, name):
-    with pytest.raises(InvalidPropsError, match=r"(?s)TestStack/Job.*jobName must match pattern.*argument job_name"):
+    with pytest.raises(InvalidPropsError, match=r"(?s)TestStack/Job.*jobName must be a valid job name.*job_name"):
         CustomizationJob(
             make_stack(),
             "Job",
