@@ -17,6 +17,7 @@ from constructs import Construct
 from .arguments import check_model_arguments
 from .errors import AttributeUnavailableError
 from .fixed_names import check_unique, register
+from .invoke import grant_model_invoke
 from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
 from .models import CustomModelReference
 from .options import prune
@@ -294,9 +295,25 @@ class CustomModel(Construct):
         return self.long_wait.result if self.long_wait is not None else self._resource
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` describe this model (and list its tags)."""
+        """Let ``grantee`` describe this model (and list its tags), e.g. a function that reports its status.
+
+        Example::
+
+            model.grant_read(report_function)   # GetCustomModel, ListTagsForResource on this model
+        """
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
             resource_arns=[self.model_arn],
         )
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run inference on this model. A model registered from artifacts is served through a
+        provisioned throughput only: the caller invokes the throughput's ARN, which its construct grants on (see
+        :func:`.invoke.grant_model_invoke`).
+
+        Example::
+
+            model.grant_invoke(chat_function)
+        """
+        return grant_model_invoke(grantee, self.model_arn)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
 from constructs import Construct
@@ -16,6 +17,7 @@ from .arguments import check_job_arguments
 from .custom_model import CustomModel, registered_model
 from .errors import AttributeUnavailableError
 from .fixed_names import check_unique, register
+from .invoke import grant_model_invoke
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
 from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
@@ -389,9 +391,14 @@ class CustomizationJob(Construct):
         return self.long_wait.result if self.long_wait is not None else self._resource
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` describe this job and the custom model it produced (and list their tags).
+        """Let ``grantee`` describe this job and the custom model it produced (and list their tags): what a
+        dashboard, a report or a later pipeline step needs to read the job's status, metrics and model.
 
         With ``WaitMode.NONE`` the model's ARN is unknown to the stack: the grant covers the job only.
+
+        Example::
+
+            job.grant_read(report_function)   # GetModelCustomizationJob, GetCustomModel, ListTagsForResource
         """
         if self.wait_mode is WaitMode.NONE:
             return iam.Grant.add_to_principal(
@@ -403,4 +410,61 @@ class CustomizationJob(Construct):
             grantee=grantee,
             actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
             resource_arns=[self.job_arn, self.custom_model_arn],
+        )
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run inference on the custom model this job produces (see :func:`.invoke.grant_model_invoke`
+        for what that covers: a custom model is invoked through a deployment or a provisioned throughput, whose own
+        ARN the caller names and whose constructs grant on it).
+
+        Refused at synth with ``WaitMode.NONE`` (the model does not exist when the stack completes).
+
+        Example::
+
+            job.grant_invoke(chat_function)
+            deployment.grant_invoke(chat_function)   # the ARN the function calls InvokeModel/Converse with
+        """
+        return grant_model_invoke(grantee, self.custom_model_arn)
+
+    def on_state_change(
+        self,
+        id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        description: str | None = None,
+        rule_name: str | None = None,
+        event_pattern: events.EventPattern | None = None,
+        statuses: Sequence[str] | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule for this job's state changes, in the style of aws-cdk's ``onStateChange`` helpers.
+
+        Bedrock sends a "Model Customization Job State Change" event (source ``aws.bedrock``) to the default bus when
+        a job changes status; the rule matches this job's (``detail.jobArn``). ``statuses`` narrows it (e.g.
+        ``["Completed", "Failed", "Stopped"]`` for the end only). ``event_pattern`` adds fields (its ``detail`` is
+        merged, the job's ARN always kept). Works in every wait mode: the job's ARN exists once it has started.
+
+        Example::
+
+            topic = sns.Topic(stack, "TrainingDone")
+            job.on_state_change("Ended", target=targets.SnsTopic(topic), statuses=["Completed", "Failed", "Stopped"])
+        """
+        extra = event_pattern
+        detail: dict[str, object] = dict(extra.detail or {}) if extra is not None else {}
+        detail["jobArn"] = [self.job_arn]
+        if statuses is not None:
+            detail["jobStatus"] = list(statuses)
+        fields = ("account", "id", "region", "resources", "time", "version")
+        pattern = events.EventPattern(
+            source=[contract.JOB_EVENT_SOURCE],
+            detail_type=[contract.JOB_EVENT_DETAIL_TYPE],
+            detail=detail,
+            **({name: getattr(extra, name) for name in fields if getattr(extra, name) is not None} if extra else {}),
+        )
+        return events.Rule(
+            self,
+            id,
+            description=description or "State changes of a Bedrock model customization job",
+            rule_name=rule_name,
+            event_pattern=pattern,
+            targets=[target] if target is not None else None,
         )

@@ -109,11 +109,17 @@ class RftConfig:
 
 @dataclass(frozen=True)
 class RequestMetadataFilter:
-    """One condition inside ``andAll`` / ``orAll``: set exactly one of ``equals`` / ``not_equals`` (one pair each).
+    """One condition of :class:`RequestMetadataFilters`' ``and_all`` / ``or_all``: which invocation-log records to
+    train on, by the request metadata the application sent with each invocation. Set exactly one of ``equals`` /
+    ``not_equals``, with one key-value pair (Bedrock's rule).
 
     Example::
 
-        RequestMetadataFilter(equals={"project": "support-bot"})
+        # train on the support bot's production traffic only
+        RequestMetadataFilters(and_all=[
+            RequestMetadataFilter(equals={"project": "support-bot"}),
+            RequestMetadataFilter(not_equals={"stage": "test"}),
+        ])
     """
 
     equals: Mapping[str, str] | None = None
