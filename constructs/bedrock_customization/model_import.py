@@ -121,9 +121,7 @@ class ModelImport(ServedResource):
                     "jobName": job_name,
                     "importedModelName": imported_model_name,
                     "roleArn": role_value,
-                    "modelDataSource": {
-                        "s3DataSource": {"s3Uri": data.validation_uri if for_validation else data.uri}
-                    },
+                    "modelDataSource": {"s3DataSource": {"s3Uri": data.validation_uri if for_validation else data.uri}},
                     "jobTags": render_tags(job_tags),
                     "importedModelTags": render_tags(imported_model_tags),
                     "vpcConfig": vpc,
