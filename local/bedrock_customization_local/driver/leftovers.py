@@ -20,6 +20,7 @@ from .errors import LeftoversError
 from .native import EVENTS_RULE, LAMBDA_PERMISSION
 from .responses import presigned_url_kind
 from .session import LocalSession
+from .stack import record_arns
 
 RUNNING_JOB_STATES = ("InProgress", "Stopping")
 
@@ -59,6 +60,22 @@ def find_leftovers(session: LocalSession, allowed_models: Iterable[str] = ()) ->
     for model in state.get("models", []):
         if model["modelArn"] not in allowed:
             problems.append(f"custom model {model['modelName']} ({model['modelStatus']}) is owned by no resource")
+    # Serving resources and imports: whatever no stack of the session holds (nor retained) is left behind.
+    held = set(allowed)
+    for runner in session.stacks.runners():
+        held |= runner.retained_resources
+        for record in list(runner.records.values()):
+            held |= record_arns(record)
+    for job in state.get("importJobs", []):
+        if job.get("status") == "InProgress":
+            problems.append(f"model import job {job['jobName']} is still InProgress")
+    for kind, key in (("custom model deployment", "deployments"), ("provisioned throughput", "throughputs")):
+        for item in state.get(key, []):
+            if item["arn"] not in held:
+                problems.append(f"{kind} {item['name']} is owned by no resource")
+    for model in state.get("importedModels", []):
+        if model["modelArn"] not in held:
+            problems.append(f"imported model {model['modelName']} is owned by no resource")
     problems += [f"EventBridge delivery: {p}" for p in session.polls.problems]
     problems += [f"response endpoint: {p}" for p in session.responses.rejected()]
     return problems

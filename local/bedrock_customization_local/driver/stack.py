@@ -191,6 +191,8 @@ class StackRunner:
         self.template: StackTemplate | None = None
         self.records: dict[str, ResourceRecord] = {}
         self.retained_models: set[str] = set()
+        #: Every ARN of the resources a delete retained (RemovalPolicy Retain): not leftovers either.
+        self.retained_resources: set[str] = set()
         #: Job ARN -> its custom model, learned from the long wait's readers (what a retained job's model is).
         self._job_models: dict[str, str] = {}
         self.events: list[StackEvent] = []
@@ -857,6 +859,7 @@ class StackRunner:
             record = result.op.record or self._record(result)
             if record.properties.get("RemovalPolicy") == "Retain":
                 self.retained_models.update(self._model_arns(record))
+                self.retained_resources.update(record_arns(record))  # a retained throughput, imported model...
             if forget and self.records.get(record.logical_id, record).physical_id == record.physical_id:
                 self.records.pop(record.logical_id, None)
         return failures
@@ -900,6 +903,12 @@ class StackRunner:
 
     def _now(self) -> float:
         return self.session.clock.now() if self.session.clock else time.time()
+
+
+def record_arns(record: ResourceRecord) -> set[str]:
+    """Every ARN a resource record holds: its physical id and its attributes (a deployment's, an import's model)."""
+    values = [record.physical_id, *record.data.values()]
+    return {value for value in values if isinstance(value, str) and value.startswith("arn:")}
 
 
 def _summary(
