@@ -90,7 +90,7 @@ class CustomizationExampleStack(cdk.Stack):
             training_data=S3Location(data, "train/data.jsonl"),
             validation_data=[S3Location(data, "validation/data.jsonl")],
             output_data=S3Location(data, "output/fine-tune/"),
-            hyper_parameters={"epochCount": 3 if revision >= 3 else 2, "batchSize": 1, "learningRate": 0.00001},
+            hyper_parameters={"epochCount": 3 if revision >= 3 else 2, "learningRate": 0.00001},
             job_tags={
                 "project": "cdk-bedrock-customization",
                 "stage": "example",
@@ -139,7 +139,7 @@ class CustomizationExampleStack(cdk.Stack):
                 base_model=BASE_MODEL,
                 training_data=S3Location(data, "train/data.jsonl"),
                 output_data=S3Location(data, "output/sweep/"),
-                hyper_parameters={"epochCount": 1, "batchSize": 1, "learningRate": sweep_rate(index, sweep)},
+                hyper_parameters={"epochCount": 1, "learningRate": sweep_rate(index, sweep)},
                 job_tags={"project": "cdk-bedrock-customization", "sweep": str(index)},
                 wait_mode=wait_mode,
             )

@@ -36,7 +36,7 @@ def request(bucket: s3.IBucket, index: int) -> dict:
         "roleArn": "arn:aws:iam::111122223333:role/bedrock-customization",
         "trainingDataConfig": {"s3Uri": f"s3://{bucket.bucket_name}/train/data.jsonl"},
         "outputDataConfig": {"s3Uri": f"s3://{bucket.bucket_name}/output/sweep/"},
-        "hyperParameters": {"epochCount": "1", "batchSize": "1", "learningRate": str(0.00001 + 0.0000002 * index)},
+        "hyperParameters": {"epochCount": "1", "learningRate": str(0.00001 + 0.0000002 * index)},
         "jobTags": [{"key": "sweep", "value": str(index)}],
     }
 
@@ -93,7 +93,7 @@ def ours(stack: cdk.Stack, bucket: s3.IBucket, jobs: int) -> None:
             base_model=BASE_MODEL,
             training_data=S3Location(bucket, "train/data.jsonl"),
             output_data=S3Location(bucket, "output/sweep/"),
-            hyper_parameters={"epochCount": 1, "batchSize": 1, "learningRate": 0.00001 + 0.0000002 * index},
+            hyper_parameters={"epochCount": 1, "learningRate": 0.00001 + 0.0000002 * index},
             job_tags={"sweep": str(index)},
         )
 

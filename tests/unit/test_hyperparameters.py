@@ -114,7 +114,7 @@ def test_known_names_pass():
 
 
 def test_a_family_whose_list_is_not_confirmed_complete_lets_other_names_pass():
-    # the example app's batchSize on Nova (see the catalogue's unknownNamesWhy)
+    # batchSize on Nova, as in common samples (see the catalogue's unknownNamesWhy)
     assert rules(NOVA, {"epochCount": "2", "batchSize": "1", "learningRate": "0.00001"}) == []
 
 
