@@ -18,13 +18,15 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import CustomResource, TagManager
+from aws_cdk import CustomResource, Duration, RemovalPolicy, TagManager
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
+from bedrock_customization_provider import contract
 from constructs import Construct
 
 from .errors import AttributeUnavailableError
-from .long_wait import LongWait
+from .long_wait import LongWait, long_wait_for, wait_dependencies
+from .provider import BedrockCustomizationProvider
 from .references import ModelInput, model_identifier
 from .tagging import attach_tag_manager
 from .validation import is_unresolved
@@ -110,7 +112,7 @@ def grant_invoke(grantee: iam.IGrantable, resource_arns: list[str]) -> iam.Grant
 class ServedResource(Construct):
     """The parts of the three constructs that differ only by name: attributes by wait mode, tags, the resource.
 
-    Subclasses set :attr:`_kind`, and call :meth:`_finish` once their resource exists."""
+    Subclasses set :attr:`_kind` and :attr:`_resource_type`, and call :meth:`_add_resource` once validated."""
 
     _kind = "resource"
     _resource_type = ""
@@ -123,10 +125,42 @@ class ServedResource(Construct):
         self._tags: TagManager | None = None
         self._explicit_tags = dict(explicit)
 
-    def _finish(self, resource: CustomResource, long_wait: LongWait | None, wait_mode: WaitMode) -> None:
-        self._resource = resource
+    def _add_resource(
+        self,
+        provider: BedrockCustomizationProvider,
+        properties: dict[str, Any],
+        *,
+        in_place: Collection[str],
+        wait_mode: WaitMode,
+        wait_timeout: Duration | None,
+        service_timeout: Duration,
+        removal_policy: RemovalPolicy,
+        service_role: iam.Role | None = None,
+    ) -> None:
+        """The custom resource for ``properties`` (the API request) and, in ``LONG``, the wait that follows it: the
+        same for every served kind but its type and the members it changes in place."""
+        if wait_mode is not WaitMode.SHORT:  # the default is left out, as for jobs
+            properties[contract.WAIT_MODE] = wait_mode.value
+        self._resource = provider.add_resource(
+            self,
+            resource_type=self._resource_type,
+            properties=properties,
+            removal_policy=removal_policy,
+            service_timeout=service_timeout,
+            service_role=service_role,
+            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
+        )
         #: LONG mode: the wait condition and the reader that follow the resource (None in the other modes).
-        self.long_wait = long_wait
+        self.long_wait: LongWait | None = long_wait_for(
+            self,
+            self._resource,
+            properties,
+            provider=provider,
+            in_place=in_place,
+            wait_mode=wait_mode,
+            wait_timeout=wait_timeout,
+            reader_timeout=service_timeout,
+        )
         #: How the stack waits for the resource (see :class:`WaitMode`).
         self.wait_mode = wait_mode
 

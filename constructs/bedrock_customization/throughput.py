@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
-from .long_wait import check_wait, long_wait_for, wait_dependencies
+from .long_wait import check_wait
 from .provider import BedrockCustomizationProvider
 from .references import ModelInput
 from .resource_rules import DEFAULT_SERVICE_TIMEOUT, check_removal_policy, check_service_timeout, render_tags
@@ -149,28 +149,15 @@ class ProvisionedThroughput(ServedResource):
 
         provider = BedrockCustomizationProvider.of(scope)
         properties = request()
-        if wait_mode is not WaitMode.SHORT:
-            properties[contract.WAIT_MODE] = wait_mode.value
-        resource = provider.add_resource(
-            self,
-            resource_type=contract.THROUGHPUT_RESOURCE_TYPE,
-            properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=timeout,
-            service_role=None,
-            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
-        )
-        long_wait = long_wait_for(
-            self,
-            resource,
+        self._add_resource(
+            provider,
             properties,
-            provider=provider,
             in_place=contract.THROUGHPUT_IN_PLACE_MEMBERS,
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
-            reader_timeout=timeout,
+            service_timeout=timeout,
+            removal_policy=removal_policy,
         )
-        self._finish(resource, long_wait, wait_mode)
 
     def _warn_commitment(self, commitment: Commitment, removal_policy: RemovalPolicy) -> None:
         term = {Commitment.ONE_MONTH: "one month", Commitment.SIX_MONTHS: "six months"}[commitment]
