@@ -41,11 +41,25 @@ def _epoch(text: str) -> float:
 
 
 def one_job(template: dict[str, Any]) -> dict[str, Any]:
-    """The example app's template without its follow-up job (and what names it): one job to measure."""
+    """The example app's template without its follow-up job and what names it: its resources, the shared wait
+    condition of its depth (whose members would be gone: it would wait for nobody until its timeout), that
+    condition's place in the WaitStart's list, and the outputs and DependsOn entries that refer to them."""
     kept = copy.deepcopy(template)
-    doomed = [lid for lid in kept["Resources"] if lid.startswith("FineTuneAgain")]
+    resources = kept["Resources"]
+    doomed = {lid for lid in resources if lid.startswith("FineTuneAgain")}
+    doomed |= {
+        lid
+        for lid, resource in resources.items()
+        if set(resource.get("Metadata", {}).get("BedrockCustomizationWaitsFor", ["-"])) <= doomed
+    }
     for lid in doomed:
-        del kept["Resources"][lid]
+        del resources[lid]
+    for resource in resources.values():
+        if isinstance(resource.get("DependsOn"), list):
+            resource["DependsOn"] = [d for d in resource["DependsOn"] if d not in doomed]
+        conditions = resource.get("Properties", {}).get("Conditions")
+        if isinstance(conditions, list):
+            resource["Properties"]["Conditions"] = [c for c in conditions if c not in doomed]
     kept["Outputs"] = {k: v for k, v in kept.get("Outputs", {}).items() if not any(d in str(v) for d in doomed)}
     return kept
 
