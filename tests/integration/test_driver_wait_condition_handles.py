@@ -77,6 +77,22 @@ def _until(predicate, what, wall_seconds=60.0):
     raise AssertionError(f"never happened: {what}")
 
 
+def _after_ticks(runner, count=3):
+    """Let the stack's loop run ``count`` more ticks before a check that nothing changed: a number of ticks, not a
+    wall-clock pause, so the check means the same on a loaded machine (each tick watches every waiting condition)."""
+    ticked = threading.Semaphore(0)
+
+    def hook(_runner):
+        ticked.release()
+
+    runner.tick_hooks.append(hook)
+    try:
+        for _ in range(count):
+            assert ticked.acquire(timeout=60), "the stack's loop stopped ticking"  # a hang guard only
+    finally:
+        runner.tick_hooks.remove(hook)
+
+
 def _resources(cloud, stack="Demo"):
     pages = cloud.client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=stack)
     return {s["LogicalResourceId"]: s for page in pages for s in page["StackResourceSummaries"]}
@@ -158,7 +174,7 @@ def test_count_two_needs_two_distinct_unique_ids_and_a_repeated_one_counts_once(
     # WHEN the same UniqueId is signalled twice (the second with other data) THEN it counts once, with its first data
     assert _put(frozen, url, _signal("a", data="first"))[0] == 200
     assert _put(frozen, url, _signal("a", data="again"))[0] == 200
-    time.sleep(0.2)  # a few of the driver's ticks: nothing may complete on one distinct signal
+    _after_ticks(runner)  # nothing may complete on one distinct signal
     assert _status(frozen, "Ready") == "CREATE_IN_PROGRESS" and thread.is_alive()
     # AND SignalResource cannot signal a condition of the Handle form
     cfn = frozen.client("cloudformation")
@@ -208,7 +224,7 @@ def test_the_virtual_clock_passing_timeout_rolls_the_stack_back(frozen, tmp_path
     assert _put(frozen, _handle_url(frozen), _signal("only-one"))[0] == 200
     # WHEN virtual time passes just short of the Timeout THEN the condition still waits
     frozen.emulator.controls.advance(590)
-    time.sleep(0.2)
+    _after_ticks(runner)
     assert _status(frozen, "Ready") == "CREATE_IN_PROGRESS" and thread.is_alive()
     # WHEN it passes the Timeout THEN it fails with CloudFormation's words, counting what it received
     frozen.emulator.controls.advance(11)
@@ -244,7 +260,7 @@ def test_a_bad_signature_is_a_403_and_a_malformed_body_a_400_and_neither_counts(
     ):
         status, answer = _put(frozen, url, body)
         assert status == 400 and "MalformedSignal" in answer, body
-    time.sleep(0.2)
+    _after_ticks(runner)
     assert _status(frozen, "Ready") == "CREATE_IN_PROGRESS" and thread.is_alive()
     # AND every refusal is one the end check reports
     rejected = frozen.responses.clear_rejected()
@@ -270,7 +286,7 @@ def test_signals_sent_before_the_condition_started_count_once_it_starts(frozen, 
     # WHEN both signals arrive now, one of them twice
     for unique_id in ("early-1", "early-1", "early-2"):
         assert _put(frozen, url, _signal(unique_id, data=unique_id.upper()))[0] == 200
-    time.sleep(0.2)
+    _after_ticks(runner)
     assert "Ready" not in _resources(frozen)  # not started: the signals wait on the handle
     # THEN once the gate opens, the condition starts and completes on the signals kept for it
     frozen.client("cloudformation").signal_resource(
