@@ -18,7 +18,7 @@ from .arguments import check_model_arguments
 from .errors import AttributeUnavailableError
 from .fixed_names import check_unique, register
 from .invoke import grant_model_invoke
-from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
+from .long_wait import LongWait, add_waited_resource, check_wait
 from .models import CustomModelReference
 from .options import prune
 from .provider import BedrockCustomizationProvider
@@ -212,27 +212,19 @@ class CustomModel(Construct):
         if model_package_arn is not None:
             provider.grant_model_package_read(model_package_arn)
         properties = request(final_role_arn, for_validation=False)
-        if wait_mode is not WaitMode.SHORT:
-            properties[contract.WAIT_MODE] = wait_mode.value
-        self._resource = provider.add_resource(
+        #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
+        self.long_wait: LongWait | None
+        self._resource, self.long_wait = add_waited_resource(
             self,
+            provider,
             resource_type=contract.MODEL_RESOURCE_TYPE,
             properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=timeout,
-            service_role=created_role,
-            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
-        )
-        #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
-        self.long_wait: LongWait | None = long_wait_for(
-            self,
-            self._resource,
-            properties,
-            provider=provider,
             in_place=contract.MODEL_TAG_MEMBERS,
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
-            reader_timeout=timeout,
+            service_timeout=timeout,
+            removal_policy=removal_policy,
+            service_role=created_role,
         )
 
     @property

@@ -20,7 +20,7 @@ from .fixed_names import check_unique, register
 from .invoke import grant_model_invoke
 from .job_request import HyperParameterValue, JobInputs, JobRequest
 from .job_rules import check_job_rules
-from .long_wait import LongWait, check_wait, long_wait_for, wait_dependencies
+from .long_wait import LongWait, add_waited_resource, check_wait
 from .lookups import bucket_facts
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
@@ -258,27 +258,19 @@ class CustomizationJob(Construct):
         if inputs.key is not None:
             provider.grant_key_use(inputs.key)
         properties = request.render(final_role_arn)
-        if wait_mode is not WaitMode.SHORT:  # the default is left out: templates synthesized before it stay the same
-            properties[contract.WAIT_MODE] = wait_mode.value
-        self._resource = provider.add_resource(
+        #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
+        self.long_wait: LongWait | None
+        self._resource, self.long_wait = add_waited_resource(
             self,
+            provider,
             resource_type=contract.JOB_RESOURCE_TYPE,
             properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=timeout,
-            service_role=created_role,
-            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
-        )
-        #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
-        self.long_wait: LongWait | None = long_wait_for(
-            self,
-            self._resource,
-            properties,
-            provider=provider,
             in_place=contract.JOB_TAG_MEMBERS,
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
-            reader_timeout=timeout,
+            service_timeout=timeout,
+            removal_policy=removal_policy,
+            service_role=created_role,
         )
         #: The customization type the job runs (as given or implied).
         self.customization_type = CustomizationType(inputs.kind)

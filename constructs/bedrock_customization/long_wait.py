@@ -368,6 +368,51 @@ def long_wait_for(
     )
 
 
+def add_waited_resource(
+    scope: Construct,
+    provider: BedrockCustomizationProvider,
+    *,
+    resource_type: str,
+    properties: dict[str, Any],
+    in_place: frozenset[str],
+    wait_mode: Any,
+    wait_timeout: Duration | None,
+    service_timeout: Duration,
+    removal_policy: Any,
+    service_role: Any = None,
+) -> tuple[CustomResource, LongWait | None]:
+    """The custom resource of ``scope`` for ``properties`` (the API request) and the wait its mode needs: the same
+    for every kind (jobs, models, deployments, throughputs, imports) but its type and the members it changes in place.
+
+    The ``WaitMode`` property is left out in ``SHORT`` (the default), so templates synthesized before it stay the
+    same; in ``LONG`` the resource starts only after the stack's wait triggers exist (:func:`wait_dependencies`) and
+    gets its ``Wait`` child (:func:`long_wait_for`)."""
+    from .wait_mode import WaitMode
+
+    if wait_mode is not WaitMode.SHORT:
+        properties[contract.WAIT_MODE] = wait_mode.value
+    resource = provider.add_resource(
+        scope,
+        resource_type=resource_type,
+        properties=properties,
+        removal_policy=removal_policy,
+        service_timeout=service_timeout,
+        service_role=service_role,
+        depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
+    )
+    long_wait = long_wait_for(
+        scope,
+        resource,
+        properties,
+        provider=provider,
+        in_place=in_place,
+        wait_mode=wait_mode,
+        wait_timeout=wait_timeout,
+        reader_timeout=service_timeout,
+    )
+    return resource, long_wait
+
+
 def _chunks(members: list[LongWait]) -> list[list[LongWait]]:
     size = contract.MAX_WAIT_GROUP_MEMBERS
     return [members[i : i + size] for i in range(0, len(members), size)]

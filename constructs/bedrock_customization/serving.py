@@ -21,11 +21,10 @@ import jsii
 from aws_cdk import CustomResource, Duration, RemovalPolicy, TagManager
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
-from bedrock_customization_provider import contract
 from constructs import Construct
 
 from .errors import AttributeUnavailableError
-from .long_wait import LongWait, long_wait_for, wait_dependencies
+from .long_wait import LongWait, add_waited_resource
 from .provider import BedrockCustomizationProvider
 from .references import ModelInput, model_identifier
 from .tagging import attach_tag_manager
@@ -139,28 +138,21 @@ class ServedResource(Construct):
     ) -> None:
         """The custom resource for ``properties`` (the API request) and, in ``LONG``, the wait that follows it: the
         same for every served kind but its type and the members it changes in place."""
-        if wait_mode is not WaitMode.SHORT:  # the default is left out, as for jobs
-            properties[contract.WAIT_MODE] = wait_mode.value
-        self._resource = provider.add_resource(
+        resource, long_wait = add_waited_resource(
             self,
+            provider,
             resource_type=self._resource_type,
             properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=service_timeout,
-            service_role=service_role,
-            depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
-        )
-        #: LONG mode: the wait condition and the reader that follow the resource (None in the other modes).
-        self.long_wait: LongWait | None = long_wait_for(
-            self,
-            self._resource,
-            properties,
-            provider=provider,
-            in_place=in_place,
+            in_place=frozenset(in_place),
             wait_mode=wait_mode,
             wait_timeout=wait_timeout,
-            reader_timeout=service_timeout,
+            service_timeout=service_timeout,
+            removal_policy=removal_policy,
+            service_role=service_role,
         )
+        self._resource = resource
+        #: LONG mode: the wait condition and the reader that follow the resource (None in the other modes).
+        self.long_wait: LongWait | None = long_wait
         #: How the stack waits for the resource (see :class:`WaitMode`).
         self.wait_mode = wait_mode
 
