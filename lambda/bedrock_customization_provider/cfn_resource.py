@@ -39,7 +39,7 @@ from botocore.exceptions import ClientError
 from crhelper import CfnResource, resource_helper
 from crhelper.resource_helper import FAILED
 
-from . import contract, naming, response, wait_modes
+from . import contract, naming, response, served_stack, wait_modes
 from .clients import Clients
 from .errors import (
     PollSecretError,
@@ -116,7 +116,7 @@ class BedrockResource(CfnResource):
             except PollSecretError as exc:
                 logger.error("Ignored a poll whose response URL does not decrypt: %s", exc)
                 return
-        problem = envelope_problem(event, os.environ.get(contract.ENV_STACK_ID) or None)
+        problem = envelope_problem(event, served_stack.served_stack())
         if problem is not None:
             logger.error("Ignored an event that cannot be answered: %s", problem)
             return
@@ -395,9 +395,10 @@ class BedrockResource(CfnResource):
 ENVELOPE_KEYS = ("ResponseURL", "StackId", "RequestType", "RequestId", "LogicalResourceId", "ResourceType")
 
 
-def envelope_problem(event: Any, own_stack_id: str | None = None) -> str | None:
+def envelope_problem(event: Any, served: str | None = None) -> str | None:
     """Why ``event`` cannot be answered to its own response URL, or is not this provider's to answer (None when it
-    can). ``own_stack_id``: the stack the function serves (``STACK_ID``); None when unknown (an older template)."""
+    can). ``served``: the stack the function serves (:func:`.served_stack.served_stack`: a stack id or a
+    ``.../stack/<name>/*`` pattern); None when unknown (an older template)."""
     if not isinstance(event, Mapping):
         return f"not a JSON object ({type(event).__name__})"
     missing = [key for key in ENVELOPE_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
@@ -405,7 +406,7 @@ def envelope_problem(event: Any, own_stack_id: str | None = None) -> str | None:
         return f"{', '.join(missing)} missing or not a string"
     if not str(event["ResponseURL"]).startswith("https://"):
         return "ResponseURL is not an https:// URL"
-    if own_stack_id and event["StackId"] != own_stack_id:
+    if served and not served_stack.serves(served, event["StackId"]):
         return f"StackId {str(event['StackId'])[:200]} is not the stack this function serves"
     for key in ("ResourceProperties", "OldResourceProperties"):
         if key in event and not isinstance(event[key], Mapping):
@@ -445,11 +446,13 @@ def _crhelper_builds_no_clients() -> Iterator[None]:
 def rule_name_for(event: Mapping[str, Any]) -> str:
     """The poll rule of one request: ``bedrock-cr-poll-<stack GUID>-<digest of stack, logical id, request id>``.
 
-    The stack's GUID makes the prefix the stack's own (:func:`~.contract.poll_rule_prefix`): its provider may put and
-    delete ``rule/bedrock-cr-poll-<GUID>-*`` only, never another stack's rules. That leaves no room for the logical id
-    in the name (64 characters): the rule's description carries it.
+    The GUID of the function's own stack (:func:`.served_stack.own_stack_id`, the request's stack unless the function
+    is a provider stack serving another) makes the prefix the function's own (:func:`~.contract.poll_rule_prefix`):
+    its role may put and delete ``rule/bedrock-cr-poll-<GUID>-*`` only, never another provider's rules. That leaves
+    no room for the logical id in the name (64 characters): the rule's description carries it.
     """
-    prefix = _NOT_RULE_CHARS.sub("-", contract.poll_rule_prefix(event["StackId"]))[:_MAX_POLL_PREFIX_LENGTH]
+    own_prefix = contract.poll_rule_prefix(served_stack.own_stack_id(event["StackId"]))
+    prefix = _NOT_RULE_CHARS.sub("-", own_prefix)[:_MAX_POLL_PREFIX_LENGTH]
     digest = naming.request_digest(event["StackId"], event["LogicalResourceId"], event["RequestId"], "poll")
     return prefix + digest[: MAX_RULE_NAME_LENGTH - len(prefix)]
 

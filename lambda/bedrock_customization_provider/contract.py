@@ -185,9 +185,13 @@ WAIT_RULE_PREFIX: Final = "bedrock-cr-wait-"
 JOB_EVENT_SOURCE: Final = "aws.bedrock"
 JOB_EVENT_DETAIL_TYPE: Final = "Model Customization Job State Change"
 TERMINAL_JOB_STATUSES: Final = ("Completed", "Failed", "Stopped")
-#: Environment variable: the stack's id (``Ref AWS::StackId``), the only stack the provider serves: a request naming
-#: another stack is dropped, and the long wait reads and signals this one only.
+#: Environment variable: the id of the stack holding the function (``Ref AWS::StackId``). Its GUID names the rules
+#: the function puts and enables; unless ``SERVED_STACK`` says otherwise, it is also the only stack the function
+#: serves: a request naming another stack is dropped, and the long wait reads and signals this one only.
 ENV_STACK_ID: Final = "STACK_ID"
+#: Environment variable of a provider stack serving a plain CloudFormation stack: that stack's id or
+#: ``arn:...:stack/<name>/*`` (:mod:`.served_stack`).
+ENV_SERVED_STACK: Final = "SERVED_STACK"
 
 
 def wait_condition_id(level: int, index: int, digest: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import contract, logs, on_failure, reconcile, waiting
+from . import contract, logs, on_failure, reconcile, served_stack, waiting
 from .cfn_resource import BedrockResource
 from .clients import Clients, create_clients
 from .deployment_resource import DeploymentKind
@@ -97,15 +97,17 @@ def main(event: dict, context: Any) -> None:
 
 
 def _reconcile(event: dict, context: Any) -> None:
-    stack_id = os.environ.get(contract.ENV_STACK_ID, "")
+    own = os.environ.get(contract.ENV_STACK_ID, "")
     logger.info("%s event %s", event.get("detail-type"), event.get("id"))
-    if not stack_id.startswith("arn:"):
+    if not own.startswith("arn:"):
         logger.error("%s is not set: this function cannot know which stack's waits to signal", contract.ENV_STACK_ID)
         return
     current = runtime()
+    served = served_stack.served_stack() or own
     reconcile.reconcile(
         event,
-        stack_id=stack_id,
+        stack_id=served_stack.stack_to_read(served),
+        rule_name=contract.wait_rule_name(own),
         cloudformation=current.clients.cloudformation,
         events=current.clients.events,
         kinds=current.waited_kinds(context),
@@ -123,7 +125,7 @@ def on_failure_destination(event: dict, context: Any) -> None:
     clients = create_clients()
     outcome = on_failure.answer_dropped_request(
         event,
-        stack_id=os.environ.get(contract.ENV_STACK_ID) or None,
+        stack_id=served_stack.served_stack(),
         cloudformation=clients.cloudformation,
         events=clients.events,
         ssl_verify=os.environ.get(contract.ENV_RESPONSE_CA_BUNDLE) or None,

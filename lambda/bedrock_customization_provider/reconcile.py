@@ -85,8 +85,11 @@ def reconcile(
     cloudformation: Any,
     events: Any,
     kinds: Mapping[str, ResourceKind],
+    rule_name: str | None = None,
 ) -> Report:
-    """Signal every condition of ``stack_id`` whose resource is final (only the hinted one's, for a job event)."""
+    """Signal every condition of ``stack_id`` (the served stack: its id, or its name for a provider stack serving a
+    plain CloudFormation stack) whose resource is final (only the hinted one's, for a job event). ``rule_name``: the
+    long wait's poll rule, beside the function (default: the one named after ``stack_id``, the function's own)."""
     report = Report()
     waiting = waiting_conditions(cloudformation, stack_id, kinds)
     report.waiting = len(waiting)
@@ -106,7 +109,8 @@ def reconcile(
         if _signal(cloudformation, stack_id, item):
             report.signalled.append(item.condition)
     if len(waiting) == settled and not hint:
-        report.rule = _disable_rule_when_idle(cloudformation, events, stack_id)
+        rule = rule_name or contract.wait_rule_name(stack_id)
+        report.rule = _disable_rule_when_idle(cloudformation, events, stack_id, rule)
     logger.info(
         "Reconciled: %d waiting, %d read, signalled %s, poll rule %s",
         report.waiting,
@@ -122,7 +126,13 @@ def waiting_conditions(cloudformation: Any, stack_id: str, kinds: Mapping[str, R
     resources: dict[str, Mapping[str, Any]] = {}
     kwargs = {"StackName": stack_id}
     while True:
-        page = cloudformation.list_stack_resources(**kwargs)
+        try:
+            page = cloudformation.list_stack_resources(**kwargs)
+        except ClientError as exc:  # a served stack known by name that does not exist (yet, or any more)
+            if error_code(exc) != "ValidationError":
+                raise
+            logger.info("Nothing waits: %s", reason_for(exc))
+            return []
         for summary in page.get("StackResourceSummaries", []):
             resources[summary["LogicalResourceId"]] = summary
         if not page.get("NextToken"):
@@ -177,15 +187,19 @@ def _signal(cloudformation: Any, stack_id: str, item: Waiting) -> bool:
 
 
 def _in_progress(cloudformation: Any, stack_id: str) -> bool:
-    stacks = cloudformation.describe_stacks(StackName=stack_id).get("Stacks", [])
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_id).get("Stacks", [])
+    except ClientError as exc:  # no stack of that name: no operation will start a wait without enabling the rule
+        if error_code(exc) != "ValidationError":
+            raise
+        return False
     return any(str(stack.get("StackStatus", "")).endswith("_IN_PROGRESS") for stack in stacks)
 
 
-def _disable_rule_when_idle(cloudformation: Any, events: Any, stack_id: str) -> str:
+def _disable_rule_when_idle(cloudformation: Any, events: Any, stack_id: str, rule: str) -> str:
     """Nothing waits: stop polling unless a stack operation is under way (it may be about to wait)."""
     if _in_progress(cloudformation, stack_id):
         return "unchanged"
-    rule = contract.wait_rule_name(stack_id)
     events.disable_rule(Name=rule)
     if _in_progress(cloudformation, stack_id):  # began meanwhile: its Create may have enabled the rule just now
         events.enable_rule(Name=rule)

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from . import contract
+from . import contract, served_stack
 from .errors import reason_for
 from .lifecycle import Done, Pending, Request, ResourceKind, Step
 
@@ -72,7 +72,7 @@ class LongWait:
         if isinstance(step, Done) and step.failure is not None:
             return step
         try:
-            self._events.enable_rule(Name=contract.wait_rule_name(request.stack_id))
+            self._events.enable_rule(Name=contract.wait_rule_name(served_stack.own_stack_id(request.stack_id)))
         except Exception as exc:
             why = f"the stack's wait rule could not be enabled ({reason_for(exc)})."
             logger.error("Cannot enable the wait rule: %s", why)

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import contract
+from . import contract, served_stack
 from .errors import reason_for
 from .lifecycle import Done, Reading, Request, Step, id_after_failure
 
@@ -47,7 +47,7 @@ class WaitStartKind:
         return Done(request.physical_id)
 
     def _enable(self, request: Request) -> Step:
-        rule = contract.wait_rule_name(request.stack_id)
+        rule = contract.wait_rule_name(served_stack.own_stack_id(request.stack_id))
         try:
             self.events.enable_rule(Name=rule)
         except Exception as exc:
