@@ -6,6 +6,7 @@ request is for, so requests scoped to ``bedrock`` are answered by :class:`~.bedr
 and all others (EventBridge, Lambda, IAM, S3, STS, CloudWatch Logs...) by moto's own server application, unless
 :meth:`EmulatorApp.route_service` sent a signing name to another WSGI app.
 ``/_emulator/...`` is the control API. One process, a threaded werkzeug server on 127.0.0.1 and a free port.
+Before a request reaches moto's S3, the training metric files due by virtual now are written (:mod:`.training_metrics`).
 
 >>> with Emulator(speed=0) as emu:
 ...     bedrock = boto3.client("bedrock", endpoint_url=emu.endpoint_url)
@@ -21,9 +22,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from . import training_metrics
 from .bedrock import BedrockService, CallNote
 from .clock import VirtualClock, iso
 from .controls import CONTROL_PREFIX, Controls
@@ -112,7 +115,16 @@ class EmulatorApp:
         routed = self._routes.get(service or "")
         if routed is not None:
             return routed(environ, start_response)
+        if service == "s3" or _presigned_for_s3(environ):
+            self._publish_training_metrics()
         return self._moto(environ, start_response)
+
+    def _publish_training_metrics(self) -> None:
+        """Put the training metric files due by virtual now into moto's S3 before an S3 request reads it: the one
+        moment a reader can look, so nothing needs to run in the background (see :mod:`.training_metrics`)."""
+        with self.store.lock:
+            now = self.clock.now()
+            training_metrics.publish(self.store.jobs.values(), now, self.store.seed, training_metrics.put_moto_object)
 
     def _bedrock(self, environ: dict[str, Any], start_response: Any, region: str) -> Iterable[bytes]:
         request_id = str(uuid.uuid4())
@@ -163,6 +175,11 @@ class EmulatorApp:
                     fault=note.fault,
                 )
             )
+
+
+def _presigned_for_s3(environ: dict[str, Any]) -> bool:
+    """A presigned S3 URL signs in the query string (``X-Amz-Credential=.../s3/aws4_request``), not a header."""
+    return "/s3/aws4_request" in unquote(environ.get("QUERY_STRING", ""))
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -67,6 +67,8 @@ class JobRecord:
     stop_at: datetime | None = None
     output_model_arn: str | None = None
     settled: bool = False
+    #: S3 key -> data rows last written there (training_metrics.publish): a file is rewritten only when it grows
+    metrics_published: dict[str, int] = field(default_factory=dict)
 
     def view(self, now: datetime):
         return job_view(self.created, self.scenario, self.stop_at, now)
