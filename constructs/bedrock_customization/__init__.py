@@ -17,33 +17,70 @@ Example::
     )
     follow_up = CustomizationJob(stack, "Again", base_model=job.model, ...)   # iterate on the job's model
     imported = CustomModel(stack, "Nova", model_package_arn="arn:aws:sagemaker:...:model-package/nova/1")
+
+Importing the package is cheap: each name loads its module on first use (PEP 562), so ``python -m
+bedrock_customization watch`` and other tools that need no construct never start aws-cdk-lib's jsii runtime (a Node
+process).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .custom_model import CustomModel
-from .customization_job import CustomizationJob
-from .deployment import CustomModelDeployment
-from .errors import AttributeUnavailableError, BedrockCustomizationError, InvalidPropsError
-from .model_import import ModelImport
-from .models import CustomModelReference, ICustomModel
-from .options import (
-    CustomizationType,
-    DistillationConfig,
-    InvocationLogsConfig,
-    ReasoningEffort,
-    RequestMetadataFilter,
-    RequestMetadataFilters,
-    RftConfig,
-    RftHyperParameters,
-)
-from .provider import BedrockCustomizationProvider
-from .references import VpcConfig
-from .s3_location import S3Location
-from .serving import ImportedModelReference
-from .throughput import Commitment, ProvisionedThroughput
-from .wait_mode import WaitMode
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports each on first use
+    from .custom_model import CustomModel
+    from .customization_job import CustomizationJob
+    from .deployment import CustomModelDeployment
+    from .errors import AttributeUnavailableError, BedrockCustomizationError, InvalidPropsError
+    from .model_import import ModelImport
+    from .models import CustomModelReference, ICustomModel
+    from .options import (
+        CustomizationType,
+        DistillationConfig,
+        InvocationLogsConfig,
+        ReasoningEffort,
+        RequestMetadataFilter,
+        RequestMetadataFilters,
+        RftConfig,
+        RftHyperParameters,
+    )
+    from .provider import BedrockCustomizationProvider
+    from .references import VpcConfig
+    from .s3_location import S3Location
+    from .serving import ImportedModelReference
+    from .throughput import Commitment, ProvisionedThroughput
+    from .wait_mode import WaitMode
+
+#: Public name -> the module (relative to this package) that defines it.
+_LAZY = {
+    "AttributeUnavailableError": "errors",
+    "BedrockCustomizationError": "errors",
+    "BedrockCustomizationProvider": "provider",
+    "Commitment": "throughput",
+    "CustomModel": "custom_model",
+    "CustomModelDeployment": "deployment",
+    "CustomModelReference": "models",
+    "CustomizationJob": "customization_job",
+    "CustomizationType": "options",
+    "DistillationConfig": "options",
+    "ICustomModel": "models",
+    "ImportedModelReference": "serving",
+    "InvalidPropsError": "errors",
+    "InvocationLogsConfig": "options",
+    "ModelImport": "model_import",
+    "ProvisionedThroughput": "throughput",
+    "ReasoningEffort": "options",
+    "RequestMetadataFilter": "options",
+    "RequestMetadataFilters": "options",
+    "RftConfig": "options",
+    "RftHyperParameters": "options",
+    "S3Location": "s3_location",
+    "VpcConfig": "references",
+    "WaitMode": "wait_mode",
+}
 
 __all__ = [
     "AttributeUnavailableError",
@@ -72,3 +109,16 @@ __all__ = [
     "WaitMode",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next access is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
