@@ -31,7 +31,7 @@ def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
     """``values`` as at most ``width`` block characters, low to high (longer series are averaged into buckets).
 
     >>> sparkline([3.0, 2.0, 1.0, 1.0])
-    '█▄▁▁'
+    '█▅▁▁'
     """
     if not values:
         return ""
