@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
         RftHyperParameters,
     )
     from .provider import BedrockCustomizationProvider
+    from .provider_stack import BedrockCustomizationProviderStack
     from .references import VpcConfig
     from .s3_location import S3Location
     from .serving import ImportedModelReference
@@ -59,6 +60,7 @@ _LAZY = {
     "AttributeUnavailableError": "errors",
     "BedrockCustomizationError": "errors",
     "BedrockCustomizationProvider": "provider",
+    "BedrockCustomizationProviderStack": "provider_stack",
     "Commitment": "throughput",
     "CustomModel": "custom_model",
     "CustomModelDeployment": "deployment",
@@ -86,6 +88,7 @@ __all__ = [
     "AttributeUnavailableError",
     "BedrockCustomizationError",
     "BedrockCustomizationProvider",
+    "BedrockCustomizationProviderStack",
     "Commitment",
     "CustomModel",
     "CustomModelDeployment",

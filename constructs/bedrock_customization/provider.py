@@ -58,10 +58,27 @@ class BedrockCustomizationProvider(Construct):
         provider.service_token  # the function ARN custom resources point at
     """
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, *, served_stack_name: str | None = None) -> None:
+        """``served_stack_name``: serve the live stack of that name (a plain CloudFormation stack, which imports the
+        service token) instead of this one; :class:`~.provider_stack.BedrockCustomizationProviderStack` sets it."""
         super().__init__(scope, id)
         stack = stack_of(scope)
         _providers[stack] = self
+        #: What the function serves (``SERVED_STACK``), as an IAM resource too: this stack's id, or
+        #: ``arn:...:stack/<name>/*`` (``served_stack.py`` in the provider says why a name).
+        self.served_stack_arn = (
+            stack.stack_id
+            if served_stack_name is None
+            else stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{served_stack_name}/*")
+        )
+        served_environment = {} if served_stack_name is None else {contract.ENV_SERVED_STACK: self.served_stack_arn}
+        #: Why a served stack named, not pinned, ends in ``*`` (cdk-nag's IAM5); None when it is this stack.
+        self._served_wildcard = (
+            None
+            if served_stack_name is None
+            else "The served plain CloudFormation stack by its name: its id (the GUID after the name) does not exist "
+            "until that stack is created, after this provider; a recreated stack of that name is the same user's."
+        )
         self._passed_roles: set[str] = set()
         self.long_wait_permissions: list[lambda_.CfnPermission] = []
         self._keys: set[str] = set()
@@ -187,15 +204,17 @@ class BedrockCustomizationProvider(Construct):
             environment={
                 "AWS_DATA_PATH": f"/var/task/{contract.BOTOCORE_DATA_DIR}",
                 contract.ENV_POLL_INTERVAL_MINUTES: str(contract.POLL_INTERVAL_MINUTES),
-                # the only stack it serves: requests naming another are dropped, and the long wait reads this one
+                # its own stack (its GUID names its rules) and, unless SERVED_STACK says otherwise, the only stack
+                # it serves: requests naming another are dropped, and the long wait reads this one
                 contract.ENV_STACK_ID: stack.stack_id,
+                **served_environment,
                 # the key the response URL in its poll inputs is encrypted with
                 contract.ENV_POLL_KEY_ARN: self.poll_key.key_arn,
             },
         )
         self._service_token = self.function.function_arn  # read once: every resource of the stack names it
         #: Answers FAILED for a request the function dropped (see :meth:`_add_on_failure`).
-        self.on_failure = self._add_on_failure(rules)
+        self.on_failure = self._add_on_failure(rules, served_environment)
         # crhelper lets EventBridge invoke the function for each poll. A statement naming the function cannot live in
         # the role's default policy (the function depends on that policy: a cycle), so it gets its own policy.
         self.self_permissions = iam.Policy(
@@ -213,7 +232,7 @@ class BedrockCustomizationProvider(Construct):
             ],
         )
 
-    def _add_on_failure(self, poll_rules_arn: str) -> lambda_.Function:
+    def _add_on_failure(self, poll_rules_arn: str, served_environment: dict[str, str]) -> lambda_.Function:
         """The function's on-failure destination: a second function (same asset) that answers FAILED for a request
         the provider dropped after every attempt failed (crash, out of memory, import error, too long in the queue),
         so CloudFormation does not wait out the resource's ServiceTimeout. It answers only a request CloudFormation
@@ -230,7 +249,7 @@ class BedrockCustomizationProvider(Construct):
             self, "OnFailureLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
         )
         statements = [
-            iam.PolicyStatement(actions=["cloudformation:DescribeStackResource"], resources=[stack.stack_id]),
+            iam.PolicyStatement(actions=["cloudformation:DescribeStackResource"], resources=[self.served_stack_arn]),
             iam.PolicyStatement(actions=["events:ListTargetsByRule"], resources=[poll_rules_arn]),
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
@@ -244,6 +263,8 @@ class BedrockCustomizationProvider(Construct):
             # inline: the permissions exist as soon as the role does, before the function can run
             inline_policies={"OnFailure": iam.PolicyDocument(statements=statements)},
         )
+        if self._served_wildcard is not None:
+            acknowledge_wildcard_resources(role, [self.served_stack_arn], self._served_wildcard, inline=True)
         acknowledge_wildcard_resources(
             role,
             [poll_rules_arn],
@@ -263,7 +284,7 @@ class BedrockCustomizationProvider(Construct):
             timeout=Duration.minutes(2),  # two AWS reads and one bounded response PUT
             memory_size=256,
             log_group=log_group,
-            environment={contract.ENV_STACK_ID: stack.stack_id},
+            environment={contract.ENV_STACK_ID: stack.stack_id, **served_environment},
         )
         # Lambda delivers the record with the provider's role: it may invoke this function only (not its versions).
         self._allow(["lambda:InvokeFunction"], [function.function_arn])
@@ -348,7 +369,8 @@ class BedrockCustomizationProvider(Construct):
                 "cloudformation:DescribeStacks",
                 "cloudformation:SignalResource",
             ],
-            [stack.stack_id],
+            [self.served_stack_arn],
+            wildcards=self._served_wildcard,
         )
         # The rule's ARN from its name, not GetAtt: the function's policy cannot depend on a rule targeting it.
         poll_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=poll_rule_name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from bedrock_customization_local.driver.cfn_events import request_event, stringify
 from bedrock_customization_local.driver.errors import IntrinsicError
@@ -74,10 +76,29 @@ def test_what_the_driver_cannot_resolve_is_named(resolver):
         resolver.resolve({"Ref": "Mystery"}, "Job.Properties.x")
     with pytest.raises(IntrinsicError, match=r"Role\.Nope"):
         resolver.resolve({"Fn::GetAtt": ["Role", "Nope"]})
-    with pytest.raises(IntrinsicError, match="does not support Fn::ImportValue"):
+    with pytest.raises(IntrinsicError, match="does not support Fn::Cidr"):
+        resolver.resolve({"Fn::Cidr": ["10.0.0.0/16", 2, 8]})
+    with pytest.raises(IntrinsicError, match="No export named x found"):  # no other stack in this session
         resolver.resolve({"Fn::ImportValue": "x"})
     with pytest.raises(IntrinsicError, match="not a resource of the template"):
         resolver.resolve({"Ref": "Ghost"})
+
+
+def test_import_value_reads_the_sessions_exports_by_a_computed_name():
+    exports = {"Demo-Token": "arn:aws:lambda:us-east-1:123456789012:function:provider"}
+
+    def lookup(name: str) -> str:
+        if name not in exports:
+            raise IntrinsicError(f"No export named {name} found")
+        return exports[name]
+
+    env = dataclasses.replace(StackEnv.for_stack("Demo"), exports=lookup)
+    resolver = Resolver(TEMPLATE, env, {})
+    assert resolver.resolve({"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-Token"}}) == exports["Demo-Token"]
+    with pytest.raises(IntrinsicError, match="No export named Other found"):
+        resolver.resolve({"Fn::ImportValue": "Other"})
+    with pytest.raises(IntrinsicError, match="takes an export name"):
+        resolver.resolve({"Fn::ImportValue": ["a"]})
 
 
 def test_a_custom_resource_that_does_not_exist_yet_is_an_ordering_error():

@@ -31,9 +31,28 @@ class StackArtifact:
     assembly_dir: Path
     asset_manifest_path: Path | None
 
+    @classmethod
+    def from_template_file(cls, path: str | Path, stack_name: str) -> StackArtifact:
+        """A template written by hand (JSON or YAML), deployed as ``stack_name``: a plain CloudFormation stack, whose
+        custom resources import another stack's service token (it has no assets of its own)."""
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise AssemblyError(f"{path}: no such template file")
+        return cls(
+            artifact_id=stack_name,
+            stack_name=stack_name,
+            template_path=path,
+            assembly_dir=path.parent,
+            asset_manifest_path=None,
+        )
+
     def template(self) -> dict[str, Any]:
         """A fresh copy of the template (callers may edit it to build an update)."""
-        return json.loads(self.template_path.read_text())
+        if self.template_path.suffix == ".json":
+            return json.loads(self.template_path.read_text())
+        from .template_file import load_template  # YAML: a hand-written template (PyYAML, with the local extra)
+
+        return load_template(self.template_path)
 
     def asset_dir(self, template: dict[str, Any], logical_id: str, code_property: str = "Code") -> Path:
         """The directory holding the code of resource ``logical_id`` (a Lambda function), as Lambda would unzip it."""

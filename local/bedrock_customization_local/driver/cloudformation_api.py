@@ -42,6 +42,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from .errors import IntrinsicError
+
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 API_VERSION = "2010-05-15"
 #: ListStackResources answers at most this many summaries per page (CloudFormation's page size).
@@ -80,6 +82,8 @@ class StackRegistry:
         self._lock = threading.Lock()
         self._by_id: dict[str, Any] = {}
         self._by_name: dict[str, Any] = {}
+        #: Export name -> the names of the stacks that imported it (``Fn::ImportValue``), while they exist.
+        self._importers: dict[str, set[str]] = {}
 
     def register(self, runner: Any) -> None:
         with self._lock:
@@ -105,6 +109,35 @@ class StackRegistry:
     def runners(self) -> list[Any]:
         with self._lock:
             return list(self._by_id.values())
+
+    # --- exports: Fn::ImportValue between the session's stacks -----------------------------------------------------
+    def export_value(self, name: str, *, importer: str) -> Any:
+        """The value a live stack exports as ``name``, recorded as imported by the stack ``importer``; CloudFormation's
+        "No export named <name> found" when none does (a ValidationError of the importing stack's operation)."""
+        for runner in self.runners():
+            exports = runner.exports()
+            if name in exports:
+                with self._lock:
+                    self._importers.setdefault(name, set()).add(importer)
+                return exports[name]
+        raise IntrinsicError(f"No export named {name} found")
+
+    def importers_of(self, names: Iterable[str], *, excluding: str) -> dict[str, list[str]]:
+        """Export name -> the live stacks (other than ``excluding``) that import it: such an export cannot go."""
+        found: dict[str, list[str]] = {}
+        for name in names:
+            with self._lock:
+                importers = sorted(self._importers.get(name, set()) - {excluding})
+            live = [stack for stack in importers if self.find(stack) is not None]
+            if live:
+                found[name] = live
+        return found
+
+    def forget_imports(self, importer: str) -> None:
+        """``importer`` was deleted: what it imported is free to go."""
+        with self._lock:
+            for stacks in self._importers.values():
+                stacks.discard(importer)
 
 
 class CloudFormationApi:

@@ -17,7 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import IntrinsicError
@@ -27,7 +27,9 @@ NO_VALUE = object()  # AWS::NoValue: the surrounding key or list item disappears
 
 @dataclass(frozen=True)
 class StackEnv:
-    """The pseudo parameters of the local stack (one fixed account and region: tests and the emulator agree)."""
+    """The pseudo parameters of the local stack (one fixed account and region: tests and the emulator agree), and
+    ``exports``: the region's exported outputs, for ``Fn::ImportValue`` (the stack registry's, set by the runner;
+    it raises :class:`IntrinsicError` for a name no stack exports)."""
 
     stack_name: str
     stack_id: str
@@ -35,6 +37,7 @@ class StackEnv:
     account: str = "123456789012"
     partition: str = "aws"
     url_suffix: str = "amazonaws.com"
+    exports: Callable[[str], Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_stack(cls, stack_name: str, region: str = "us-east-1", account: str = "123456789012") -> StackEnv:
@@ -115,6 +118,7 @@ class Resolver:
             "Fn::If": self._if,
             "Fn::ToJsonString": lambda arg, where: json.dumps(self.resolve(arg, where), separators=(",", ":")),
             "Fn::Length": lambda arg, where: len(self.resolve(arg, where)),
+            "Fn::ImportValue": self._import_value,
         }
 
     # --- public -------------------------------------------------------------------------------------------------
@@ -155,6 +159,15 @@ class Resolver:
         if is_driven_type(resource.get("Type", "")):
             return self._custom(target, where).physical_id
         return local_ref(target, resource, self)
+
+    def _import_value(self, arg: Any, where: str) -> Any:
+        """Another stack's exported output (CloudFormation: "No export named <name> found" when none is)."""
+        name = self.resolve(arg, where)
+        if not isinstance(name, str):
+            raise IntrinsicError(f"{where}: Fn::ImportValue takes an export name, got {name!r}")
+        if self.env.exports is None:
+            raise IntrinsicError(f"{where}: No export named {name} found (no other stack runs in this session)")
+        return self.env.exports(name)
 
     def _get_att(self, arg: Any, where: str) -> Any:
         if isinstance(arg, str):

@@ -24,6 +24,7 @@ it at its next tick, cancels what is in flight as for a sibling's failure, and d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -186,7 +187,9 @@ class StackRunner:
     ) -> None:
         self.session = session
         self.stack = stack
-        self.env = StackEnv.for_stack(stack_name or stack.stack_name, session.region, session.account)
+        env = StackEnv.for_stack(stack_name or stack.stack_name, session.region, session.account)
+        importer = env.stack_name
+        self.env = dataclasses.replace(env, exports=lambda name: session.stacks.export_value(name, importer=importer))
         self.observer: Observer = observer or _NullObserver()
         self.template: StackTemplate | None = None
         self.records: dict[str, ResourceRecord] = {}
@@ -224,6 +227,7 @@ class StackRunner:
     def deploy(self, template: Mapping[str, Any] | None = None) -> StackOutcome:
         """Create the stack, or update it when it exists; ``template`` defaults to the synthesized one."""
         new = StackTemplate(template if template is not None else self.stack.template(), self.env)
+        self._check_imports(new)
         self._register_functions(new)
         now = self._now()
         self._delete_requested.clear()  # a request belongs to the create it interrupted
@@ -246,6 +250,15 @@ class StackRunner:
             self._sync_live()
 
     def destroy(self) -> StackOutcome:
+        in_use = self.session.stacks.importers_of(self.exports(), excluding=self.env.stack_name)
+        if in_use:  # CloudFormation deletes nothing of a stack whose exports another stack imports
+            self._set_status("DELETE_IN_PROGRESS")
+            self._set_status("DELETE_FAILED")
+            failures = [
+                (self.env.stack_name, f"Export {name} cannot be deleted as it is in use by {', '.join(stacks)}")
+                for name, stacks in in_use.items()
+            ]
+            return StackOutcome("DELETE", self.status, failures)
         with self._lock:
             self._active = self.template or self._active
         self._set_status("DELETE_IN_PROGRESS")
@@ -256,6 +269,7 @@ class StackRunner:
         self._set_status("DELETE_FAILED" if failures else "DELETE_COMPLETE")
         if not failures:
             self.template = None
+            self.session.stacks.forget_imports(self.env.stack_name)
         return StackOutcome("DELETE", self.status, failures)
 
     def request_delete(self) -> None:
@@ -362,6 +376,22 @@ class StackRunner:
 
     def outputs(self) -> dict[str, Any]:
         return self.template.outputs(self._resolver(self.template)) if self.template else {}
+
+    def exports(self) -> dict[str, Any]:
+        """Export name -> value of the stack's outputs that declare ``Export`` (none unless the stack exists)."""
+        with self._lock:
+            template = self.template
+        if template is None:
+            return {}
+        resolver = self._resolver(template)
+        found = {}
+        for name, output in (template.template.get("Outputs") or {}).items():
+            export = output.get("Export")
+            if isinstance(export, Mapping) and "Name" in export:
+                where = f"Outputs.{name}"
+                export_name = str(resolver.resolve(export["Name"], f"{where}.Export"))
+                found[export_name] = resolver.resolve(output["Value"], where)
+        return found
 
     def owned_model_arns(self) -> set[str]:
         """Custom models the stack's current resources own (a job's output model, a model resource's ARN)."""
@@ -881,11 +911,30 @@ class StackRunner:
         return template.outputs(self._resolver(template))
 
     def _function_name(self, template: StackTemplate, lid: str) -> str:
+        if template.imports_service_token(lid):  # another stack's provider (a plain template served by name)
+            token = template.properties(lid)["ServiceToken"]
+            arn = self._resolver(template).resolve(token, f"{lid}.Properties.ServiceToken")
+            assert self.session.lambdas is not None
+            return self.session.lambdas.spec(str(arn)).name
         return template.function_spec(template.provider_function_id(lid), self.stack).name
 
+    def _check_imports(self, template: StackTemplate) -> None:
+        """CreateStack and UpdateStack refuse a template importing an export no stack has (a ValidationError before
+        any change), so the driver resolves every ``Fn::ImportValue`` first."""
+        resolver = self._resolver(template)
+        for where, argument in _imports(template.template):
+            try:
+                resolver.resolve({"Fn::ImportValue": argument}, where)
+            except IntrinsicError as exc:
+                raise validation_error(str(exc).split(": ", 1)[-1]) from exc
+
     def _register_functions(self, template: StackTemplate) -> None:
-        for lid in template.custom_ids():
-            function_id = template.provider_function_id(lid)
+        served = [
+            template.provider_function_id(lid)
+            for lid in template.custom_ids()
+            if not template.imports_service_token(lid)
+        ]  # an imported one: registered by its own stack
+        for function_id in dict.fromkeys([*served, *template.exported_function_ids()]):
             spec = template.function_spec(function_id, self.stack)
             if self._registered.get(spec.name) != spec:  # new, or changed by an update (new asset, environment...)
                 self.session.register_function(spec)
@@ -903,6 +952,21 @@ class StackRunner:
 
     def _now(self) -> float:
         return self.session.clock.now() if self.session.clock else time.time()
+
+
+def _imports(value: Any, where: str = "template") -> list[tuple[str, Any]]:
+    """Every ``Fn::ImportValue`` argument in ``value``, with where it is."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "Fn::ImportValue":
+                found.append((where, item))
+            else:
+                found += _imports(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _imports(item, f"{where}[{index}]")
+    return found
 
 
 def record_arns(record: ResourceRecord) -> set[str]:

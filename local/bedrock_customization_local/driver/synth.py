@@ -44,10 +44,15 @@ def cdk_command(app_dir: Path) -> list[str]:
     raise DriverError(f"{local} is missing and no cdk is on PATH: run `make setup` (npm ci) or `npm install aws-cdk`")
 
 
-def synthesize(out_dir: Path, context: Mapping[str, str] | None = None, app_dir: Path | None = None) -> CloudAssembly:
-    """Run ``cdk synth --quiet -o out_dir`` in ``app_dir`` (default: :func:`app_root`) and load the assembly."""
+def synthesize(
+    out_dir: Path, context: Mapping[str, str] | None = None, app_dir: Path | None = None, app: str | None = None
+) -> CloudAssembly:
+    """Run ``cdk synth --quiet -o out_dir`` in ``app_dir`` (default: :func:`app_root`) and load the assembly;
+    ``app``: another app command than cdk.json's (``--app``), e.g. the provider stack's."""
     app_dir = app_dir or app_root()
     command = [*cdk_command(app_dir), "synth", "--quiet", "--no-notices", "-o", str(out_dir)]
+    if app is not None:
+        command += ["--app", app]
     for key, value in (context or {}).items():
         command += ["-c", f"{key}={value}"]
     result = subprocess.run(

@@ -188,6 +188,24 @@ class StackTemplate:
         except (TypeError, ValueError) as exc:
             raise DriverError(f"{logical_id}: ServiceTimeout must be a number of seconds, got {value!r}") from exc
 
+    def exported_function_ids(self) -> list[str]:
+        """The Lambda functions whose ARN the stack exports (a provider stack: other stacks' custom resources name it
+        with ``Fn::ImportValue``), so they run even though no custom resource of this stack does."""
+        found = []
+        for output in (self.template.get("Outputs") or {}).values():
+            if not isinstance(output, Mapping) or "Export" not in output:
+                continue
+            for lid in sorted(references(output.get("Value"))):
+                if self.resources.get(lid, {}).get("Type") == "AWS::Lambda::Function" and lid not in found:
+                    found.append(lid)
+        return found
+
+    def imports_service_token(self, logical_id: str) -> bool:
+        """Whether the resource's ServiceToken is another stack's export (``Fn::ImportValue``): a provider stack's
+        function, registered when that stack was deployed in the same session."""
+        token = self.properties(logical_id).get("ServiceToken")
+        return isinstance(token, Mapping) and "Fn::ImportValue" in token
+
     def provider_function_id(self, logical_id: str) -> str:
         """The AWS::Lambda::Function behind a custom resource's ServiceToken (``Fn::GetAtt [Fn, Arn]``)."""
         token = self.properties(logical_id).get("ServiceToken")
@@ -199,7 +217,8 @@ class StackTemplate:
                 target = None
         if target is None or self.resources.get(target, {}).get("Type") != "AWS::Lambda::Function":
             raise DriverError(
-                f"{logical_id}: ServiceToken must be Fn::GetAtt [<Lambda function>, Arn] of this stack; got {token!r}"
+                f"{logical_id}: ServiceToken must be Fn::GetAtt [<Lambda function>, Arn] of this stack or "
+                f"Fn::ImportValue of another stack's export; got {token!r}"
             )
         return target
 
