@@ -117,3 +117,18 @@ def test_the_served_stack_of_a_name_without_a_provider_cannot_import_a_token(clo
 def test_wait_rule_and_poll_rules_are_named_after_the_provider_stack(provider):
     rules = {r["Name"] for r in provider.session.polls.rules()}
     assert contract.wait_rule_name(provider.env.stack_id) in rules
+
+
+def test_run_template_plays_a_users_yaml_with_its_provider_stack_from_the_users_folder(tmp_path, monkeypatch, capsys):
+    from bedrock_customization_local.driver.__main__ import main
+
+    # a user's folder: their template only (no cdk.json); the pinned CLI is on PATH as `cdk`
+    (tmp_path / "ml-jobs.yaml").write_text(TEMPLATE.read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", f"{ROOT / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:/usr/bin:/bin")
+    status = main(["--plain", "run-template", "ml-jobs.yaml", "--stack-name", SERVED, "--job-minutes", "30"])
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    for line in ("== create ml-jobs-bedrock-provider", "== create ml-jobs", "== delete ml-jobs", "end check passed"):
+        assert line in printed
+    assert "CustomModelArn" in printed and "left behind" not in printed
