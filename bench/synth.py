@@ -14,7 +14,8 @@ Figures (issue "Scale and speed"), ratios first:
 
 Run: ``.venv/bin/python bench/synth.py [--jobs 1 10 100 400] [--repeat 3] [--cold-repeat 21]``. Prints figures and
 asserts nothing. Goals: synth of 100 jobs at most 1.15x the floor; at most 2,048 template bytes per job; cold start at
-most 1.10x the floor.
+most 1.10x the floor. ``--start-only``: the asset and the cold start only (no synth); ``--venv DIR``: keep the
+boto3-only environment there between runs (default: a new one in the temporary folder).
 """
 
 from __future__ import annotations
@@ -107,9 +108,8 @@ print(time.perf_counter() - t)
 """
 
 
-def runtime_python(workdir: Path) -> Path:
+def runtime_python(venv: Path) -> Path:
     """A virtual environment with only boto3 (the repository's pinned version), like Lambda's Python runtime."""
-    venv = workdir / "lambda-like"
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -123,10 +123,10 @@ def runtime_python(workdir: Path) -> Path:
     return python
 
 
-def cold_start_figures(asset: Path, repeat: int, workdir: Path) -> dict:
+def cold_start_figures(asset: Path, repeat: int, workdir: Path, venv: Path | None = None) -> dict:
     from bedrock_customization_provider import contract
 
-    python = runtime_python(workdir)
+    python = runtime_python(venv or workdir / "lambda-like")
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(asset),
@@ -156,14 +156,18 @@ def main() -> dict:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 10, 100, 400])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cold-repeat", type=int, default=21)
+    parser.add_argument("--start-only", action="store_true", help="only the asset and the cold start, no synth")
+    parser.add_argument("--venv", type=Path, help="keep the boto3-only environment here between runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
         workdir = Path(tmp)
         started = time.monotonic()
-        print("synth (fresh process per case, median of", args.repeat, "interleaved runs):", flush=True)
-        synth = synth_figures(args.jobs, args.repeat, workdir)
+        synth = []
+        if not args.start_only:
+            print("synth (fresh process per case, median of", args.repeat, "interleaved runs):", flush=True)
+            synth = synth_figures(args.jobs, args.repeat, workdir)
         asset, asset_dir = asset_figures()
-        cold = cold_start_figures(asset_dir, args.cold_repeat, workdir)
+        cold = cold_start_figures(asset_dir, args.cold_repeat, workdir, args.venv)
         results = {"synth": synth, "asset": asset, "cold_start": cold, "wall_s": time.monotonic() - started}
     print(report(results))
     return results
@@ -171,8 +175,7 @@ def main() -> dict:
 
 def report(results: dict) -> str:
     header = "| jobs | synth ours / floor | ours / peer | bytes per job ours / floor / peer | resources |"
-    lines = ["", header]
-    lines.append("|---|---|---|---|---|")
+    lines = ["", header, "|---|---|---|---|---|"] if results["synth"] else []
     for row in results["synth"]:
         ours, floor, peer = row["ours"], row["floor"], row["peer"]
         lines.append(

@@ -4,6 +4,9 @@ It is invoked three ways, told apart by the event's shape: a CloudFormation requ
 (:class:`~.cfn_resource.BedrockResource`), or one of the long wait's triggers, a Bedrock job event or the stack's
 scheduled poll (:func:`~.reconcile.reconcile`). Anything else is logged and ignored: it is not a request, so there is
 no response URL to answer.
+
+Importing it imports the protocol only: each resource kind, the reconciler and the on-failure answer are imported
+when an event first needs them (:mod:`.registry`), so a cold start does not pay for the ones its event does not use.
 """
 
 from __future__ import annotations
@@ -15,18 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import contract, logs, on_failure, reconcile, served_stack, waiting
+from . import contract, logs, registry, served_stack, waiting
 from .cfn_resource import BedrockResource
 from .clients import Clients, create_clients
-from .deployment_resource import DeploymentKind
-from .job_resource import JobKind
 from .lifecycle import ResourceKind
-from .model_import_resource import ModelImportKind
-from .model_resource import ModelKind
-from .result_resource import ResultKind
-from .retry import Deadline, RetryingClient
-from .throughput_resource import ThroughputKind
-from .wait_start import WaitStartKind
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +34,10 @@ class Runtime:
     resource: BedrockResource
 
     def waited_kinds(self, context: Any) -> Mapping[str, ResourceKind]:
-        """The kinds a long wait can wait for, over a Bedrock client bounded by this invocation's time (the
-        deployment, throughput and import kinds emit no events: the long wait's scheduled poll reads them)."""
-        bedrock = RetryingClient(self.clients.bedrock, Deadline.from_context(context))
-        return {
-            contract.JOB_RESOURCE_TYPE: JobKind(bedrock),
-            contract.MODEL_RESOURCE_TYPE: ModelKind(bedrock),
-            contract.DEPLOYMENT_RESOURCE_TYPE: DeploymentKind(bedrock),
-            contract.THROUGHPUT_RESOURCE_TYPE: ThroughputKind(bedrock),
-            contract.MODEL_IMPORT_RESOURCE_TYPE: ModelImportKind(bedrock),
-        }
+        """The kinds a long wait can wait for (:data:`.registry.WAITED`), over a Bedrock client bounded by this
+        invocation's time (the deployment, throughput and import kinds emit no events: the long wait's scheduled poll
+        reads them). Each is built, its module imported, on first lookup."""
+        return registry.Kinds(self.clients, context, registry.WAITED)
 
 
 @functools.cache
@@ -57,12 +46,7 @@ def runtime() -> Runtime:
     clients = create_clients()
 
     def kinds(context: Any) -> Mapping[str, ResourceKind]:
-        waited = holder.waited_kinds(context)
-        return {
-            **waited,
-            contract.RESULT_RESOURCE_TYPE: ResultKind(waited),
-            contract.WAIT_START_RESOURCE_TYPE: WaitStartKind(clients.events),
-        }
+        return registry.Kinds(clients, context)
 
     resource = BedrockResource(
         kinds=kinds,
@@ -70,8 +54,7 @@ def runtime() -> Runtime:
         poll_interval_minutes=waiting.poll_interval_minutes(),
         ssl_verify=os.environ.get(contract.ENV_RESPONSE_CA_BUNDLE) or None,
     )
-    holder = Runtime(clients, resource)
-    return holder
+    return Runtime(clients, resource)
 
 
 def main(event: dict, context: Any) -> None:
@@ -81,7 +64,7 @@ def main(event: dict, context: Any) -> None:
         logger.error("Ignored an event that is not a JSON object (%s)", type(event).__name__)
         return
     current = runtime()  # first: crhelper's constructor sets up logging, and a line logged before it is lost
-    if reconcile.is_trigger(event):
+    if "RequestType" not in event and registry.load("reconcile:is_trigger")(event):  # a request is never a trigger
         _reconcile(event, context)
         return
     poll = " (poll)" if event.get("CrHelperPoll") else ""
@@ -104,7 +87,7 @@ def _reconcile(event: dict, context: Any) -> None:
         return
     current = runtime()
     served = served_stack.served_stack() or own
-    reconcile.reconcile(
+    registry.load("reconcile:reconcile")(
         event,
         stack_id=served_stack.stack_to_read(served),
         rule_name=contract.wait_rule_name(own),
@@ -123,7 +106,7 @@ def on_failure_destination(event: dict, context: Any) -> None:
     logs.install_redaction()
     logging.getLogger().setLevel(logging.INFO)
     clients = create_clients()
-    outcome = on_failure.answer_dropped_request(
+    outcome = registry.load("on_failure:answer_dropped_request")(
         event,
         stack_id=served_stack.served_stack(),
         cloudformation=clients.cloudformation,
