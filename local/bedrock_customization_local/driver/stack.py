@@ -10,7 +10,8 @@ clock.
 
 Custom resources run in the provider's Lambda; wait conditions (``CreationPolicy`` or ``Handle`` form), wait condition
 handles, EventBridge rules and Lambda permissions are played by the driver itself (:mod:`.native`) in the same graph.
-Only these "driven" resources get events; the others resolve to local values (:mod:`.intrinsics`).
+Only these "driven" resources get events; the others resolve to local values (:mod:`.intrinsics`), and S3 buckets
+also exist in moto under that value, made as an operation starts and deleted with the stack (:mod:`.buckets`).
 
 While an operation runs, the stack is readable and signalable from other threads through CloudFormation's API
 (:mod:`.cloudformation_api`): :meth:`StackRunner.describe_stack`, :meth:`StackRunner.resource_summaries` and
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .assembly import StackArtifact
+from .buckets import follow_stack_status
 from .cfn_events import request_event
 from .cloudformation_api import timestamp, validation_error
 from .errors import IntrinsicError
@@ -948,6 +950,10 @@ class StackRunner:
                 kept = (self.template.resources if self.template else {}).keys()
                 self._statuses = {lid: s for lid, s in self._statuses.items() if lid in kept}
                 self._active = self.template
+            active = self._active
+        # The stack's S3 buckets: made as an operation starts, deleted with the stack (buckets.py).
+        if active is not None:
+            follow_stack_status(status, active, self._resolver(active), lambda: self._client("s3"))
         self.observer.stack_status(status)
 
     def _now(self) -> float:
