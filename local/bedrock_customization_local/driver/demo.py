@@ -7,7 +7,9 @@ Steps, each checked (any failure → exit status 1):
 2. Create every custom resource (live progress: stack events and each job's phases), print the stack outputs. The
    jobs train six virtual hours each, in the default long wait mode: the stack waits on a wait condition per job,
    signalled by the provider from Bedrock's job events (or its poll); the demo prints how soon after each job's end
-   that came.
+   that came. As the create starts, it prints the ``bedrock-customization watch`` line that follows the run from
+   another shell; once it is done, it runs that command once (``--once``, in this process) and writes each job's
+   loss curve (PNG, SVG) and ``report.md`` to ``bedrock-watch/<stack>/`` in the app's folder (docs/watch.md).
 3. Revision 2, a tag change: updated in place (same physical id, new tags on the job in Bedrock).
 4. Revision 3, a hyperparameter change: replaced (new job; the old one is deleted in the cleanup phase; the
    follow-up job, whose base model is the first job's model, is replaced too).
@@ -19,10 +21,16 @@ not change), fails the demo instead of being papered over here.
 
 from __future__ import annotations
 
+import io
+import os
+import shlex
+import shutil
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +46,7 @@ from .display import ProgressDisplay, activity, print_mapping, print_outputs, sa
 from .errors import DriverError
 from .intrinsics import StackEnv
 from .leftovers import find_leftovers
-from .session import LocalSession, SessionOptions
+from .session import FAKE_CREDENTIALS, LocalSession, SessionOptions
 from .stack import JOB_TYPE, StackOutcome, StackRunner
 from .synth import app_root, synthesize
 from .template import StackTemplate
@@ -59,6 +67,10 @@ DEMO_CONTEXT = {
 #: The example's deployment of the first job's model (app.py, ``-c serve=true``).
 DEPLOYMENT_ID_PREFIX = "Serve"
 DEPLOYMENT_TYPE = "Custom::BedrockCustomModelDeployment"
+#: Where the demo's watch report goes, under the app's folder (``bedrock-watch/<stack>/``, the command's default).
+WATCH_FOLDER = "bedrock-watch"
+#: The pasted live watch's seconds between reads: the demo's jobs train for seconds of wall time, not hours.
+LIVE_WATCH_INTERVAL = 1
 
 
 @dataclass
@@ -89,13 +101,17 @@ class _BackgroundSynth:
                 self.results[revision] = exc
 
     def get(self, console: Console, revision: int, *, plain: bool) -> CloudAssembly:
-        if self._thread.is_alive():  # still synthesizing: say so rather than look stuck
-            with activity(console, f"waiting for cdk synth of revision {revision}", plain=plain):
-                self._thread.join()
+        self.wait(console, f"waiting for cdk synth of revision {revision}", plain=plain)
         result = self.results[revision]
         if isinstance(result, Exception):
             raise result
         return result
+
+    def wait(self, console: Console, words: str, *, plain: bool) -> None:
+        """Until both revisions are synthesized; says ``words`` while it waits rather than look stuck."""
+        if self._thread.is_alive():
+            with activity(console, words, plain=plain):
+                self._thread.join()
 
 
 def revision_template(base: dict[str, Any], synthesized: dict[str, Any], revision: int) -> dict[str, Any]:
@@ -151,7 +167,7 @@ def run_demo(
             waits = _WaitTimes(display, session)
             runner = StackRunner(session, stack, observer=waits)
             try:
-                _steps(console, display, waits, session, runner, stack, revisions, result)
+                _steps(console, display, waits, session, runner, stack, revisions, result, app_dir / WATCH_FOLDER)
             except DriverError as exc:
                 result.fail(str(exc))
             if not result.ok:
@@ -182,16 +198,21 @@ def _steps(
     stack: StackArtifact,
     revisions: _BackgroundSynth,
     result: DemoResult,
+    watch_folder: Path,
 ) -> None:
     base = stack.template()
     plain = bool(display.plain)
 
+    say(console, f"   watch it live from another shell: {live_watch_line(session, runner.env.stack_name)}")
     outcome = _operation(display, runner, "2. create", lambda: runner.deploy(base))
     if not _check(outcome, result):
         return
     print_outputs(console, outcome.outputs, plain=plain)
     waits.report(console, runner)
     _check_clean(session, runner, result, "after create")
+    # The watch sets AWS credentials in this process's environment, which a cdk synth starting meanwhile would inherit.
+    revisions.wait(console, "waiting for cdk synth of revisions 2 and 3", plain=plain)
+    _watch_report(console, session, runner.env.stack_name, watch_folder / runner.env.stack_name)
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
     deployment_arn = _deployment_arn(runner)
@@ -240,6 +261,95 @@ def _steps(
         counts = session.emulator.state()["callCounts"]
         say(console, "   nothing left behind: no poll rules, no Lambda permissions, no running jobs, no unowned models")
         print_mapping(console, "Bedrock calls", counts, plain=plain, columns=("operation", "calls"))
+
+
+def live_watch_line(session: LocalSession, stack_name: str) -> str:
+    """A shell line that watches ``stack_name`` live from another shell while the session runs: the command installed
+    next to this Python (its full path: the venv need not be active there), any credentials (the emulator accepts
+    every signature), the session's endpoint (plain HTTP; it answers CloudFormation's API for the driver's stacks)."""
+    assert session.emulator is not None
+    script = Path(sys.executable).with_name("bedrock-customization")
+    command = [str(script), "watch"] if script.exists() else [sys.executable, "-m", "bedrock_customization", "watch"]
+    if script.exists() and shutil.which(script.name) == str(script):
+        command[0] = script.name  # on PATH already (an active venv): the short name reads better
+    command += [stack_name, "--region", session.region, "--endpoint-url", session.emulator.endpoint_url]
+    command += ["--interval", str(LIVE_WATCH_INTERVAL)]
+    return "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local " + shlex.join(command)
+
+
+def _watch_report(console: Console, session: LocalSession, stack_name: str, out_dir: Path) -> None:
+    """``bedrock-customization watch STACK --once --out OUT_DIR`` in this process, against the session's endpoint,
+    then one line per job. Says what went wrong (no metrics, the watch extra missing) and goes on: the report is
+    the demo's picture, not one of its checks."""
+    from bedrock_customization.watch.command import EXIT_USAGE
+    from bedrock_customization.watch.command import main as watch
+
+    assert session.emulator is not None
+    argv = [stack_name, "--once", "--out", str(out_dir), "--region", session.region]
+    argv += ["--endpoint-url", session.emulator.endpoint_url]
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    with _local_credentials():
+        status = watch(argv, stdout=out, stderr=err)
+    said = [line for line in err.getvalue().splitlines() if line.strip()]
+    # Nothing printed: no report either (the extra is missing, whose message says what to install, or the stack
+    # could not be read at all).
+    if status == EXIT_USAGE or not out.getvalue():
+        for line in said:
+            say(console, f"   no loss curves: {line}")
+        return
+    say(console, f"   loss curves and report ({time.monotonic() - started:.1f} s): {out_dir / 'report.md'}")
+    for line in _job_lines(session, stack_name, out_dir):
+        say(console, f"   {line}")
+    for line in said:  # what could not be read (exit status 1): shown, not a failure of the demo
+        say(console, f"   {line}")
+
+
+def _job_lines(session: LocalSession, stack_name: str, out_dir: Path) -> list[str]:
+    """Per job: its final training loss and steps (and validation loss) from the metric files, and its picture."""
+    from bedrock_customization.watch.snapshot import Clients, take_snapshot
+
+    clients = Clients(
+        cloudformation=session.client("cloudformation"),
+        bedrock=session.client("bedrock"),
+        s3=session.client("s3"),
+        region=session.region,
+    )
+    lines = []
+    for entry in take_snapshot(clients, stack_name).jobs:
+        lid, metrics = entry.resource.logical_id, entry.metrics
+        last = metrics.training.last if metrics and metrics.training else None
+        if last is None:
+            lines.append(f"{lid}: no loss curve: {entry.note}")
+            continue
+        assert metrics is not None and metrics.training is not None
+        epochs = len({row.epoch for row in metrics.training.rows if row.epoch is not None})
+        line = f"{lid}: training loss {last.loss:.4f} at step {last.step} ({len(metrics.training.rows)} steps"
+        line += f", {epochs} epoch{'s' if epochs > 1 else ''})" if epochs else ")"
+        if metrics.validation is not None and metrics.validation.last is not None:
+            line += f", validation loss {metrics.validation.last.loss:.4f}"
+        picture = out_dir / f"{lid}-loss.png"
+        lines.append(f"{line}; {picture.name}" if picture.exists() else line)
+    return lines
+
+
+@contextmanager
+def _local_credentials() -> Iterator[None]:
+    """The session's made-up credentials in the environment while the watch command runs: it takes the caller's AWS
+    session (environment, profile) and cannot be handed one; without credentials boto3 would look for them in the
+    instance metadata service. A user's AWS_PROFILE is set aside the same way (it could name no profile here)."""
+    names = (*FAKE_CREDENTIALS, "AWS_PROFILE")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(FAKE_CREDENTIALS)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _deployment_arn(runner: StackRunner) -> str | None:
