@@ -61,8 +61,9 @@ def test_once_follows_a_job_from_validation_to_completed_with_its_loss_curve(dep
     job_id = arn.rsplit("/", 1)[-1]
     out = tmp_path / "watch"
 
-    # GIVEN the job validating and its output bucket missing (the driver does not create the stack's bucket)
+    # GIVEN the job validating and its output bucket missing (the driver made it with the stack: deleted here)
     # WHEN watched once THEN the job and its phases show, and the unreadable bucket is named: exit status 1
+    cloud.client("s3").delete_bucket(Bucket=bucket)
     run = watch(STACK, "--once", *options(cloud, out))
     assert run.status == 1, run.err
     assert f"stack {STACK}  CREATE_COMPLETE" in run.out
@@ -124,8 +125,6 @@ def test_once_follows_a_job_from_validation_to_completed_with_its_loss_curve(dep
 
 def test_live_mode_refreshes_on_the_virtual_clock_until_the_job_ends(deployed, tmp_path):
     cloud, job = deployed
-    bucket = job["outputDataConfig"]["s3Uri"][len("s3://") :].split("/", 1)[0]
-    cloud.client("s3").create_bucket(Bucket=bucket)
     training_start = job["creationTime"] + timedelta(
         seconds=SCENARIO.validation_seconds + SCENARIO.data_processing_seconds
     )
