@@ -53,8 +53,9 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Two workers (pytest-xdist), a whole test module at a time each: the suite is CPU-bound (synths, the local emulator).
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out

@@ -179,11 +179,12 @@ def local_session(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def cloud(local_session):
-    """The shared session with a clean emulator (moto included), no faults and short default jobs."""
+    """The shared session with a clean emulator (moto included), no stacks, no faults and short default jobs."""
     from bedrock_customization_local.driver.runtime import FaultPlan
     from bedrock_customization_local.emulator import JobScenario
 
     local_session.emulator.controls.reset()
+    local_session.stacks.clear()  # a stack an earlier test left (failed, importing an export) is not this test's
     local_session.emulator.controls.set_speed(TIER_SPEED)
     local_session.emulator.controls.add_job_scenario(JobScenario.lasting(TIER_JOB_SECONDS))
     local_session.lambdas.faults = FaultPlan()

@@ -119,8 +119,12 @@ def test_wait_rule_and_poll_rules_are_named_after_the_provider_stack(provider):
     assert contract.wait_rule_name(provider.env.stack_id) in rules
 
 
-def test_run_template_plays_a_users_yaml_with_its_provider_stack_from_the_users_folder(tmp_path, monkeypatch, capsys):
+def test_run_template_plays_a_users_yaml_with_its_provider_stack_from_the_users_folder(
+    cloud, tmp_path, monkeypatch, capsys
+):
     from bedrock_customization_local.driver.__main__ import main
+
+    # `cloud`: moto's resources are the process's, shared with the command's own session: start from none
 
     # a user's folder: their template only (no cdk.json); the pinned CLI is on PATH as `cdk`
     (tmp_path / "ml-jobs.yaml").write_text(TEMPLATE.read_text())

@@ -110,6 +110,13 @@ class StackRegistry:
         with self._lock:
             return list(self._by_id.values())
 
+    def clear(self) -> None:
+        """Forget every stack (a test's fresh account; the emulator is reset with it)."""
+        with self._lock:
+            self._by_id.clear()
+            self._by_name.clear()
+            self._importers.clear()
+
     # --- exports: Fn::ImportValue between the session's stacks -----------------------------------------------------
     def export_value(self, name: str, *, importer: str) -> Any:
         """The value a live stack exports as ``name``, recorded as imported by the stack ``importer``; CloudFormation's
