@@ -109,8 +109,8 @@ class BedrockResource(CfnResource):
         keeps state between invocations, and would send the FAILED to the previous request's URL), and a poll may
         only name its own rule (crhelper removes the rule and permission a poll names). A poll's response URL is
         decrypted first: one that does not decrypt for its own request is dropped the same way."""
-        secret = self._poll_secret()
-        if secret is not None and isinstance(event, Mapping) and "CrHelperPoll" in event:
+        secret = self._poll_secret() if isinstance(event, Mapping) and "CrHelperPoll" in event else None
+        if secret is not None:  # a poll: its KMS client is built now, not for every request
             try:
                 event = secret.unseal(event)
             except PollSecretError as exc:
@@ -177,7 +177,7 @@ class BedrockResource(CfnResource):
 
     def _check_poll_input_fits(self, event: Mapping[str, Any]) -> None:
         poll = slim_event(event)
-        if self._poll_secret() is not None:
+        if self._poll_key_arn() is not None:
             poll = PollSecret.stand_in(poll)  # the response URL as its ciphertext will be, at its largest
         size = len(json.dumps(poll))
         if size + POLL_INPUT_ROOM > MAX_TARGET_INPUT_LENGTH:
@@ -215,9 +215,15 @@ class BedrockResource(CfnResource):
     def _strategies(self) -> Mapping[str, wait_modes.WaitStrategy]:
         return wait_modes.strategies(self._clients.events)
 
-    def _poll_secret(self) -> PollSecret | None:
+    @staticmethod
+    def _poll_key_arn() -> str | None:
         """The stack's poll key (:data:`~.contract.ENV_POLL_KEY_ARN`); None for a template from before it."""
-        key_arn = os.environ.get(contract.ENV_POLL_KEY_ARN)
+        return os.environ.get(contract.ENV_POLL_KEY_ARN) or None
+
+    def _poll_secret(self) -> PollSecret | None:
+        """What seals and unseals poll inputs with the poll key (its KMS client is built here: only requests that
+        poll need it)."""
+        key_arn = self._poll_key_arn()
         return PollSecret(self.kms_client, key_arn) if key_arn else None
 
     @property

@@ -64,7 +64,9 @@ def coerce_request(operation: str, request: dict) -> dict:
 
     CloudFormation passes every scalar in custom resource properties as a string: ``"3"`` becomes ``3`` where the shape
     says integer, ``"true"`` becomes ``True`` where it says boolean. A value that does not parse is kept as it is, so
-    validation reports it with its path. Members the shape does not know (provider keys) are copied unchanged.
+    validation reports it with its path. Members the shape does not know (provider keys) are copied unchanged. A
+    member whose value is null is left out: validation reads null as absent, so the request Bedrock gets must too (a
+    ``"customModelTags": null`` sent on would fail in botocore, not with the field's rule).
     """
     return _coerce(input_shape(operation), request)
 
@@ -73,7 +75,7 @@ def _coerce(shape: botocore.model.Shape, value: Any) -> Any:
     kind = shape.type_name
     if kind == "structure" and isinstance(value, Mapping):
         members = shape.members
-        return {k: _coerce(members[k], v) if k in members else v for k, v in value.items()}
+        return {k: _coerce(members[k], v) if k in members else v for k, v in value.items() if v is not None}
     if kind == "list" and isinstance(value, list):
         return [_coerce(shape.member, v) for v in value]
     if kind == "map" and isinstance(value, Mapping):

@@ -111,3 +111,19 @@ def test_a_poll_altered_in_any_field_is_dropped(harness, alter):
     assert harness.invoke(poll) is None
     assert len(harness.server.received) == before
     assert set(harness.calls) <= {"Decrypt"}
+
+
+@pytest.mark.parametrize("member", ["customModelTags", "validationDataConfig", "hyperParameters"])
+def test_a_null_optional_member_is_absent_from_the_request_bedrock_gets(harness, member):
+    # was: validation read null as absent but the request carried it on, and botocore refused it ("Invalid type for
+    # parameter customModelTags, value: None"), answered "Unexpected error" instead of starting the job
+    event = harness.event("job_create")
+    event["ResourceProperties"][member] = None
+    harness.bedrock.add_response("create_model_customization_job", {"jobArn": harness.JOB_ARN})
+    harness.expect_poll_setup()
+
+    body = harness.invoke(event)
+
+    assert body is None or body["Status"] == "SUCCESS", body  # started: answered by its poll (short mode)
+    (created,) = harness.calls["CreateModelCustomizationJob"]
+    assert member not in created
