@@ -136,3 +136,4 @@ def test_run_template_plays_a_users_yaml_with_its_provider_stack_from_the_users_
     for line in ("== create ml-jobs-bedrock-provider", "== create ml-jobs", "== delete ml-jobs", "end check passed"):
         assert line in printed
     assert "CustomModelArn" in printed and "left behind" not in printed
+    assert f"watch {SERVED} --region us-east-1 --endpoint-url http://127.0.0.1:" in printed  # the live line

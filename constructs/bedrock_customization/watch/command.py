@@ -134,8 +134,11 @@ def main(
     sleep: Callable[[float], None] = time.sleep,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    clients: Clients | None = None,
 ) -> int:
-    """Run the command; returns the exit status. ``sleep`` waits between live reads (tests advance a virtual clock)."""
+    """Run the command; returns the exit status. ``sleep`` waits between live reads (tests advance a virtual clock).
+    ``clients``: the three clients to read with, instead of the session the options describe (a caller that already
+    has them, e.g. the local demo with its own endpoint and made-up credentials)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args = parser().parse_args(argv)
     if missing_watch_modules():
@@ -146,7 +149,7 @@ def main(
         return EXIT_USAGE
     pictures = _Pictures(args.out or Path("bedrock-watch") / args.stack, enabled=not args.no_plot)
     try:
-        clients = make_clients(args)
+        clients = clients or make_clients(args)
         if args.once:
             return _once(clients, args, pictures, out, err)
         return _live(clients, args, pictures, out, err, sleep)

@@ -15,7 +15,7 @@ from rich.text import Text
 from bedrock_customization_local.emulator import JobScenario
 
 from .assembly import CloudAssembly, StackArtifact
-from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, resource_attributes, run_demo
+from .demo import DEMO_JOB_SECONDS, DEMO_SPEED, live_watch_line, resource_attributes, run_demo
 from .display import ProgressDisplay, print_outputs, say
 from .errors import DriverError
 from .intrinsics import StackEnv
@@ -91,6 +91,7 @@ def _run(stacks: list[StackArtifact], console: Console, plain: bool | None, spee
         session.emulator.controls.add_job_scenario(JobScenario.lasting(job))
         display = ProgressDisplay(state=session.emulator.state, console=console, plain=plain)
         shown_plain = bool(display.plain)
+        say(console, f"   watch it live from another shell: {live_watch_line(session, stacks[-1].stack_name)}")
         runners: list[StackRunner] = []
         outcomes: list[StackOutcome] = []
         for stack in stacks:

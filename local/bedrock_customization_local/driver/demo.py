@@ -22,15 +22,12 @@ not change), fails the demo instead of being papered over here.
 from __future__ import annotations
 
 import io
-import os
 import shlex
 import shutil
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +43,7 @@ from .display import ProgressDisplay, activity, print_mapping, print_outputs, sa
 from .errors import DriverError
 from .intrinsics import StackEnv
 from .leftovers import find_leftovers
-from .session import FAKE_CREDENTIALS, LocalSession, SessionOptions
+from .session import LocalSession, SessionOptions
 from .stack import JOB_TYPE, StackOutcome, StackRunner
 from .synth import app_root, synthesize
 from .template import StackTemplate
@@ -210,8 +207,6 @@ def _steps(
     print_outputs(console, outcome.outputs, plain=plain)
     waits.report(console, runner)
     _check_clean(session, runner, result, "after create")
-    # The watch sets AWS credentials in this process's environment, which a cdk synth starting meanwhile would inherit.
-    revisions.wait(console, "waiting for cdk synth of revisions 2 and 3", plain=plain)
     _watch_report(console, session, runner.env.stack_name, watch_folder / runner.env.stack_name)
     first_job = next(lid for lid in runner.template.creation_order() if runner.records[lid].resource_type == JOB_TYPE)
     job_arn = runner.records[first_job].physical_id
@@ -284,13 +279,10 @@ def _watch_report(console: Console, session: LocalSession, stack_name: str, out_
     from bedrock_customization.watch.command import EXIT_USAGE
     from bedrock_customization.watch.command import main as watch
 
-    assert session.emulator is not None
-    argv = [stack_name, "--once", "--out", str(out_dir), "--region", session.region]
-    argv += ["--endpoint-url", session.emulator.endpoint_url]
+    argv = [stack_name, "--once", "--out", str(out_dir)]
     out, err = io.StringIO(), io.StringIO()
     started = time.monotonic()
-    with _local_credentials():
-        status = watch(argv, stdout=out, stderr=err)
+    status = watch(argv, stdout=out, stderr=err, clients=_session_clients(session))
     said = [line for line in err.getvalue().splitlines() if line.strip()]
     # Nothing printed: no report either (the extra is missing, whose message says what to install, or the stack
     # could not be read at all).
@@ -307,16 +299,10 @@ def _watch_report(console: Console, session: LocalSession, stack_name: str, out_
 
 def _job_lines(session: LocalSession, stack_name: str, out_dir: Path) -> list[str]:
     """Per job: its final training loss and steps (and validation loss) from the metric files, and its picture."""
-    from bedrock_customization.watch.snapshot import Clients, take_snapshot
+    from bedrock_customization.watch.snapshot import take_snapshot
 
-    clients = Clients(
-        cloudformation=session.client("cloudformation"),
-        bedrock=session.client("bedrock"),
-        s3=session.client("s3"),
-        region=session.region,
-    )
     lines = []
-    for entry in take_snapshot(clients, stack_name).jobs:
+    for entry in take_snapshot(_session_clients(session), stack_name).jobs:
         lid, metrics = entry.resource.logical_id, entry.metrics
         last = metrics.training.last if metrics and metrics.training else None
         if last is None:
@@ -333,23 +319,16 @@ def _job_lines(session: LocalSession, stack_name: str, out_dir: Path) -> list[st
     return lines
 
 
-@contextmanager
-def _local_credentials() -> Iterator[None]:
-    """The session's made-up credentials in the environment while the watch command runs: it takes the caller's AWS
-    session (environment, profile) and cannot be handed one; without credentials boto3 would look for them in the
-    instance metadata service. A user's AWS_PROFILE is set aside the same way (it could name no profile here)."""
-    names = (*FAKE_CREDENTIALS, "AWS_PROFILE")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(FAKE_CREDENTIALS)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _session_clients(session: LocalSession) -> Any:
+    """The watch command's three clients, on the session's endpoint with its made-up credentials."""
+    from bedrock_customization.watch.snapshot import Clients
+
+    return Clients(
+        cloudformation=session.client("cloudformation"),
+        bedrock=session.client("bedrock"),
+        s3=session.client("s3"),
+        region=session.region,
+    )
 
 
 def _deployment_arn(runner: StackRunner) -> str | None:
