@@ -154,3 +154,17 @@ def test_an_unacknowledged_wildcard_is_still_reported(tmp_path):
         "error AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] "
         "FullOptions/BedrockCustomizationProvider/Role/DefaultPolicy/Resource"
     ]
+
+
+def test_the_provider_stack_for_plain_cloudformation_has_no_unacknowledged_awssolutions_finding(tmp_path):
+    from bedrock_customization import BedrockCustomizationProviderStack
+
+    app = cdk.App(outdir=str(tmp_path))
+    BedrockCustomizationProviderStack(
+        app,
+        "Provider",
+        served_stack_name="ml-jobs",
+        kms_keys=["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+        model_package_arns=[PACKAGE],
+    )
+    assert nag_findings(app, tmp_path) == []
