@@ -56,14 +56,14 @@ def stack_answer(status: str = "CREATE_IN_PROGRESS") -> dict:
 def test_the_resource_types_are_the_contracts():
     assert stack_resources.JOB_RESOURCE_TYPE == contract.JOB_RESOURCE_TYPE
     assert stack_resources.MODEL_RESOURCE_TYPE == contract.MODEL_RESOURCE_TYPE
-    assert stack_resources.WAIT_CONDITION_PREFIX == contract.WAIT_CONDITION_PREFIX
     assert stack_resources.WAIT_MEMBERS_METADATA == contract.WAIT_MEMBERS_METADATA
     assert stack_resources.SENTINEL_PREFIX in contract.FAILED_CREATE_PHYSICAL_ID
 
 
-def test_a_long_wait_members_mode_and_condition_status_come_from_the_conditions_metadata():
+# the constructs' name for a group's condition, and one written by hand in a plain CloudFormation template
+@pytest.mark.parametrize("condition", ["BedrockCustomizationWait0x0Dabcdef12", "FineTuneWait"])
+def test_a_long_wait_members_mode_and_condition_status_come_from_the_conditions_metadata(condition):
     cfn = client("cloudformation")
-    condition = "BedrockCustomizationWait0x0Dabcdef12"
     with Stubber(cfn) as stub:
         stub.add_response("describe_stacks", stack_answer(), {"StackName": "Tuning"})
         stub.add_response(

@@ -25,7 +25,6 @@ JOB_RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
 MODEL_RESOURCE_TYPE = "Custom::BedrockCustomModel"
 WATCHED_TYPES = (JOB_RESOURCE_TYPE, MODEL_RESOURCE_TYPE)
 WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
-WAIT_CONDITION_PREFIX = "BedrockCustomizationWait"
 WAIT_MEMBERS_METADATA = "BedrockCustomizationWaitsFor"
 #: Physical ids the provider gives a Create that started nothing (or may have): not an ARN to read.
 SENTINEL_PREFIX = "BedrockCustomization::"
@@ -141,7 +140,7 @@ def _long_waits(cloudformation: Any, stack_id: str, summaries: list[dict[str, An
     waits: dict[str, tuple[str, str]] = {}
     for summary in summaries:
         logical_id = summary["LogicalResourceId"]
-        if summary["ResourceType"] != WAIT_CONDITION_TYPE or not logical_id.startswith(WAIT_CONDITION_PREFIX):
+        if summary["ResourceType"] != WAIT_CONDITION_TYPE:  # any name: a plain template names its own conditions
             continue
         try:
             detail = cloudformation.describe_stack_resource(StackName=stack_id, LogicalResourceId=logical_id)
