@@ -90,7 +90,7 @@ def _reconcile(event: dict, context: Any) -> None:
     registry.load("reconcile:reconcile")(
         event,
         stack_id=served_stack.stack_to_read(served),
-        rule_name=contract.wait_rule_name(own),
+        rule_name=served_stack.wait_rule_name(own),
         cloudformation=current.clients.cloudformation,
         events=current.clients.events,
         kinds=current.waited_kinds(context),

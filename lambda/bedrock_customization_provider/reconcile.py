@@ -85,11 +85,11 @@ def reconcile(
     cloudformation: Any,
     events: Any,
     kinds: Mapping[str, ResourceKind],
-    rule_name: str | None = None,
+    rule_name: str,
 ) -> Report:
     """Signal every condition of ``stack_id`` (the served stack: its id, or its name for a provider stack serving a
     plain CloudFormation stack) whose resource is final (only the hinted one's, for a job event). ``rule_name``: the
-    long wait's poll rule, beside the function (default: the one named after ``stack_id``, the function's own)."""
+    long wait's poll rule, beside the function (:func:`.served_stack.wait_rule_name`)."""
     report = Report()
     waiting = waiting_conditions(cloudformation, stack_id, kinds)
     report.waiting = len(waiting)
@@ -109,8 +109,7 @@ def reconcile(
         if _signal(cloudformation, stack_id, item):
             report.signalled.append(item.condition)
     if len(waiting) == settled and not hint:
-        rule = rule_name or contract.wait_rule_name(stack_id)
-        report.rule = _disable_rule_when_idle(cloudformation, events, stack_id, rule)
+        report.rule = _disable_rule_when_idle(cloudformation, events, stack_id, rule_name)
     logger.info(
         "Reconciled: %d waiting, %d read, signalled %s, poll rule %s",
         report.waiting,

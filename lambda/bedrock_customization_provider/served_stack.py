@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from . import contract
+from . import contract, naming
 
 ANY_STACK_OF_NAME = "/*"
 
@@ -28,6 +28,11 @@ ANY_STACK_OF_NAME = "/*"
 def own_stack_id(event_stack_id: str) -> str:
     """The stack the function lives in; ``event_stack_id`` when ``STACK_ID`` is unset (an older template, tests)."""
     return os.environ.get(contract.ENV_STACK_ID) or event_stack_id
+
+
+def wait_rule_name(event_stack_id: str) -> str:
+    """The long wait's poll rule, beside the function: named after its own stack (:func:`own_stack_id`)."""
+    return contract.wait_rule_name(own_stack_id(event_stack_id))
 
 
 def served_stack() -> str | None:
@@ -47,9 +52,7 @@ def serves(served: str, stack_id: str) -> bool:
 def stack_to_read(served: str) -> str:
     """What ``StackName`` to read the served stack by: its id, or its name (CloudFormation finds the live stack of
     that name)."""
-    if served.endswith(ANY_STACK_OF_NAME):
-        return served[: -len(ANY_STACK_OF_NAME)].rsplit("/", 1)[-1]
-    return served
+    return naming.stack_name(served) if served.endswith(ANY_STACK_OF_NAME) else served
 
 
 def served_stack_pattern(partition: str, region: str, account: str, stack_name: str) -> str:

@@ -72,7 +72,7 @@ class LongWait:
         if isinstance(step, Done) and step.failure is not None:
             return step
         try:
-            self._events.enable_rule(Name=contract.wait_rule_name(served_stack.own_stack_id(request.stack_id)))
+            self._events.enable_rule(Name=served_stack.wait_rule_name(request.stack_id))
         except Exception as exc:
             why = f"the stack's wait rule could not be enabled ({reason_for(exc)})."
             logger.error("Cannot enable the wait rule: %s", why)

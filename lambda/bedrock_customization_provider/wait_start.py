@@ -47,7 +47,7 @@ class WaitStartKind:
         return Done(request.physical_id)
 
     def _enable(self, request: Request) -> Step:
-        rule = contract.wait_rule_name(served_stack.own_stack_id(request.stack_id))
+        rule = served_stack.wait_rule_name(request.stack_id)
         try:
             self.events.enable_rule(Name=rule)
         except Exception as exc:

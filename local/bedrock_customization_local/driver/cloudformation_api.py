@@ -42,6 +42,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from bedrock_customization_local.emulator.server import read_body
+
 from .errors import IntrinsicError
 
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
@@ -159,7 +161,7 @@ class CloudFormationApi:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request_id = str(uuid.uuid4())
         params = dict(parse_qsl(environ.get("QUERY_STRING") or "", keep_blank_values=True))
-        params.update(parse_qsl(_read_body(environ).decode("utf-8", errors="replace"), keep_blank_values=True))
+        params.update(parse_qsl(read_body(environ).decode("utf-8", errors="replace"), keep_blank_values=True))
         action = params.get("Action", "")
         try:
             handler = _ACTIONS.get(action)
@@ -311,14 +313,3 @@ def _decode_token(token: str | None, total: int) -> int:
     if prefix != "cfn-driver" or not 0 <= value <= total:
         raise validation_error("Invalid NextToken")
     return value
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    if stream is None or length <= 0:
-        return b""
-    return stream.read(length)

@@ -282,7 +282,8 @@ def _watch_report(console: Console, session: LocalSession, stack_name: str, out_
     argv = [stack_name, "--once", "--out", str(out_dir)]
     out, err = io.StringIO(), io.StringIO()
     started = time.monotonic()
-    status = watch(argv, stdout=out, stderr=err, clients=_session_clients(session))
+    clients = _session_clients(session)
+    status = watch(argv, stdout=out, stderr=err, clients=clients)
     said = [line for line in err.getvalue().splitlines() if line.strip()]
     # Nothing printed: no report either (the extra is missing, whose message says what to install, or the stack
     # could not be read at all).
@@ -291,18 +292,18 @@ def _watch_report(console: Console, session: LocalSession, stack_name: str, out_
             say(console, f"   no loss curves: {line}")
         return
     say(console, f"   loss curves and report ({time.monotonic() - started:.1f} s): {out_dir / 'report.md'}")
-    for line in _job_lines(session, stack_name, out_dir):
+    for line in _job_lines(clients, stack_name, out_dir):
         say(console, f"   {line}")
     for line in said:  # what could not be read (exit status 1): shown, not a failure of the demo
         say(console, f"   {line}")
 
 
-def _job_lines(session: LocalSession, stack_name: str, out_dir: Path) -> list[str]:
+def _job_lines(clients: Any, stack_name: str, out_dir: Path) -> list[str]:
     """Per job: its final training loss and steps (and validation loss) from the metric files, and its picture."""
     from bedrock_customization.watch.snapshot import take_snapshot
 
     lines = []
-    for entry in take_snapshot(_session_clients(session), stack_name).jobs:
+    for entry in take_snapshot(clients, stack_name).jobs:
         lid, metrics = entry.resource.logical_id, entry.metrics
         last = metrics.training.last if metrics and metrics.training else None
         if last is None:

@@ -107,7 +107,7 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX) or path.rstrip("/") == CONTROL_PREFIX.rstrip("/"):
-            status, body = self.controls.dispatch(environ["REQUEST_METHOD"], path, _read_body(environ))
+            status, body = self.controls.dispatch(environ["REQUEST_METHOD"], path, read_body(environ))
             return _respond(start_response, status, body, {})
         service, region = signing_scope(environ.get("HTTP_AUTHORIZATION", ""))
         if service == SIGNING_NAME:
@@ -129,7 +129,7 @@ class EmulatorApp:
     def _bedrock(self, environ: dict[str, Any], start_response: Any, region: str) -> Iterable[bytes]:
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id}
-        body_bytes = _read_body(environ)
+        body_bytes = read_body(environ)
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         if environ.get("QUERY_STRING") and "?" not in raw_uri:
             raw_uri += "?" + environ["QUERY_STRING"]
@@ -182,7 +182,8 @@ def _presigned_for_s3(environ: dict[str, Any]) -> bool:
     return "/s3/aws4_request" in unquote(environ.get("QUERY_STRING", ""))
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
+def read_body(environ: dict[str, Any]) -> bytes:
+    """A WSGI request's body: its Content-Length, or to the end of a chunked or terminated stream."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
