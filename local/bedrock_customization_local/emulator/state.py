@@ -304,6 +304,19 @@ class Store:
                 self.tags[model_arn] = tag_map(job.request.get("customModelTags"))
 
     # --- records for tests -------------------------------------------------------------------------------------------
+    def _serving_entry(self, record: ServingRecord, now: datetime, *, renamed: bool, **extra: Any) -> dict[str, Any]:
+        """A deployment's or throughput's line of :meth:`dump`, its view at ``now`` read once; ``renamed``: its name
+        is the view's (an update renames a throughput), else the one it was created with."""
+        view = record.view(now)
+        return {
+            "arn": record.arn,
+            "name": view.name if renamed else record.name,
+            "phase": view.phase,
+            "modelArn": view.model_arn,
+            **extra,
+            "tags": dict(self.tags.get(record.arn, {})),
+        }
+
     def dump(self, now: datetime) -> dict[str, Any]:
         with self.lock:
             self.settle(now)
@@ -349,26 +362,9 @@ class Store:
                         "tags": dict(self.tags.get(model.arn, {})),
                     }
                 )
-            deployments = [
-                {
-                    "arn": d.arn,
-                    "name": d.name,
-                    "phase": d.view(now).phase,
-                    "modelArn": d.view(now).model_arn,
-                    "tags": dict(self.tags.get(d.arn, {})),
-                }
-                for d in self.deployments.values()
-            ]
+            deployments = [self._serving_entry(d, now, renamed=False) for d in self.deployments.values()]
             throughputs = [
-                {
-                    "arn": t.arn,
-                    "name": t.view(now).name,
-                    "phase": t.view(now).phase,
-                    "modelArn": t.view(now).model_arn,
-                    "modelUnits": t.model_units,
-                    "commitment": t.commitment,
-                    "tags": dict(self.tags.get(t.arn, {})),
-                }
+                self._serving_entry(t, now, renamed=True, modelUnits=t.model_units, commitment=t.commitment)
                 for t in self.throughputs.values()
             ]
             import_jobs = [
