@@ -84,8 +84,6 @@ class StackRegistry:
         self._lock = threading.Lock()
         self._by_id: dict[str, Any] = {}
         self._by_name: dict[str, Any] = {}
-        #: Export name -> the names of the stacks that imported it (``Fn::ImportValue``), while they exist.
-        self._importers: dict[str, set[str]] = {}
 
     def register(self, runner: Any) -> None:
         with self._lock:
@@ -117,36 +115,29 @@ class StackRegistry:
         with self._lock:
             self._by_id.clear()
             self._by_name.clear()
-            self._importers.clear()
 
     # --- exports: Fn::ImportValue between the session's stacks -----------------------------------------------------
-    def export_value(self, name: str, *, importer: str) -> Any:
-        """The value a live stack exports as ``name``, recorded as imported by the stack ``importer``; CloudFormation's
-        "No export named <name> found" when none does (a ValidationError of the importing stack's operation)."""
+    def export_value(self, name: str) -> Any:
+        """The value a live stack exports as ``name``; CloudFormation's "No export named <name> found" when none does
+        (a ValidationError of the importing stack's operation)."""
         for runner in self.runners():
             exports = runner.exports()
             if name in exports:
-                with self._lock:
-                    self._importers.setdefault(name, set()).add(importer)
                 return exports[name]
         raise IntrinsicError(f"No export named {name} found")
 
     def importers_of(self, names: Iterable[str], *, excluding: str) -> dict[str, list[str]]:
-        """Export name -> the live stacks (other than ``excluding``) that import it: such an export cannot go."""
+        """Export name -> the stacks that exist (other than ``excluding``) whose template imports it: such an export
+        cannot go. Read from the stacks' templates, so a stack that stops importing (or is deleted) frees it."""
+        wanted = set(names)
         found: dict[str, list[str]] = {}
-        for name in names:
-            with self._lock:
-                importers = sorted(self._importers.get(name, set()) - {excluding})
-            live = [stack for stack in importers if self.find(stack) is not None]
-            if live:
-                found[name] = live
-        return found
-
-    def forget_imports(self, importer: str) -> None:
-        """``importer`` was deleted: what it imported is free to go."""
-        with self._lock:
-            for stacks in self._importers.values():
-                stacks.discard(importer)
+        for runner in self.runners():
+            name = runner.env.stack_name
+            if name == excluding or self.find(name) is not runner:  # not this stack, nor one deleted or replaced
+                continue
+            for export in sorted(runner.imported_exports() & wanted):
+                found.setdefault(export, []).append(name)
+        return {export: sorted(stacks) for export, stacks in found.items()}
 
 
 class CloudFormationApi:

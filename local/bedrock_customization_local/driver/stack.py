@@ -190,8 +190,7 @@ class StackRunner:
         self.session = session
         self.stack = stack
         env = StackEnv.for_stack(stack_name or stack.stack_name, session.region, session.account)
-        importer = env.stack_name
-        self.env = dataclasses.replace(env, exports=lambda name: session.stacks.export_value(name, importer=importer))
+        self.env = dataclasses.replace(env, exports=session.stacks.export_value)
         self.observer: Observer = observer or _NullObserver()
         self.template: StackTemplate | None = None
         self.records: dict[str, ResourceRecord] = {}
@@ -271,7 +270,6 @@ class StackRunner:
         self._set_status("DELETE_FAILED" if failures else "DELETE_COMPLETE")
         if not failures:
             self.template = None
-            self.session.stacks.forget_imports(self.env.stack_name)
         return StackOutcome("DELETE", self.status, failures)
 
     def request_delete(self) -> None:
@@ -919,6 +917,22 @@ class StackRunner:
             assert self.session.lambdas is not None
             return self.session.lambdas.spec(str(arn)).name
         return template.function_spec(template.provider_function_id(lid), self.stack).name
+
+    def imported_exports(self) -> set[str]:
+        """The export names the stack's template imports: the current one, or the last one tried (a stack whose
+        create rolled back still exists, and still imports)."""
+        with self._lock:
+            template = self._active or self.template
+        if template is None:
+            return set()
+        resolver = self._resolver(template)
+        names = set()
+        for where, argument in _imports(template.template):
+            try:
+                names.add(str(resolver.resolve(argument, where)))
+            except IntrinsicError:  # a name that cannot be computed imports nothing
+                continue
+        return names
 
     def _check_imports(self, template: StackTemplate) -> None:
         """CreateStack and UpdateStack refuse a template importing an export no stack has (a ValidationError before
