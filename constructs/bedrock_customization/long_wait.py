@@ -18,8 +18,9 @@ the resource answers once the job has started; then (docs/long-wait.md)::
 
 A stack of N long-waited jobs costs N + 2 per group + 1 resources (plus the readers asked for), so hundreds of jobs
 fit CloudFormation's 500. Groups are formed at synth, once every construct exists (an aspect): a resource joins the
-group of its depth (0, or one more than the deepest long-waited resource it refers to or depends on: a follow-up job
-trained on a first job's model waits on a later condition, never on its upstream's, which would be a cycle) and of
+group of its depth (0, or one more than the deepest long-waited resource it refers to or whose reader it depends on: a
+follow-up job trained on a first job's model waits on a later condition, never on its upstream's, which would be a
+cycle) and of
 its timeout. A group's condition id carries a digest of its members' replacing properties, so a group with a
 replaced member waits on a fresh condition (one can be signalled only once; the members that did not change are
 final already and signalled at the next poll) and a tag-only update waits for nothing. A property that refers to
@@ -56,6 +57,8 @@ MAX_WAIT_TIMEOUT = Duration.seconds(contract.MAX_WAIT_SECONDS)
 MIN_WAIT_SECONDS = contract.POLL_INTERVAL_MINUTES * 60
 #: Construct id (under the provider) of the stack's long waits.
 LONG_WAITS_ID = "LongWaits"
+#: Construct id (under the job or model) of the scope of its reader.
+WAIT_ID = "Wait"
 #: How long CloudFormation waits for the WaitStart resource (it answers at once).
 WAIT_START_TIMEOUT = Duration.minutes(5)
 
@@ -97,21 +100,23 @@ def iso_duration(timeout: Duration) -> str:
     return "PT" + "".join(parts)
 
 
-class LongWait(Construct):
+class LongWait:
     """``watched``'s part in the stack's long waits: the group it waits in (:attr:`group`, formed at synth) and, on
-    demand, its reader (:attr:`result`).
+    demand, its reader (:attr:`result`, under the construct ``<scope>/Wait``).
+
+    Not a construct itself: a job whose attributes nothing reads adds no construct for its wait (each construct is a
+    round trip to the jsii kernel, and a sweep declares hundreds of jobs); the ``Wait`` scope is created with the
+    reader, so the reader's path (and logical id) is the same as when it always existed.
 
     ``scope``: the construct that declared ``watched`` (a job or a model). ``watched`` was created by ``provider``'s
-    :meth:`~.provider.BedrockCustomizationProvider.add_resource` with :func:`wait_dependencies` among its
-    dependencies. ``defining_properties``: the watched resource's properties that replace it when they change (no
-    tags, no provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not
-    final.
+    :meth:`~.provider.BedrockCustomizationProvider.add_resource` after :func:`wait_dependencies`.
+    ``defining_properties``: the watched resource's properties that replace it when they change (no tags, no
+    provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not final.
     """
 
     def __init__(
         self,
         scope: Construct,
-        id: str,
         *,
         watched: CustomResource,
         provider: BedrockCustomizationProvider,
@@ -119,7 +124,6 @@ class LongWait(Construct):
         timeout: Duration,
         reader_timeout: Duration,
     ) -> None:
-        super().__init__(scope, id)
         self._provider = provider
         #: The construct that declared the resource (its dependencies count as the resource's).
         self.owner = scope
@@ -131,6 +135,7 @@ class LongWait(Construct):
         self.reader_timeout_seconds = duration_seconds(reader_timeout)
         #: The group this resource waits in (None until synth forms the groups).
         self.group: WaitGroup | None = None
+        self._scope: Construct | None = None
         self._reader: CustomResource | None = None
         LongWaits.of(provider).add(self)
 
@@ -138,7 +143,9 @@ class LongWait(Construct):
     def condition(self) -> cloudformation.CfnWaitCondition:
         """The condition the stack waits on for this resource (shared with its group; exists once synth began)."""
         if self.group is None:
-            raise RuntimeError(f"{self.node.path}: the long waits' groups are formed at synth; synthesize first")
+            raise RuntimeError(
+                f"{node_of(self.owner).path}/{WAIT_ID}: the long waits' groups are formed at synth; synthesize first"
+            )
         return self.group.condition
 
     @property
@@ -146,8 +153,9 @@ class LongWait(Construct):
         """The reader: its attributes are the finished resource's. Created on first use (one resource per job that
         is read; a job whose attributes nothing uses costs no reader)."""
         if self._reader is None:
+            self._scope = Construct(self.owner, WAIT_ID)
             self._reader = self._provider.add_resource(
-                self,
+                self._scope,
                 id="Result",
                 resource_type=contract.RESULT_RESOURCE_TYPE,
                 properties={contract.RESULT_RESOURCE_ARN: self.watched.ref},
@@ -238,7 +246,7 @@ class LongWaits(Construct):
             removal_policy=None,
             service_timeout=WAIT_START_TIMEOUT,
             service_role=None,
-            depends_on=wait_dependencies(scope),
+            depends_on=[scope.long_wait_triggers(), *scope.long_wait_permissions],
         )
         # On the Start resource, not on this construct: the aspect is then called for two constructs, not for every
         # construct the groups add (each call is a round trip to the jsii kernel).
@@ -250,7 +258,9 @@ class LongWaits(Construct):
 
     def add(self, member: LongWait) -> None:
         if self.groups:
-            raise RuntimeError(f"{member.node.path}: created after the stack's long waits were formed (at synth)")
+            raise RuntimeError(
+                f"{node_of(member.owner).path}/{WAIT_ID}: created after the stack's long waits were formed (at synth)"
+            )
         self.members.append(member)
 
     def form(self) -> None:
@@ -331,9 +341,10 @@ class _FormGroups:
 
 
 def wait_dependencies(provider: BedrockCustomizationProvider) -> list[IDependable]:
-    """What a resource in ``WaitMode.LONG`` is created after (pass them to ``add_resource``): the Create that enables
-    the poll rule needs the rules, their Lambda permissions and the provider's new policy."""
-    return [provider.long_wait_triggers(), *provider.long_wait_permissions]
+    """What a resource in ``WaitMode.LONG`` is created after (pass them to ``add_resource`` as ``ready``): the stack's
+    WaitStart, which comes after the provider's own permissions, the rules and their Lambda permissions (the Create
+    that enables the poll rule needs them all), so each resource's DependsOn names one resource, not seven."""
+    return [LongWaits.of(provider).start]
 
 
 def long_wait_for(
@@ -347,7 +358,7 @@ def long_wait_for(
     wait_timeout: Duration | None,
     reader_timeout: Duration,
 ) -> LongWait | None:
-    """The ``Wait`` child of ``scope`` for ``resource`` in ``WaitMode.LONG`` (None in the other modes); ``resource``
+    """The long wait of ``scope`` for ``resource`` in ``WaitMode.LONG`` (None in the other modes); ``resource``
     was created by ``provider`` after :func:`wait_dependencies`.
 
     ``properties``: what the resource was given; those in ``in_place`` (tags) and the provider keys do not replace
@@ -359,7 +370,6 @@ def long_wait_for(
     defining = {k: v for k, v in properties.items() if k not in in_place and k not in contract.PROVIDER_KEYS}
     return LongWait(
         scope,
-        "Wait",
         watched=resource,
         provider=provider,
         defining_properties=defining,
@@ -398,7 +408,7 @@ def add_waited_resource(
         removal_policy=removal_policy,
         service_timeout=service_timeout,
         service_role=service_role,
-        depends_on=wait_dependencies(provider) if wait_mode is WaitMode.LONG else (),
+        ready=wait_dependencies(provider) if wait_mode is WaitMode.LONG else None,
     )
     long_wait = long_wait_for(
         scope,
@@ -438,7 +448,12 @@ def _referenced(value: Any, owners: Mapping[str, LongWait]) -> set[int]:
 def _depths(
     members: list[LongWait], references: Mapping[int, set[int]], provider: BedrockCustomizationProvider
 ) -> dict[int, int]:
-    """Each member's depth: 0, or one more than the deepest member it refers to or depends on (by construct).
+    """Each member's depth: 0, or one more than the deepest member it refers to or whose read result it depends on.
+
+    A construct dependency on a member counts when that member has a reader: only the reader comes after the
+    member's condition, so only a dependency that reaches it would close a cycle through a shared condition (a
+    dependency on a member without one orders the resources and nothing more). So when no member has a reader, no
+    dependency is read at all (each read is a round trip to the jsii kernel; a sweep has hundreds of members).
 
     The dependencies looked at are those of the member's owner (the job or model), its resource and the resource's
     CloudFormation resource. The ones the provider added to the resource when it created it come first in its list
@@ -447,13 +462,14 @@ def _depths(
     """
     by_id = {id(m): m for m in members}
     upstream = {key: set(refs) for key, refs in references.items()}
+    read = [m for m in members if m.has_reader]
     by_object: dict[int, LongWait] = {}
-    for m in members:
-        for construct in (m.owner, m, m.watched, m._reader):
+    for m in read:
+        for construct in (m.owner, m._scope, m.watched, m._reader):
             if construct is not None:
                 by_object[id(construct)] = m
     scope_paths: list[tuple[str, LongWait]] | None = None  # read only when a dependency needs it
-    for member in members:
+    for member in members if read else ():
         watched_node = node_of(member.watched)
         default_child = watched_node.default_child
         dependencies = [
@@ -468,7 +484,7 @@ def _depths(
                     upstream[id(member)].add(id(other))
                 continue
             if scope_paths is None:
-                scope_paths = [(node_of(m.owner).path, m) for m in members]
+                scope_paths = [(node_of(m.owner).path, m) for m in read]
             path = dependency.node.path
             for scope_path, other in scope_paths:
                 if other is not member and (path == scope_path or path.startswith(scope_path + "/")):

@@ -388,14 +388,17 @@ class BedrockCustomizationProvider(Construct):
         service_role: iam.Role | None,
         id: str = "Resource",
         depends_on: Sequence[IDependable] = (),
+        ready: Sequence[IDependable] | None = None,
     ) -> CustomResource:
         """The custom resource ``scope`` declares (as its child ``id``), served by this provider.
 
-        It waits for every permission it needs before CloudFormation sends Create: the provider's own (including its
-        self-permissions) and, when the construct created one, the service role's policy, which Bedrock checks when
-        the job or import starts; and for ``depends_on``. ``removal_policy`` None: the resource owns nothing (a
-        reader). The dependencies are added in one call (each call is a round trip to the jsii kernel, and CDK sorts
-        a resource's DependsOn anyway).
+        It waits for every permission it needs before CloudFormation sends Create: ``ready``, what makes the
+        provider able to serve it (by default :meth:`own_permissions`; a long-waited resource passes the stack's
+        WaitStart, which comes after those and after the wait's triggers: one DependsOn entry instead of seven per
+        job), and, when the construct created one, the service role's policy, which Bedrock checks when the job or
+        import starts; and ``depends_on``. ``removal_policy`` None: the resource owns nothing (a reader). The
+        dependencies are added in one call (each call is a round trip to the jsii kernel, and CDK sorts a
+        resource's DependsOn anyway).
         """
         if removal_policy is not None:
             properties = {**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)}
@@ -407,15 +410,18 @@ class BedrockCustomizationProvider(Construct):
             properties=properties,
             service_timeout=service_timeout,
         )
-        dependencies: list[IDependable] = [self.self_permissions]
-        provider_policy = default_policy(self.role)
-        if provider_policy is not None:  # the function already depends on it; say so for the resource too
-            dependencies.append(provider_policy)
+        dependencies = list(self.own_permissions() if ready is None else ready)
         if service_role is not None:  # the role itself is already referenced by ARN; wait for its policy too
             dependencies.append(default_policy(service_role) or service_role)
         node_of(resource).add_dependency(*dependencies, *depends_on)
         self._own_dependencies[resource] = len(dependencies) + len(depends_on)
         return resource
+
+    def own_permissions(self) -> list[IDependable]:
+        """What a resource served by this provider is created after: the provider's self-permissions and its role's
+        policy (the function already depends on the latter; a resource must say so too)."""
+        provider_policy = default_policy(self.role)
+        return [self.self_permissions] if provider_policy is None else [self.self_permissions, provider_policy]
 
     def own_dependency_count(self, resource: CustomResource) -> int:
         """How many of ``resource``'s construct dependencies :meth:`add_resource` added: they come first in its

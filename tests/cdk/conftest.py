@@ -131,6 +131,37 @@ def flatten(value: Any) -> Iterator[Any]:
         yield value
 
 
+def created_after(template: Template | dict[str, Any], logical_id: str) -> set[str]:
+    """Every resource CloudFormation creates before ``logical_id``: its DependsOn and the resources its Ref and
+    Fn::GetAtt name, followed through each of those (a resource waits for its dependencies' dependencies)."""
+    body = template if isinstance(template, dict) else template.to_json()
+    all_resources = body["Resources"]
+
+    def direct(resource: dict[str, Any]) -> set[str]:
+        depends_on = resource.get("DependsOn", [])
+        found = {depends_on} if isinstance(depends_on, str) else set(depends_on)
+        pending: list[Any] = [resource.get("Properties", {})]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, list):
+                pending.extend(value)
+            elif isinstance(value, dict):
+                if isinstance(value.get("Ref"), str):
+                    found.add(value["Ref"])
+                if isinstance(value.get("Fn::GetAtt"), list):
+                    found.add(value["Fn::GetAtt"][0])
+                pending.extend(value.values())
+        return found & set(all_resources)
+
+    seen: set[str] = set()
+    pending = [logical_id]
+    while pending:
+        for before in direct(all_resources[pending.pop()]) - seen:
+            seen.add(before)
+            pending.append(before)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def q():
     """Template query helpers, as one namespace (pytest's importlib mode cannot import a sibling module)."""
@@ -146,6 +177,7 @@ def q():
         job_properties = staticmethod(job_properties)
         model_properties = staticmethod(model_properties)
         flatten = staticmethod(flatten)
+        created_after = staticmethod(created_after)
         lint_errors = staticmethod(lint_errors)
 
     return Queries

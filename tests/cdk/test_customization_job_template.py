@@ -485,8 +485,8 @@ def test_provider_may_add_permissions_only_to_itself_in_a_separate_policy(templa
     }
     default = q.policy_statements(template, "BedrockCustomizationProviderRoleDefaultPolicy")
     assert "lambda:AddPermission" not in q.all_actions(default)
-    for job in q.resources(template, contract.JOB_RESOURCE_TYPE).values():
-        assert policy_id in job["DependsOn"]
+    for job_id in q.resources(template, contract.JOB_RESOURCE_TYPE):
+        assert policy_id in q.created_after(template, job_id)
 
 
 def test_provider_may_use_the_model_key_through_bedrock(template, q):

@@ -233,11 +233,15 @@ def test_the_stack_shares_two_rules_with_one_permission_each_however_many_jobs(m
         assert "Input" not in target  # nothing secret, nothing per job: the event itself is delivered
     rule_ids = set(rules)
     assert {p["Properties"]["SourceArn"]["Fn::GetAtt"][0] for p in permissions.values()} == rule_ids
-    # every job's Create comes after the rules and permissions exist (it enables the poll rule)
+    # every job's Create comes after the rules and permissions exist (it enables the poll rule), through the
+    # stack's WaitStart: one DependsOn entry per job for all of them, besides its own role's policy
     function_id, _ = q.one(template, "AWS::Lambda::Function", "BedrockCustomizationProviderFunction")
+    start_id, _ = q.one(template, contract.WAIT_START_RESOURCE_TYPE, "BedrockCustomizationProviderLongWaitsStart")
+    self_permissions_id, _ = q.one(template, "AWS::IAM::Policy", "BedrockCustomizationProviderSelfPermissions")
     for index in range(3):
-        _, resource = q.one(template, contract.JOB_RESOURCE_TYPE, f"Job{index}")
-        assert rule_ids | set(permissions) <= set(resource["DependsOn"])
+        job_id, resource = q.one(template, contract.JOB_RESOURCE_TYPE, f"Job{index}")
+        assert rule_ids | set(permissions) | {self_permissions_id} <= q.created_after(template, job_id)
+        assert start_id in resource["DependsOn"] and len(resource["DependsOn"]) == 2  # Start and the role's policy
         assert function_id not in resource["DependsOn"]  # the ServiceToken's GetAtt orders it already (cfn-lint W3005)
 
 
