@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct, Node
@@ -127,3 +128,13 @@ _nodes: weakref.WeakKeyDictionary[Any, Node] = weakref.WeakKeyDictionary()
 def node_of(construct: IConstruct) -> Node:
     """``construct.node``, read once per construct (jsii hands back a new proxy of the same node at every read)."""
     return cached(_nodes, construct, lambda: construct.node)
+
+
+def add_statement(role: iam.IRole, statement: iam.PolicyStatement) -> None:
+    """``role.add_to_principal_policy(statement)``, in one round trip for a role created in the app: that method
+    answers a struct whose two fields jsii then reads one round trip each; ``Role.add_to_policy`` does the same and
+    answers a boolean (an imported role has only the former)."""
+    if isinstance(role, iam.Role):
+        role.add_to_policy(statement)
+    else:
+        role.add_to_principal_policy(statement)

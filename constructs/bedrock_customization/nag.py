@@ -54,11 +54,11 @@ def acknowledge_wildcard_resources(
     policy = node_of(role).default_child if inline else _default_policy(role)
     if policy is None:
         return
-    stack = stack_of(policy)
-    for resource in resources:
-        flat = flatten(stack.resolve(resource))
-        if "*" in flat:
-            acknowledge(policy, f"{IAM_WILDCARDS}[Resource::{flat}]", reason)
+    resources = list(resources)
+    flats = [flatten(value) for value in stack_of(policy).resolve(resources)]  # one round trip for them all
+    wildcards = [Acknowledgment(id=f"{IAM_WILDCARDS}[Resource::{f}]", reason=reason) for f in flats if "*" in f]
+    if wildcards:
+        _validations(policy).acknowledge(*wildcards)
 
 
 def flatten(value: Any) -> str:

@@ -16,6 +16,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .lookups import add_statement
+
 #: Construct id of the key under the provider.
 POLL_KEY_ID = "PollKey"
 #: A deleted stack's key waits this long before KMS deletes it (the shortest KMS allows).
@@ -35,5 +37,5 @@ def add_poll_key(scope: Construct, role: iam.IRole) -> kms.Key:
         removal_policy=RemovalPolicy.DESTROY,
         pending_window=PENDING_WINDOW,
     )
-    role.add_to_principal_policy(iam.PolicyStatement(actions=["kms:Encrypt", "kms:Decrypt"], resources=[key.key_arn]))
+    add_statement(role, iam.PolicyStatement(actions=["kms:Encrypt", "kms:Decrypt"], resources=[key.key_arn]))
     return key

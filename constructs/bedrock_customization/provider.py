@@ -27,7 +27,7 @@ from bedrock_customization_provider import contract
 from constructs import Construct, IConstruct, IDependable
 
 from .asset import provider_code
-from .lookups import default_policy, node_of, stack_of
+from .lookups import add_statement, default_policy, node_of, stack_of
 from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, bedrock_arn
 from .resource_rules import removal_policy_value
@@ -433,12 +433,13 @@ class BedrockCustomizationProvider(Construct):
         if role_arn in self._passed_roles:
             return
         self._passed_roles.add(role_arn)
-        self.role.add_to_principal_policy(
+        add_statement(
+            self.role,
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
-            )
+            ),
         )
 
     def grant_key_use(self, key: ResolvedKey) -> None:
@@ -453,19 +454,20 @@ class BedrockCustomizationProvider(Construct):
         and access to the package's data on the package. Bedrock's API reference (ModelPackageArnDataSource) names
         the latter ``sagemaker:AccessModelPackageData``; the Service Authorization Reference, which IAM and cfn-lint
         (W3037) follow, defines it as ``sagemaker:AccessModelPackage``, so that is what is granted."""
-        self.role.add_to_principal_policy(
+        add_statement(
+            self.role,
             iam.PolicyStatement(
                 actions=["sagemaker:DescribeModelPackage", "sagemaker:AccessModelPackage"],
                 resources=[model_package_arn],
-            )
+            ),
         )
 
     def grant(self, statement: iam.PolicyStatement) -> None:
-        self.role.add_to_principal_policy(statement)
+        add_statement(self.role, statement)
 
     def _allow(self, actions: list[str], resources: list[str], *, wildcards: str | None = None) -> None:
         """``wildcards``: why the ``*`` in ``resources`` is needed (acknowledged for cdk-nag's IAM5, exactly those)."""
-        self.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        add_statement(self.role, iam.PolicyStatement(actions=actions, resources=resources))
         if wildcards is not None:
             acknowledge_wildcard_resources(self.role, resources, wildcards)
 

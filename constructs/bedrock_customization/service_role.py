@@ -14,7 +14,7 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .lookups import bucket_facts
+from .lookups import add_statement, bucket_facts
 from .nag import acknowledge_wildcard_resources
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
@@ -80,8 +80,8 @@ def _grant_list(role: iam.IRole, locations: Sequence[ResolvedS3]) -> None:
             known.append(f"{loc.key_prefix}*")
     for bucket_arn, bucket_prefixes in prefixes.items():
         conditions = {"StringLike": {"s3:prefix": bucket_prefixes}} if bucket_prefixes else None
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn], conditions=conditions)
+        add_statement(
+            role, iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn], conditions=conditions)
         )
 
 
@@ -94,12 +94,13 @@ def _grant_bucket_key(role: iam.IRole, location: ResolvedS3, actions: list[str])
     if key_arn is None:
         return
     via_s3 = f"s3.{location.bucket.env.region}.amazonaws.com"
-    role.add_to_principal_policy(
+    add_statement(
+        role,
         iam.PolicyStatement(
             actions=actions,
             resources=[key_arn],
             conditions={"StringEquals": {"kms:ViaService": via_s3}},
-        )
+        ),
     )
 
 
@@ -125,7 +126,7 @@ def key_use_statements(scope: Construct, key: ResolvedKey) -> list[iam.PolicySta
 
 def grant_key_use(role: iam.IRole, scope: Construct, key: ResolvedKey) -> None:
     for statement in key_use_statements(scope, key):
-        role.add_to_principal_policy(statement)
+        add_statement(role, statement)
 
 
 #: The ARN tag Bedrock puts on the network interfaces it creates, by the kind of job that runs in the VPC (the user
@@ -144,7 +145,8 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
     eni_arn = ec2_arn(scope, "network-interface", "*")
     subnet_arns = [ec2_arn(scope, "subnet", subnet_id) for subnet_id in vpc.subnet_ids()]
     group_arns = [ec2_arn(scope, "security-group", group_id) for group_id in vpc.security_group_ids()]
-    role.add_to_principal_policy(
+    add_statement(
+        role,
         iam.PolicyStatement(
             actions=[
                 "ec2:DescribeNetworkInterfaces",
@@ -154,7 +156,7 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
                 "ec2:DescribeSecurityGroups",
             ],
             resources=["*"],  # Describe* supports no resource-level permissions
-        )
+        ),
     )
     acknowledge_wildcard_resources(
         role,
@@ -168,7 +170,8 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
         "Network interfaces Bedrock creates for a job have no id before they exist; creating and "
         "tagging them is limited by request-tag conditions to Bedrock-managed ENIs of this account's jobs.",
     )
-    role.add_to_principal_policy(
+    add_statement(
+        role,
         iam.PolicyStatement(
             actions=["ec2:CreateNetworkInterface"],
             resources=[eni_arn],
@@ -176,10 +179,11 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
                 "StringEquals": {"aws:RequestTag/BedrockManaged": ["true"]},
                 "ArnLike": {f"aws:RequestTag/{job_tag}": job_arns},
             },
-        )
+        ),
     )
     _add(role, ["ec2:CreateNetworkInterface"], [*subnet_arns, *group_arns])
-    role.add_to_principal_policy(
+    add_statement(
+        role,
         iam.PolicyStatement(
             actions=[
                 "ec2:CreateNetworkInterfacePermission",
@@ -192,9 +196,10 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
                 "ArnLike": {f"ec2:ResourceTag/{job_tag}": job_arns},
                 "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
             },
-        )
+        ),
     )
-    role.add_to_principal_policy(
+    add_statement(
+        role,
         iam.PolicyStatement(
             actions=["ec2:CreateTags"],
             resources=[eni_arn],
@@ -202,7 +207,7 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
                 "StringEquals": {"ec2:CreateAction": ["CreateNetworkInterface"]},
                 "ForAllValues:StringEquals": {"aws:TagKeys": ["BedrockManaged", job_tag]},
             },
-        )
+        ),
     )
 
 
@@ -211,7 +216,7 @@ def grant_invoke(role: iam.IRole, function_arns: Sequence[str]) -> None:
 
 
 def _add(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+    add_statement(role, iam.PolicyStatement(actions=actions, resources=resources))
 
 
 def _unique(values: Iterable[str]) -> list[str]:
