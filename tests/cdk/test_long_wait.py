@@ -204,6 +204,30 @@ def test_a_construct_dependency_on_another_long_waited_job_puts_the_dependent_on
     assert depths == {"First": "0", "Second": "1", "Third": "2"}
 
 
+def test_a_dependency_on_a_job_nothing_reads_orders_the_jobs_in_one_group(make_stack, synthesize, q):
+    # Only a job's reader comes after its condition: a dependency on a job without one cannot close a cycle through
+    # the shared condition, so both stay at depth 0 (one condition), and the dependency still orders their Creates.
+    stack = make_stack()
+    first = job(stack, "First")
+    second = job(stack, "Second")
+    second.node.add_dependency(first)
+    template = synthesize(stack)  # cfn-lint clean: no circular dependency
+    first_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "First")
+    second_id, second_resource = q.one(template, contract.JOB_RESOURCE_TYPE, "Second")
+    assert condition_of(template, first_id)[0] == condition_of(template, second_id)[0]
+    assert condition_of(template, first_id)[0].startswith(f"{contract.WAIT_CONDITION_PREFIX}0x0")
+    assert first_id in second_resource["DependsOn"]
+    # once the first job's attributes are read, the same dependency reaches its reader: the second waits one deeper
+    stack = make_stack("ReadStack")
+    first = job(stack, "First")
+    second = job(stack, "Second")
+    second.node.add_dependency(first)
+    _ = first.custom_model_arn
+    template = synthesize(stack)
+    second_id, _ = q.one(template, contract.JOB_RESOURCE_TYPE, "Second")
+    assert condition_of(template, second_id)[0].startswith(f"{contract.WAIT_CONDITION_PREFIX}1x0")
+
+
 def test_the_stack_shares_two_rules_with_one_permission_each_however_many_jobs(make_stack, synthesize, q):
     stack = make_stack()
     for index in range(3):
