@@ -35,6 +35,8 @@ from .service_role import grant_key_use
 
 #: Construct id of the provider under its stack; one per stack.
 PROVIDER_ID = "BedrockCustomizationProvider"
+#: Name of the provider role's inline policy: the permissions every provider needs, whatever its stack declares.
+PROVIDER_POLICY_NAME = "Provider"
 #: Construct id (under the provider) of what every long wait of the stack shares: the two rules that invoke it.
 LONG_WAIT_TRIGGERS_ID = "LongWaitTriggers"
 #: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
@@ -89,17 +91,16 @@ class BedrockCustomizationProvider(Construct):
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
         )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Bedrock customization custom resource provider",
-        )
+        # The statements every provider needs go into the role's inline policy, written in one round trip to the jsii
+        # kernel (each statement added to a policy is two); what a resource later asks for (PassRole, a key, the
+        # long wait's) goes into its default policy.
+        fixed = _Statements()
+        allow = fixed.allow
         job_arns = bedrock_arn(self, "model-customization-job")
         model_arns = bedrock_arn(self, "custom-model")
         foundation_models = bedrock_arn(self, "foundation-model", account="")
         inference_profiles = bedrock_arn(self, "inference-profile")
-        self._allow(
+        allow(
             # CreateModelCustomizationJob is authorized against the job and the resulting custom model, plus the
             # models it names: the base model (a foundation model, or one of this account's custom models when
             # customizing iteratively) and a distillation teacher (a foundation model or an inference profile).
@@ -109,21 +110,21 @@ class BedrockCustomizationProvider(Construct):
             "chosen at deploy time (one provider serves every job of the stack), and a job names any foundation model "
             "or inference profile as its base or teacher; the provider checks ownership itself (owner digest).",
         )
-        self._allow(
+        allow(
             ["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"],
             [job_arns],
             wildcards="This account's customization jobs: names are chosen at deploy time, one provider per stack.",
         )
         # List* actions support no resource-level permissions (Service Authorization Reference): Resource "*".
         # The provider lists its own recent jobs and models to find what a lost, cancelled or failed request started.
-        self._allow(
+        allow(
             ["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"],
             ["*"],
             wildcards="Bedrock List* actions support no resource-level permissions (Service Authorization Reference).",
         )
         # A model that cannot be deleted: the reason names the throughputs and deployments that still use it.
-        self._allow(["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"], ["*"])
-        self._allow(
+        allow(["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"], ["*"])
+        allow(
             ["bedrock:CreateCustomModel", "bedrock:GetCustomModel", "bedrock:DeleteCustomModel"],
             [model_arns],
             wildcards="This account's custom models: their names are chosen at deploy time, one provider per stack.",
@@ -137,31 +138,31 @@ class BedrockCustomizationProvider(Construct):
             "This account's deployments, throughputs, import jobs and imported models: names are chosen at deploy "
         )
         serving += "time, one provider per stack; the provider checks ownership itself (its tag)."
-        self._allow(
+        allow(
             ["bedrock:CreateCustomModelDeployment", "bedrock:UpdateCustomModelDeployment"],
             [deployments, model_arns],
             wildcards=serving,
         )
-        self._allow(
+        allow(
             ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
             [deployments],
             wildcards=serving,
         )
         # a throughput serves a foundation model or a custom model, and may move between them (Update)
-        self._allow(
+        allow(
             ["bedrock:CreateProvisionedModelThroughput", "bedrock:UpdateProvisionedModelThroughput"],
             [throughputs, model_arns, foundation_models],
             wildcards=serving,
         )
-        self._allow(
+        allow(
             ["bedrock:GetProvisionedModelThroughput", "bedrock:DeleteProvisionedModelThroughput"],
             [throughputs],
             wildcards=serving,
         )
-        self._allow(["bedrock:CreateModelImportJob"], [import_jobs, imported_models], wildcards=serving)
-        self._allow(["bedrock:GetModelImportJob"], [import_jobs], wildcards=serving)
-        self._allow(["bedrock:DeleteImportedModel"], [imported_models], wildcards=serving)
-        self._allow(
+        allow(["bedrock:CreateModelImportJob"], [import_jobs, imported_models], wildcards=serving)
+        allow(["bedrock:GetModelImportJob"], [import_jobs], wildcards=serving)
+        allow(["bedrock:DeleteImportedModel"], [imported_models], wildcards=serving)
+        allow(
             ["bedrock:ListModelImportJobs"],
             ["*"],
             wildcards="Bedrock List* actions support no resource-level permissions (Service Authorization Reference).",
@@ -169,21 +170,27 @@ class BedrockCustomizationProvider(Construct):
         tagged = [deployments, throughputs, import_jobs, imported_models]
         # A custom model's tags carry the digest of the properties it was created from (Update reads it); so do the
         # tags of deployments, throughputs, import jobs and imported models, with their owner.
-        self._allow(["bedrock:ListTagsForResource"], [model_arns, *tagged], wildcards=serving)
+        allow(["bedrock:ListTagsForResource"], [model_arns, *tagged], wildcards=serving)
         # TagResource also authorizes creating a job or model with tags (jobTags, customModelTags, modelTags).
-        self._allow(
-            ["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns, *tagged], wildcards=serving
-        )
+        allow(["bedrock:TagResource", "bedrock:UntagResource"], [job_arns, model_arns, *tagged], wildcards=serving)
         # crhelper's poll rules carry the stack's GUID (contract.poll_rule_prefix): this stack's rules, no other's.
         own_rules = Fn.join("", [contract.POLL_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id)), "-*"])
         rules = stack.format_arn(service="events", resource="rule", resource_name=own_rules)
-        self._allow(
+        allow(
             ["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"],
             [rules],
             wildcards="crhelper's poll rules of this stack only (prefix and stack GUID); one rule per request, so its "
             "name ends in the request's digest, unknown at deploy time.",
         )
-        self._allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
+        allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Bedrock customization custom resource provider",
+            inline_policies={PROVIDER_POLICY_NAME: fixed.document()},
+        )
+        fixed.acknowledge_wildcards(self.role)
         from .poll_key import add_poll_key
 
         #: Encrypts the response URL in crhelper's poll inputs; only this role may use it (poll_key.py says why).
@@ -470,6 +477,34 @@ class BedrockCustomizationProvider(Construct):
         add_statement(self.role, iam.PolicyStatement(actions=actions, resources=resources))
         if wildcards is not None:
             acknowledge_wildcard_resources(self.role, resources, wildcards)
+
+
+class _Statements:
+    """Allow statements collected in Python, then written as one policy document (one round trip to the jsii
+    kernel) and their cdk-nag IAM5 wildcards acknowledged in one more."""
+
+    def __init__(self) -> None:
+        self._statements: list[dict[str, Any]] = []
+        self._wildcards: dict[str, list[str]] = {}  # reason -> the resources it is about
+
+    def allow(self, actions: list[str], resources: list[str], *, wildcards: str | None = None) -> None:
+        """``wildcards``: why the ``*`` in ``resources`` is needed (acknowledged for cdk-nag's IAM5, exactly those)."""
+        self._statements.append(
+            {
+                "Effect": "Allow",
+                "Action": actions[0] if len(actions) == 1 else actions,
+                "Resource": resources[0] if len(resources) == 1 else resources,
+            }
+        )
+        if wildcards is not None:
+            self._wildcards.setdefault(wildcards, []).extend(resources)
+
+    def document(self) -> iam.PolicyDocument:
+        return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": self._statements})
+
+    def acknowledge_wildcards(self, role: iam.IRole) -> None:
+        for reason, resources in self._wildcards.items():
+            acknowledge_wildcard_resources(role, resources, reason, inline=True)
 
 
 @jsii.implements(lambda_.IDestination)

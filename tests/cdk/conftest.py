@@ -80,11 +80,16 @@ def one(template: Template, resource_type: str, logical_prefix: str) -> tuple[st
 
 
 def policy_statements(template: Template, logical_prefix: str) -> list[dict[str, Any]]:
-    """All statements of the IAM policies whose logical id starts with ``logical_prefix``."""
+    """All statements of the IAM policies whose logical id starts with ``logical_prefix``, and of the inline
+    policies of the roles whose logical id does (the provider's role carries the permissions every provider needs)."""
     statements: list[dict[str, Any]] = []
     for logical_id, policy in resources(template, "AWS::IAM::Policy").items():
         if logical_id.startswith(logical_prefix):
             statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    for logical_id, role in resources(template, "AWS::IAM::Role").items():
+        if logical_id.startswith(logical_prefix):
+            for inline in role["Properties"].get("Policies", []):
+                statements.extend(inline["PolicyDocument"]["Statement"])
     return statements
 
 

@@ -62,11 +62,12 @@ def test_the_provider_role_may_encrypt_and_decrypt_with_that_key_only(template, 
 
 
 def test_no_policy_in_the_stack_grants_kms_on_every_key(template, q):
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if any(action.startswith("kms:") or action == "*" for action in q.actions_of(statement)):
-                assert statement["Resource"] != "*" and "*" not in json.dumps(statement["Resource"]), statement
-                assert "kms:*" not in q.actions_of(statement), statement
+    statements = q.policy_statements(template, "")  # every policy and every role's inline policies
+    assert any("kms:Encrypt" in q.actions_of(statement) for statement in statements)
+    for statement in statements:
+        if any(action.startswith("kms:") or action == "*" for action in q.actions_of(statement)):
+            assert statement["Resource"] != "*" and "*" not in json.dumps(statement["Resource"]), statement
+            assert "kms:*" not in q.actions_of(statement), statement
 
 
 def test_the_function_gets_the_key_arn_in_its_environment(template, q):

@@ -186,7 +186,11 @@ def template(make_stack, synthesize):
 
 @pytest.fixture(scope="module")
 def provider_statements(template, q):
-    return q.policy_statements(template, "BedrockCustomizationProvider")
+    # the provider role's inline policy and default policy, and the function's policy on itself
+    return [
+        *q.policy_statements(template, "BedrockCustomizationProviderRole"),
+        *q.policy_statements(template, "BedrockCustomizationProviderSelfPermissions"),
+    ]
 
 
 def test_the_provider_calls_what_the_expectations_list():

@@ -63,7 +63,7 @@ def test_create_runs_every_job_to_completion_then_delete_removes_everything(runn
         and runner.records[second].properties["baseModelIdentifier"] == (outcome.outputs["CustomModelArn"])
     )
     # and every event reached the provider as CloudFormation sends it: stringified, with a presigned HTTPS URL
-    create = runner.requests[0]
+    create = next(r for r in runner.requests if r["ResourceType"] == contract.JOB_RESOURCE_TYPE)
     assert create["ResourceProperties"]["hyperParameters"]["epochCount"] == "2"
     assert create["ResponseURL"].startswith("https://127.0.0.1:") and "X-Amz-Signature=" in create["ResponseURL"]
     assert cloud.polls.deliveries, "the long waits' events and polls came through EventBridge"
