@@ -25,10 +25,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import botocore
-import botocore.loaders
 from aws_cdk import aws_lambda as lambda_
-from bedrock_customization_provider import contract
+from bedrock_customization_provider import contract, service_model
 
 PROVIDER_PACKAGE = "bedrock_customization_provider"
 THIRD_PARTY_PACKAGES = ("crhelper",)
@@ -50,10 +48,14 @@ def package_dir(name: str) -> Path:
 
 
 def bedrock_model_dir() -> Path:
-    """The folder of the newest Bedrock API version in the installed botocore."""
-    loader = botocore.loaders.Loader()
-    api_version = loader.determine_latest_version("bedrock", "service-2")
-    return Path(botocore.__file__).parent / "data" / "bedrock" / api_version
+    """The folder of the newest Bedrock API version in the installed botocore (found without importing botocore).
+
+    Only botocore's own ``data`` folder is searched: the asset ships the model of the installed SDK, not one from
+    ``AWS_DATA_PATH`` or ``~/.aws/models`` on the machine that synthesizes (which may lack the endpoint rules)."""
+    builtin = service_model.builtin_data_path()
+    if builtin is None:
+        raise ModuleNotFoundError("botocore is not installed; run `pip install -e '.[dev]'`")
+    return service_model.model_dir("bedrock", [builtin])
 
 
 def build_asset(target: Path) -> Path:

@@ -5,7 +5,8 @@ and :mod:`.shapes` from it, the way aws-cdk's provider framework shares ``consts
 
 Modules, by concern:
 
-- what the resources are: :mod:`.contract` (shared names), :mod:`.shapes` (botocore-model coercion and validation),
+- what the resources are: :mod:`.contract` (shared names), :mod:`.shapes` (botocore-model coercion and validation,
+  on :mod:`.service_model`, which reads the model as botocore does without importing it),
   :mod:`.rules` (the few rules a shape cannot express), :mod:`.naming` (deterministic names and tokens);
 - what we do on Bedrock: :mod:`.jobs`, :mod:`.models`, :mod:`.tagging` (plain API functions), :mod:`.job_resource`,
   :mod:`.model_resource` (Create/Update/Delete of each resource kind, see :mod:`.lifecycle`);

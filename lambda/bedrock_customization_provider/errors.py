@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+if TYPE_CHECKING:  # imported where used: the constructs import this module (via .rules) and never load botocore
+    from botocore.exceptions import ClientError
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def name_taken(exc: ClientError) -> bool:
 
 def none_if_not_found(operation: Callable[..., Any], **kwargs: Any) -> Any:
     """``operation(**kwargs)``'s answer, or None when AWS answers ``ResourceNotFoundException``."""
+    from botocore.exceptions import ClientError
+
     try:
         return operation(**kwargs)
     except ClientError as exc:
@@ -72,6 +75,8 @@ def none_if_not_found(operation: Callable[..., Any], **kwargs: Any) -> Any:
 
 def ignore_not_found(operation: Callable[..., Any], **kwargs: Any) -> None:
     """``operation(**kwargs)``, where ``ResourceNotFoundException`` means the work is already done."""
+    from botocore.exceptions import ClientError
+
     try:
         operation(**kwargs)
     except ClientError as exc:
@@ -87,6 +92,8 @@ def reason_for(exc: BaseException) -> str:
     if isinstance(exc, ProviderError):
         return str(exc)
     logger.error("Unexpected error", exc_info=exc)
+    from botocore.exceptions import ClientError
+
     if isinstance(exc, ClientError):
         return f"{error_message(exc)} ({error_code(exc)} from {exc.operation_name})"
     return f"Unexpected error: {type(exc).__name__}: {exc}"

@@ -4,8 +4,9 @@ Both sides use this module: the constructs validate at synth time, the provider 
 stringified and validates again at run time. Every rule comes from the shape tree (required members, types, lengths,
 counts, value ranges, patterns, enums, unions), so a new Bedrock field or constraint needs no code here.
 
-The model is loaded with botocore's own loader, which honours ``AWS_DATA_PATH``: in the Lambda the asset ships the
-newest Bedrock model in ``botocore-data/`` and points ``AWS_DATA_PATH`` at it.
+The model is found and read as botocore's own loader does, ``AWS_DATA_PATH`` first (in the Lambda the asset ships the
+newest Bedrock model in ``botocore-data/`` and points ``AWS_DATA_PATH`` at it), but by :mod:`.service_model`, which
+does not import botocore: the constructs use this module at synth time, where botocore would only cost start-up time.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.loaders
-import botocore.model
-
 from . import linear_regex
+from . import service_model as model
+from .service_model import ListShape, MapShape, Shape, StringShape, StructureShape
 
 SERVICE_NAME = "bedrock"
 _INTEGER_TYPES = frozenset({"integer", "long"})
@@ -30,6 +30,8 @@ _ECHO_LIMIT = 60
 #: A value longer than this is not matched against its pattern when its shape sets no maximum length (the service
 #: refuses such requests anyway; the longest maximum in Bedrock's model is 2,048).
 MAX_PATTERN_INPUT = 4096
+#: Values up to this length have their pattern matches memoized (:func:`_matches`); longer ones are matched each time.
+_MEMO_VALUE_LIMIT = 1024
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,14 @@ class Problem:
 
 
 @functools.cache
-def service_model() -> botocore.model.ServiceModel:
+def service_model() -> model.ServiceModel:
     """Bedrock's service model, loaded once per process from botocore's data path (``AWS_DATA_PATH`` first)."""
-    loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
-    return botocore.model.ServiceModel(loader.load_service_model(SERVICE_NAME, "service-2"), SERVICE_NAME)
+    return model.load(SERVICE_NAME, os.environ.get("AWS_DATA_PATH"))
 
 
-def input_shape(operation: str) -> botocore.model.StructureShape:
+def input_shape(operation: str) -> StructureShape:
     """The input structure of a Bedrock operation, e.g. ``input_shape("CreateModelCustomizationJob")``."""
-    shape = service_model().operation_model(operation).input_shape
+    shape = service_model().input_shape(operation)
     if shape is None:  # pragma: no cover - every operation we use has an input
         raise ValueError(f"Bedrock operation {operation} takes no input")
     return shape
@@ -71,7 +72,7 @@ def coerce_request(operation: str, request: dict) -> dict:
     return _coerce(input_shape(operation), request)
 
 
-def _coerce(shape: botocore.model.Shape, value: Any) -> Any:
+def _coerce(shape: Shape, value: Any) -> Any:
     kind = shape.type_name
     if kind == "structure" and isinstance(value, Mapping):
         members = shape.members
@@ -131,7 +132,7 @@ class _Validator:
     def add(self, path: str, rule: str) -> None:
         self.problems.append(Problem(path or "(request)", rule))
 
-    def value(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
+    def value(self, shape: Shape, value: Any, path: str) -> None:
         if self.is_unresolved(value):
             return
         kind = shape.type_name
@@ -156,7 +157,7 @@ class _Validator:
         # "document" and anything newer: any JSON value is accepted.
 
     def structure(
-        self, shape: botocore.model.Shape, value: Any, path: str, skip_required: frozenset[str] = frozenset()
+        self, shape: StructureShape, value: Any, path: str, skip_required: frozenset[str] = frozenset()
     ) -> None:
         if not isinstance(value, Mapping):
             self.add(path, f"must be an object (got {_type_word(value)})")
@@ -178,7 +179,7 @@ class _Validator:
             if name in members:
                 self.value(members[name], value[name], _join(path, name))
 
-    def list(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
+    def list(self, shape: ListShape, value: Any, path: str) -> None:
         if not isinstance(value, list | tuple):
             self.add(path, f"must be a list (got {_type_word(value)})")
             return
@@ -186,7 +187,7 @@ class _Validator:
         for index, item in enumerate(value):
             self.value(shape.member, item, f"{path}[{index}]")
 
-    def map(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
+    def map(self, shape: MapShape, value: Any, path: str) -> None:
         if not isinstance(value, Mapping):
             self.add(path, f"must be an object (got {_type_word(value)})")
             return
@@ -200,7 +201,7 @@ class _Validator:
                     self.problems[i] = Problem(item_path, f"key {self.problems[i].rule}")
             self.value(shape.value, item, item_path)
 
-    def count(self, shape: botocore.model.Shape, count: int, path: str, noun: str, plural: str = "") -> None:
+    def count(self, shape: Shape, count: int, path: str, noun: str, plural: str = "") -> None:
         plural = plural or f"{noun}s"
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if low is not None and count < low:
@@ -208,7 +209,7 @@ class _Validator:
         if high is not None and count > high:
             self.add(path, f"must have at most {high} {noun if high == 1 else plural} (got {count})")
 
-    def string(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
+    def string(self, shape: StringShape, value: Any, path: str) -> None:
         if not isinstance(value, str):
             self.add(path, f"must be a string (got {_type_word(value)})")
             return
@@ -231,7 +232,7 @@ class _Validator:
         if pattern and length_ok and len(value) <= MAX_PATTERN_INPUT and not _matches(pattern, value):
             self.add(path, f"must match pattern {_echo(pattern)}")
 
-    def number(self, shape: botocore.model.Shape, value: Any, path: str) -> None:
+    def number(self, shape: Shape, value: Any, path: str) -> None:
         integral = shape.type_name in _INTEGER_TYPES
         allowed = (int,) if integral else (int, float)
         if isinstance(value, bool) or not isinstance(value, allowed):
@@ -258,8 +259,19 @@ def _matches(pattern: str, value: str) -> bool:
 
     Matched by :mod:`.linear_regex`, never by ``re``: several of Bedrock's patterns backtrack exponentially in
     ``re`` on hostile values (a job name of dashes and one bad character)."""
+    # memoized: a match costs ~0.5 ms in pure Python and an app of 100 jobs repeats the same ARNs, URIs and models
+    if len(value) <= _MEMO_VALUE_LIMIT:
+        return _memoized_matches(pattern, value)
+    return _full_match(pattern, value)
+
+
+def _full_match(pattern: str, value: str) -> bool:
     regex = _compiled(pattern)
     return regex is None or regex.fullmatch(value)
+
+
+#: Bounded, and only for values up to _MEMO_VALUE_LIMIT characters: at most ~4 MB of keys however many values come.
+_memoized_matches = functools.lru_cache(maxsize=4096)(_full_match)
 
 
 def _unknown_member_rule(name: str, members: Collection[str]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
+import botocore
 import botocore.loaders
 import pytest
 from bedrock_customization import CustomizationJob
@@ -43,6 +44,13 @@ def test_asset_holds_bedrocks_botocore_model_where_aws_data_path_points(asset):
     )
     model = loader.load_service_model("bedrock", "service-2")
     assert "CreateCustomModel" in model["operations"]
+
+
+def test_the_model_folder_is_the_newest_bedrock_version_of_the_installed_botocore():
+    # the folder botocore's own loader picks, found without importing botocore
+    newest = botocore.loaders.Loader().determine_latest_version("bedrock", "service-2")
+    assert bedrock_model_dir() == Path(botocore.__file__).parent / "data" / "bedrock" / newest
+    assert (bedrock_model_dir() / "service-2.json.gz").is_file()
 
 
 def test_asset_carries_no_sdk_and_no_caches(asset):
