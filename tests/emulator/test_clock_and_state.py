@@ -103,3 +103,41 @@ def test_seeded_ids_repeat_after_reset(emu, bedrock, new_job):
     second = bedrock.create_model_customization_job(**new_job())["jobArn"]
 
     assert first == second
+
+
+class SteppingClock:
+    """A virtual clock read by hand: ``at`` now, and after the next read ``then`` (a clock that ran on meanwhile)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self.then: datetime | None = None
+
+    def __call__(self) -> datetime:
+        value = self.at
+        if self.then is not None:
+            self.at, self.then = self.then, None
+        return value
+
+
+def test_a_request_happens_at_one_instant_so_a_completed_job_always_names_its_model(new_job):
+    # A loaded machine lets the running clock move between the emulator's settling (which creates a completed job's
+    # model) and its reading of the job: read twice, a job that ended in between was Completed without its model.
+    from bedrock_customization_local.emulator.bedrock import BedrockService, CallNote
+    from bedrock_customization_local.emulator.faults import FaultInjector
+    from bedrock_customization_local.emulator.scenarios import ScenarioBook
+    from bedrock_customization_local.emulator.state import Store
+
+    clock = SteppingClock(START)
+    store = Store(7)
+    service = BedrockService(store, clock, ScenarioBook(), FaultInjector(7))
+    _, created = service.handle("CreateModelCustomizationJob", new_job(), "us-east-1", CallNote())
+    (job,) = store.jobs.values()
+    end = job.view(START + timedelta(days=30)).end_time
+    assert end is not None
+    clock.at, clock.then = end - timedelta(seconds=1), end + timedelta(seconds=1)  # the job ends between two reads
+    bodies = [
+        service.handle("GetModelCustomizationJob", {"jobIdentifier": created["jobArn"]}, "us-east-1", CallNote())[1]
+        for _ in range(2)
+    ]
+    assert [body["status"] for body in bodies] == ["InProgress", "Completed"]
+    assert "outputModelArn" not in bodies[0] and bodies[1]["outputModelArn"] in store.models

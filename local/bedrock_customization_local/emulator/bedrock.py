@@ -20,6 +20,7 @@ Each handler takes validated params (see :mod:`validation`) and returns ``(http_
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,7 +57,8 @@ class BedrockService:
         self, store: Store, now: Callable[[], datetime], scenarios: ScenarioBook, faults: FaultInjector
     ) -> None:
         self.store = store
-        self.now = now
+        self._read_clock = now
+        self._request = threading.local()  # the instant of the request this thread is handling
         self.scenarios = scenarios
         self.faults = faults
         self.handlers: dict[str, Callable[[dict, str, CallNote], tuple[int, dict]]] = {
@@ -82,8 +84,19 @@ class BedrockService:
                 "UnknownOperationException", f"The Bedrock emulator does not implement {operation}.", status=501
             )
         with self.store.lock:
-            self.store.settle(self.now())
-            return handler(params, region, note)
+            self._request.instant = self._read_clock()
+            try:
+                self.store.settle(self._request.instant)
+                return handler(params, region, note)
+            finally:
+                self._request.instant = None
+
+    def now(self) -> datetime:
+        """The virtual time; while a request is handled, the one instant it happens at. Settling and reading at two
+        readings of a running clock would let a job end between them: Completed, without its model ARN (seen as a
+        blank model ARN on a loaded machine)."""
+        instant = getattr(self._request, "instant", None)
+        return instant if instant is not None else self._read_clock()
 
     # --- shared ------------------------------------------------------------------------------------------------------
     def _replay(self, region: str, operation: str, params: dict, note: CallNote) -> str | None:
