@@ -7,9 +7,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-import jsii
 from aws_cdk import ArnFormat, CustomResource, Duration, ITaggable, RemovalPolicy, Stack, TagManager
-from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract, rules
 from constructs import Construct
@@ -18,6 +16,7 @@ from .arguments import check_model_arguments
 from .errors import AttributeUnavailableError
 from .fixed_names import check_unique, register
 from .invoke import grant_model_invoke
+from .jsii_interfaces import BEDROCK_MODEL, implements
 from .long_wait import LongWait, add_waited_resource, check_wait
 from .models import CustomModelReference
 from .options import prune
@@ -72,7 +71,7 @@ _SOURCE_ARGUMENTS = {**_ARGUMENTS, "modelSourceConfig": "s3_artifacts or model_p
                      "customModelDataSource": "s3_artifacts or model_package_arn"}  # fmt: skip
 
 
-@jsii.implements(bedrock.IModel, ITaggable)
+@implements(BEDROCK_MODEL, ITaggable)
 class CustomModel(Construct):
     """An Amazon Bedrock custom model created from model artifacts; the stack deploys once it is Active.
 

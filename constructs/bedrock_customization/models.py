@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-import jsii
-from aws_cdk import aws_bedrock as bedrock
+from .jsii_interfaces import BEDROCK_MODEL, implements
 
 
 @runtime_checkable
@@ -24,7 +23,7 @@ class ICustomModel(Protocol):
     def model_name(self) -> str: ...
 
 
-@jsii.implements(bedrock.IModel)
+@implements(BEDROCK_MODEL)
 class CustomModelReference:
     """A custom model known by ARN (and name): a job's output or an existing model.
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from aws_cdk import ArnFormat, Stack
-from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,13 +18,16 @@ from constructs import IConstruct
 from .lookups import stack_of
 from .validation import is_unresolved
 
+if TYPE_CHECKING:  # imported only where a model is handed to aws-cdk (jsii_interfaces.py says why)
+    from aws_cdk import aws_bedrock as bedrock
+
 _KEY_ID = re.compile(r"^[a-zA-Z0-9-]{36}$")
 _ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[0-9]{12}:(alias/.+)$")
 
 KeyInput = kms.IKey | str
 RoleInput = iam.IRole | str
 FunctionInput = lambda_.IFunction | str
-ModelInput = bedrock.IModel | str
+ModelInput: TypeAlias = "bedrock.IModel | str"
 
 
 @dataclass(frozen=True)

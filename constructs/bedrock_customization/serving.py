@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import jsii
 from aws_cdk import CustomResource, Duration, RemovalPolicy, TagManager
-from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .errors import AttributeUnavailableError
+from .jsii_interfaces import BEDROCK_MODEL, implements
 from .long_wait import LongWait, add_waited_resource
 from .provider import BedrockCustomizationProvider
 from .references import ModelInput, model_identifier
@@ -36,7 +35,7 @@ from .wait_mode import WaitMode
 INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
-@jsii.implements(bedrock.IModel)
+@implements(BEDROCK_MODEL)
 class ImportedModelReference:
     """The model a :class:`~.model_import.ModelImport` imported: invoke it on demand with its ARN as ``modelId``.
 
