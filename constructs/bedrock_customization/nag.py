@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnResource, Validations
@@ -30,6 +30,7 @@ IAM_WILDCARDS = "AwsSolutions-IAM5"
 #: Read once per object (each read is a round trip to the jsii kernel; lookups.py says why).
 _validations_of: weakref.WeakKeyDictionary[Any, Validations] = weakref.WeakKeyDictionary()
 _policy_resources: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
+_role_resources: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
@@ -51,12 +52,23 @@ def acknowledge_wildcard_resources(
     Call it right after adding the statement; a role the library did not create (a given role, whose policy it never
     writes) has no default policy and nothing to acknowledge.
     """
-    policy = node_of(role).default_child if inline else _default_policy(role)
-    if policy is None:
+    acknowledge_wildcards(role, {reason: list(resources)}, inline=inline)
+
+
+def acknowledge_wildcards(role: iam.IRole, reasons: Mapping[str, Sequence[str]], *, inline: bool = False) -> None:
+    """:func:`acknowledge_wildcard_resources` for several statements at once (``reasons``: why the ``*`` in each
+    list of resources is needed), in at most three round trips to the jsii kernel whatever their number: one
+    ``resolve`` of every resource, one ``Validations.of`` (once per policy) and one ``acknowledge``."""
+    policy = _inline_policies(role) if inline else _default_policy(role)
+    if policy is None or not reasons:
         return
-    resources = list(resources)
-    flats = [flatten(value) for value in stack_of(policy).resolve(resources)]  # one round trip for them all
-    wildcards = [Acknowledgment(id=f"{IAM_WILDCARDS}[Resource::{f}]", reason=reason) for f in flats if "*" in f]
+    resolved = stack_of(role).resolve([list(resources) for resources in reasons.values()])
+    wildcards = [
+        Acknowledgment(id=f"{IAM_WILDCARDS}[Resource::{flat}]", reason=reason)
+        for reason, values in zip(reasons, resolved, strict=True)
+        for flat in (flatten(value) for value in values)
+        if "*" in flat
+    ]
     if wildcards:
         _validations(policy).acknowledge(*wildcards)
 
@@ -83,6 +95,11 @@ def flatten(value: Any) -> str:
         if "Ref" in value:
             return f"<{flatten(value['Ref'])}>"
     return json.dumps(value, separators=(",", ":"))
+
+
+def _inline_policies(role: iam.IRole) -> IConstruct | None:
+    """The CfnRole behind ``role`` (its inline policies are properties of it), read once per role."""
+    return cached(_role_resources, role, lambda: node_of(role).default_child)
 
 
 def _default_policy(role: iam.IRole) -> CfnResource | None:

@@ -28,7 +28,7 @@ from constructs import Construct, IConstruct, IDependable
 
 from .asset import provider_code
 from .lookups import add_statement, default_policy, node_of, stack_of
-from .nag import acknowledge_wildcard_resources
+from .nag import acknowledge_wildcard_resources, acknowledge_wildcards
 from .references import ResolvedKey, bedrock_arn
 from .resource_rules import removal_policy_value
 from .service_role import grant_key_use
@@ -270,15 +270,13 @@ class BedrockCustomizationProvider(Construct):
             # inline: the permissions exist as soon as the role does, before the function can run
             inline_policies={"OnFailure": iam.PolicyDocument(statements=statements)},
         )
-        if self._served_wildcard is not None:
-            acknowledge_wildcard_resources(role, [self.served_stack_arn], self._served_wildcard, inline=True)
-        acknowledge_wildcard_resources(
-            role,
-            [poll_rules_arn],
+        wildcards = {
             "crhelper's poll rules of this stack only (prefix and stack GUID), read-only: one rule per request, named "
-            "after the request's digest, unknown at deploy time.",
-            inline=True,
-        )
+            "after the request's digest, unknown at deploy time.": [poll_rules_arn]
+        }
+        if self._served_wildcard is not None:
+            wildcards[self._served_wildcard] = [self.served_stack_arn]
+        acknowledge_wildcards(role, wildcards, inline=True)
         function = lambda_.Function(
             self,
             "OnFailure",
@@ -503,8 +501,7 @@ class _Statements:
         return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": self._statements})
 
     def acknowledge_wildcards(self, role: iam.IRole) -> None:
-        for reason, resources in self._wildcards.items():
-            acknowledge_wildcard_resources(role, resources, reason, inline=True)
+        acknowledge_wildcards(role, self._wildcards, inline=True)
 
 
 @jsii.implements(lambda_.IDestination)

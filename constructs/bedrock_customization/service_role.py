@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .lookups import add_statement, bucket_facts
-from .nag import acknowledge_wildcard_resources
+from .nag import acknowledge_wildcard_resources, acknowledge_wildcards
 from .references import ResolvedKey, VpcConfig, bedrock_arn, ec2_arn
 from .s3_location import ResolvedS3
 
@@ -158,17 +158,16 @@ def grant_vpc(role: iam.IRole, scope: Construct, vpc: VpcConfig, *, job_kind: st
             resources=["*"],  # Describe* supports no resource-level permissions
         ),
     )
-    acknowledge_wildcard_resources(
+    acknowledge_wildcards(
         role,
-        ["*"],
-        "ec2:Describe* supports no resource-level permissions; the ENI actions on '*' are limited by "
-        "conditions to Bedrock-managed ENIs of this account's jobs in the given subnets (AWS's VPC guide).",
-    )
-    acknowledge_wildcard_resources(
-        role,
-        [eni_arn],
-        "Network interfaces Bedrock creates for a job have no id before they exist; creating and "
-        "tagging them is limited by request-tag conditions to Bedrock-managed ENIs of this account's jobs.",
+        {
+            "ec2:Describe* supports no resource-level permissions; the ENI actions on '*' are limited by "
+            "conditions to Bedrock-managed ENIs of this account's jobs in the given subnets (AWS's VPC guide).": ["*"],
+            "Network interfaces Bedrock creates for a job have no id before they exist; creating and "
+            "tagging them is limited by request-tag conditions to Bedrock-managed ENIs of this account's jobs.": [
+                eni_arn
+            ],
+        },
     )
     add_statement(
         role,

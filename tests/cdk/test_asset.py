@@ -90,3 +90,32 @@ def test_asset_hash_is_stable_across_synths():
     # THEN the function's code has the same asset hash both times, though it was staged twice
     assert first_dir != second_dir
     assert first_key == second_key
+
+
+def test_the_model_is_shipped_without_documentation_at_any_depth_and_otherwise_unchanged():
+    import gzip
+    import json
+
+    from bedrock_customization.asset import without_documentation
+
+    model = {
+        "documentation": "top",
+        "shapes": {
+            "A": {"type": "structure", "documentation": "a", "members": {"x": {"shape": "S", "documentation": "x"}}},
+            "L": {"type": "list", "member": {"shape": "A"}, "documentation": "l"},
+            "E": {"type": "string", "enum": ["documentation", "other"]},  # a value named so stays
+        },
+        "operations": [{"name": "Op", "documentation": "op", "errors": [{"shape": "A", "documentation": "e"}]}],
+    }
+    stripped = json.loads(gzip.decompress(without_documentation(gzip.compress(json.dumps(model).encode()))))
+    assert stripped == {
+        "shapes": {
+            "A": {"type": "structure", "members": {"x": {"shape": "S"}}},
+            "L": {"type": "list", "member": {"shape": "A"}},
+            "E": {"type": "string", "enum": ["documentation", "other"]},
+        },
+        "operations": [{"name": "Op", "errors": [{"shape": "A"}]}],
+    }
+    # no timestamp and no compressor choice in the bytes: the same input gives the same asset hash
+    raw = gzip.compress(json.dumps(model).encode())
+    assert without_documentation(raw) == without_documentation(raw)
