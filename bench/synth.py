@@ -169,7 +169,7 @@ def cold_start_figures(asset: Path, repeat: int, workdir: Path, venv: Path | Non
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 10, 100, 400])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cold-repeat", type=int, default=21)
     parser.add_argument("--start-only", action="store_true", help="only the asset and the cold start, no synth")
     parser.add_argument("--venv", type=Path, help="keep the boto3-only environment here between runs")
