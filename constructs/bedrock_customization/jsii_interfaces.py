@@ -1,7 +1,7 @@
 """``jsii.implements`` for interfaces whose module is imported only when jsii first reads them.
 
 Why: ``aws_cdk.aws_bedrock`` takes 30-45 ms to import (2.9 MB of bytecode, hundreds of L1 classes), and this library
-needs it only to declare that its models are ``aws_bedrock.IModel``\\ s. jsii reads a class's interfaces
+needs it only to declare that its models implement ``aws_bedrock.IModel``. jsii reads a class's interfaces
 (``__jsii_ifaces__``) when it creates an object of the class in its kernel (a construct's constructor, or an object
 handed to an aws-cdk API), never before; so a stack of jobs whose models nothing hands to aws-cdk never imports the
 module, while a model given to, say, ``BedrockInvokeModel`` is declared an ``IModel`` exactly as before.
