@@ -53,6 +53,14 @@ def stack_of(scope: IConstruct) -> Stack:
     return cached(_stacks, scope, lambda: Stack.of(scope))
 
 
+_arn_parts: weakref.WeakKeyDictionary[Any, tuple[str, str, str]] = weakref.WeakKeyDictionary()
+
+
+def arn_parts(stack: Stack) -> tuple[str, str, str]:
+    """The stack's partition, region and account (tokens, or its own values), as ``format_arn`` joins them."""
+    return cached(_arn_parts, stack, lambda: (stack.partition, stack.region, stack.account))
+
+
 def _duration_facts(duration: Duration) -> dict[str, Any]:
     return cached(_durations, duration, dict)
 
@@ -128,6 +136,15 @@ _nodes: weakref.WeakKeyDictionary[Any, Node] = weakref.WeakKeyDictionary()
 def node_of(construct: IConstruct) -> Node:
     """``construct.node``, read once per construct (jsii hands back a new proxy of the same node at every read)."""
     return cached(_nodes, construct, lambda: construct.node)
+
+
+_default_children: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
+
+
+def default_child(construct: IConstruct) -> IConstruct | None:
+    """``construct.node.default_child`` (a role's CfnRole, a policy's CfnPolicy), read once per construct: an L2's
+    resource is created with it and never replaced."""
+    return cached(_default_children, construct, lambda: node_of(construct).default_child)
 
 
 def add_statement(role: iam.IRole, statement: iam.PolicyStatement) -> None:

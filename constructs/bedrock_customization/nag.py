@@ -23,14 +23,12 @@ from aws_cdk import Acknowledgment, CfnResource, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from .lookups import cached, default_policy, node_of, stack_of
+from .lookups import cached, default_child, default_policy, stack_of
 
 #: The AwsSolutions rule for wildcards in IAM statements; each wildcard resource is its own finding.
 IAM_WILDCARDS = "AwsSolutions-IAM5"
 #: Read once per object (each read is a round trip to the jsii kernel; lookups.py says why).
 _validations_of: weakref.WeakKeyDictionary[Any, Validations] = weakref.WeakKeyDictionary()
-_policy_resources: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
-_role_resources: weakref.WeakKeyDictionary[Any, IConstruct | None] = weakref.WeakKeyDictionary()
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
@@ -59,7 +57,7 @@ def acknowledge_wildcards(role: iam.IRole, reasons: Mapping[str, Sequence[str]],
     """:func:`acknowledge_wildcard_resources` for several statements at once (``reasons``: why the ``*`` in each
     list of resources is needed), in at most three round trips to the jsii kernel whatever their number: one
     ``resolve`` of every resource, one ``Validations.of`` (once per policy) and one ``acknowledge``."""
-    policy = _inline_policies(role) if inline else _default_policy(role)
+    policy = default_child(role) if inline else _default_policy(role)  # inline: the CfnRole holds them
     if policy is None or not reasons:
         return
     resolved = stack_of(role).resolve([list(resources) for resources in reasons.values()])
@@ -97,14 +95,9 @@ def flatten(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _inline_policies(role: iam.IRole) -> IConstruct | None:
-    """The CfnRole behind ``role`` (its inline policies are properties of it), read once per role."""
-    return cached(_role_resources, role, lambda: node_of(role).default_child)
-
-
 def _default_policy(role: iam.IRole) -> CfnResource | None:
     """The CfnPolicy behind ``role``'s default policy, or None (an imported role, or nothing added yet)."""
     policy = default_policy(role)
     if policy is None:
         return None
-    return cached(_policy_resources, policy, lambda: node_of(policy).default_child)  # type: ignore[return-value]
+    return default_child(policy)  # type: ignore[return-value]

@@ -4,7 +4,6 @@ strings the Bedrock API takes, plus what IAM needs to scope a grant to them."""
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
@@ -16,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from .lookups import cached, stack_of
+from .lookups import arn_parts, stack_of
 from .validation import is_unresolved
 
 if TYPE_CHECKING:  # imported only where a model is handed to aws-cdk (jsii_interfaces.py says why)
@@ -149,14 +148,7 @@ def _slash_arn(
     """``Stack.of(scope).format_arn(..., arn_format=ArnFormat.SLASH_RESOURCE_NAME)``, the same string, written here:
     ``format_arn`` joins the stack's partition, region and account (tokens, or the stack's own values) into one
     string, which costs a round trip to the jsii kernel per ARN; their strings are read once per stack instead."""
-    partition, region, stack_account = _arn_parts(stack_of(scope))
+    partition, region, stack_account = arn_parts(stack_of(scope))
     return (
         f"arn:{partition}:{service}:{region}:{stack_account if account is None else account}:{resource}/{resource_name}"
     )
-
-
-_stack_arn_parts: weakref.WeakKeyDictionary[Stack, tuple[str, str, str]] = weakref.WeakKeyDictionary()
-
-
-def _arn_parts(stack: Stack) -> tuple[str, str, str]:
-    return cached(_stack_arn_parts, stack, lambda: (stack.partition, stack.region, stack.account))
