@@ -205,11 +205,11 @@ class CustomModel(Construct):
 
         provider = BedrockCustomizationProvider.of(scope)
         if final_role_arn is not None:
-            provider.grant_pass_role(final_role_arn)
+            provider.grant_pass_role(final_role_arn, self)
         if key is not None:
-            provider.grant_key_use(key)
+            provider.grant_key_use(key, self)
         if model_package_arn is not None:
-            provider.grant_model_package_read(model_package_arn)
+            provider.grant_model_package_read(model_package_arn, self)
         properties = request(final_role_arn, for_validation=False)
         #: LONG mode: the wait condition and the reader that follow the model (None in the other modes).
         self.long_wait: LongWait | None

@@ -41,6 +41,7 @@ from .service_role import (
     grant_vpc,
 )
 from .shared_roles import JobRoles
+from .stack_provider import StackProvider
 from .tagging import attach_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
@@ -254,9 +255,9 @@ class CustomizationJob(Construct):
             self.role = created_role
         assert final_role_arn is not None
 
-        provider.grant_pass_role(final_role_arn)
+        provider.grant_pass_role(final_role_arn, self)
         if inputs.key is not None:
-            provider.grant_key_use(inputs.key)
+            provider.grant_key_use(inputs.key, self)
         properties = request.render(final_role_arn)
         #: LONG mode: the wait condition and the reader that follow the job (None in the other modes).
         self.long_wait: LongWait | None
@@ -280,7 +281,7 @@ class CustomizationJob(Construct):
         """The custom model the job produces, for use wherever a model is expected (e.g. another job's base)."""
         return CustomModelReference(self.custom_model_arn, self.custom_model_name)
 
-    def _create_role(self, request: JobRequest, provider: BedrockCustomizationProvider) -> tuple[iam.Role, str]:
+    def _create_role(self, request: JobRequest, provider: StackProvider) -> tuple[iam.Role, str]:
         """The least-privilege service role for exactly this job's data, key, VPC and grader, shared with the jobs
         of the stack that have exactly the same (see :mod:`.shared_roles`), and its ARN."""
         inputs = request.inputs

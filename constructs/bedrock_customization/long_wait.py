@@ -49,7 +49,7 @@ from bedrock_customization_provider import contract, naming
 from constructs import Construct, IConstruct, IDependable
 
 from .lookups import duration_is_unresolved, duration_seconds, node_of, stack_of
-from .provider import BedrockCustomizationProvider
+from .stack_provider import StackProvider
 
 #: The longest wait a condition allows, the default.
 MAX_WAIT_TIMEOUT = Duration.seconds(contract.MAX_WAIT_SECONDS)
@@ -109,7 +109,7 @@ class LongWait:
     reader, so the reader's path (and logical id) is the same as when it always existed.
 
     ``scope``: the construct that declared ``watched`` (a job or a model). ``watched`` was created by ``provider``'s
-    :meth:`~.provider.BedrockCustomizationProvider.add_resource` after :func:`wait_dependencies`.
+    :meth:`~.stack_provider.StackProvider.add_resource` after :func:`wait_dependencies`.
     ``defining_properties``: the watched resource's properties that replace it when they change (no tags, no
     provider keys). ``reader_timeout``: how long the reader and the check may wait should they find it not final.
     """
@@ -119,7 +119,7 @@ class LongWait:
         scope: Construct,
         *,
         watched: CustomResource,
-        provider: BedrockCustomizationProvider,
+        provider: StackProvider,
         defining_properties: Mapping[str, Any],
         timeout: Duration,
         reader_timeout: Duration,
@@ -188,7 +188,7 @@ class WaitGroup(Construct):
         member_ids: Sequence[str],
         member_refs: Sequence[str],
         start: CustomResource,
-        provider: BedrockCustomizationProvider,
+        provider: StackProvider,
     ) -> None:
         super().__init__(scope, id)
         self.members = list(members)
@@ -232,7 +232,7 @@ class LongWaits(Construct):
     """The stack's long waits (one per provider): the members, the WaitStart resource, and the groups, formed at
     synth by an aspect once every construct of the app exists."""
 
-    def __init__(self, scope: BedrockCustomizationProvider, id: str) -> None:
+    def __init__(self, scope: StackProvider, id: str) -> None:
         super().__init__(scope, id)
         self._provider = scope
         self.members: list[LongWait] = []
@@ -246,14 +246,14 @@ class LongWaits(Construct):
             removal_policy=None,
             service_timeout=WAIT_START_TIMEOUT,
             service_role=None,
-            depends_on=[scope.long_wait_triggers(), *scope.long_wait_permissions],
+            depends_on=scope.wait_start_dependencies(),
         )
         # On the Start resource, not on this construct: the aspect is then called for two constructs, not for every
         # construct the groups add (each call is a round trip to the jsii kernel).
         Aspects.of(self.start).add(_FormGroups(self))
 
     @classmethod
-    def of(cls, provider: BedrockCustomizationProvider) -> LongWaits:
+    def of(cls, provider: StackProvider) -> LongWaits:
         return provider.shared(cls, LONG_WAITS_ID)
 
     def add(self, member: LongWait) -> None:
@@ -340,7 +340,7 @@ class _FormGroups:
             self._waits.form()
 
 
-def wait_dependencies(provider: BedrockCustomizationProvider) -> list[IDependable]:
+def wait_dependencies(provider: StackProvider) -> list[IDependable]:
     """What a resource in ``WaitMode.LONG`` is created after (pass them to ``add_resource`` as ``ready``): the stack's
     WaitStart, which comes after the provider's own permissions, the rules and their Lambda permissions (the Create
     that enables the poll rule needs them all), so each resource's DependsOn names one resource, not seven."""
@@ -352,7 +352,7 @@ def long_wait_for(
     resource: CustomResource,
     properties: Mapping[str, Any],
     *,
-    provider: BedrockCustomizationProvider,
+    provider: StackProvider,
     in_place: frozenset[str],
     wait_mode: Any,
     wait_timeout: Duration | None,
@@ -380,7 +380,7 @@ def long_wait_for(
 
 def add_waited_resource(
     scope: Construct,
-    provider: BedrockCustomizationProvider,
+    provider: StackProvider,
     *,
     resource_type: str,
     properties: dict[str, Any],
@@ -445,9 +445,7 @@ def _referenced(value: Any, owners: Mapping[str, LongWait]) -> set[int]:
     return found
 
 
-def _depths(
-    members: list[LongWait], references: Mapping[int, set[int]], provider: BedrockCustomizationProvider
-) -> dict[int, int]:
+def _depths(members: list[LongWait], references: Mapping[int, set[int]], provider: StackProvider) -> dict[int, int]:
     """Each member's depth: 0, or one more than the deepest member it refers to or whose read result it depends on.
 
     A construct dependency on a member counts when that member has a reader: only the reader comes after the

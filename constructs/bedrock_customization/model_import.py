@@ -163,9 +163,9 @@ class ModelImport(ServedResource):
             self.role = created_role
         final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
         assert final_role_arn is not None
-        provider.grant_pass_role(final_role_arn)
+        provider.grant_pass_role(final_role_arn, self)
         if key is not None:
-            provider.grant_key_use(key)
+            provider.grant_key_use(key, self)
 
         properties = request(final_role_arn, for_validation=False)
         self._add_resource(

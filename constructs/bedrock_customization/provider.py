@@ -12,12 +12,10 @@ source and checks each is allowed here.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import jsii
-from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -27,14 +25,13 @@ from bedrock_customization_provider import contract
 from constructs import Construct, IConstruct, IDependable
 
 from .asset import provider_code
-from .lookups import add_statement, default_policy, node_of, stack_of
+from .lookups import add_statement, default_policy, stack_of
 from .nag import acknowledge_wildcard_resources, acknowledge_wildcards
 from .references import ResolvedKey, bedrock_arn
-from .resource_rules import removal_policy_value
 from .service_role import grant_key_use
+from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
 
-#: Construct id of the provider under its stack; one per stack.
-PROVIDER_ID = "BedrockCustomizationProvider"
+__all__ = ["PROVIDER_ID", "BedrockCustomizationProvider"]
 #: Name of the provider role's inline policy: the permissions every provider needs, whatever its stack declares.
 PROVIDER_POLICY_NAME = "Provider"
 #: Construct id (under the provider) of what every long wait of the stack shares: the two rules that invoke it.
@@ -46,13 +43,10 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Lambda drops an event older than this unanswered: CloudFormation waits at most an hour (ServiceTimeout) anyway.
 MAX_EVENT_AGE = Duration.hours(1)
 
-_Shared = TypeVar("_Shared", bound=Construct)
-#: Each stack's provider, so that finding it again costs no round trip to the jsii kernel (lookups.py says why).
-_providers: weakref.WeakKeyDictionary[Stack, BedrockCustomizationProvider] = weakref.WeakKeyDictionary()
 
-
-class BedrockCustomizationProvider(Construct):
-    """The stack's provider function (use :meth:`of`, not the constructor).
+class BedrockCustomizationProvider(StackProvider):
+    """The stack's provider function (use :meth:`of`, not the constructor), or, with :meth:`from_provider_stack`,
+    the provider of a stack deployed on its own.
 
     Example::
 
@@ -65,7 +59,6 @@ class BedrockCustomizationProvider(Construct):
         service token) instead of this one; :class:`~.provider_stack.BedrockCustomizationProviderStack` sets it."""
         super().__init__(scope, id)
         stack = stack_of(scope)
-        _providers[stack] = self
         #: What the function serves (``SERVED_STACK``), as an IAM resource too: this stack's id, or
         #: ``arn:...:stack/<name>/*`` (``served_stack.py`` in the provider says why a name).
         self.served_stack_arn = (
@@ -84,9 +77,7 @@ class BedrockCustomizationProvider(Construct):
         self._passed_roles: set[str] = set()
         self.long_wait_permissions: list[lambda_.CfnPermission] = []
         self._keys: set[str] = set()
-        self._shared: dict[str, Construct] = {}
         self._long_wait_triggers: Construct | None = None
-        self._own_dependencies: weakref.WeakKeyDictionary[CustomResource, int] = weakref.WeakKeyDictionary()
 
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
@@ -304,25 +295,38 @@ class BedrockCustomizationProvider(Construct):
         return function
 
     @classmethod
-    def of(cls, scope: IConstruct) -> BedrockCustomizationProvider:
-        """The provider of ``scope``'s stack, created on first use (then found on the Python side: no round trip)."""
+    def of(cls, scope: IConstruct) -> StackProvider:
+        """The provider of ``scope``'s stack: the one :meth:`from_provider_stack` imported, or the stack's own,
+        created on first use (then found on the Python side: no round trip)."""
         stack = stack_of(scope)
-        provider = _providers.get(stack)
-        if provider is None:
-            existing = stack.node.try_find_child(PROVIDER_ID)  # a stack object jsii handed back as a new proxy
-            provider = existing if existing is not None else cls(stack, PROVIDER_ID)  # type: ignore[assignment]
-            _providers[stack] = provider  # type: ignore[assignment]
-        return provider  # type: ignore[return-value]
+        provider = registered_provider(stack)
+        return provider if provider is not None else cls(stack, PROVIDER_ID)
 
-    def shared(self, cls: type[_Shared], id: str) -> _Shared:
-        """The provider's child ``id`` of type ``cls`` (built as ``cls(provider, id)``), created on first use: what
-        the stack's resources share (their roles, their long waits). Kept on the Python side, so each of hundreds
-        of jobs finds it without a round trip to the jsii kernel."""
-        existing = self._shared.get(id)
-        if existing is None:
-            existing = cls(self, id)
-            self._shared[id] = existing
-        return existing  # type: ignore[return-value]
+    @staticmethod
+    def from_provider_stack(
+        stack: Stack, *, export_name: str | None = None, service_role_name_prefix: str | None = None
+    ) -> StackProvider:
+        """Serve ``stack``'s resources with the provider of a stack deployed on its own (a
+        :class:`~.provider_stack.BedrockCustomizationProviderStack` serving ``stack``'s name), imported by its
+        exported service token, instead of building one in ``stack``: no function, role or rule in ``stack``, and
+        its synth skips the provider (docs/provider-stack.md). Call it before declaring any job or model in
+        ``stack``.
+
+        ``export_name``: the provider stack's export (default ``<stack name>-BedrockCustomizationServiceToken``, the
+        provider stack's default). ``service_role_name_prefix``: the role names the provider stack may pass to
+        Bedrock (default ``<stack name>-``, its default: the roles CloudFormation names in ``stack``).
+
+        Example::
+
+            stack = Stack(app, "MlJobs", stack_name="ml-jobs")
+            BedrockCustomizationProvider.from_provider_stack(stack)
+            CustomizationJob(stack, "FineTune", ...)
+        """
+        from .imported_provider import ImportedProvider
+
+        return ImportedProvider.of_stack(
+            stack, export_name=export_name, service_role_name_prefix=service_role_name_prefix
+        )
 
     @property
     def service_token(self) -> str:
@@ -382,58 +386,17 @@ class BedrockCustomizationProvider(Construct):
         self._allow(["events:EnableRule", "events:DisableRule"], [poll_rule_arn])
         return triggers
 
-    def add_resource(
-        self,
-        scope: Construct,
-        *,
-        resource_type: str,
-        properties: dict[str, Any],
-        removal_policy: RemovalPolicy | None,
-        service_timeout: Duration,
-        service_role: iam.Role | None,
-        id: str = "Resource",
-        depends_on: Sequence[IDependable] = (),
-        ready: Sequence[IDependable] | None = None,
-    ) -> CustomResource:
-        """The custom resource ``scope`` declares (as its child ``id``), served by this provider.
-
-        It waits for every permission it needs before CloudFormation sends Create: ``ready``, what makes the
-        provider able to serve it (by default :meth:`own_permissions`; a long-waited resource passes the stack's
-        WaitStart, which comes after those and after the wait's triggers: one DependsOn entry instead of seven per
-        job), and, when the construct created one, the service role's policy, which Bedrock checks when the job or
-        import starts; and ``depends_on``. ``removal_policy`` None: the resource owns nothing (a reader). The
-        dependencies are added in one call (each call is a round trip to the jsii kernel, and CDK sorts a
-        resource's DependsOn anyway).
-        """
-        if removal_policy is not None:
-            properties = {**properties, contract.REMOVAL_POLICY: removal_policy_value(removal_policy)}
-        resource = CustomResource(
-            scope,
-            id,
-            service_token=self.service_token,
-            resource_type=resource_type,
-            properties=properties,
-            service_timeout=service_timeout,
-        )
-        dependencies = list(self.own_permissions() if ready is None else ready)
-        if service_role is not None:  # the role itself is already referenced by ARN; wait for its policy too
-            dependencies.append(default_policy(service_role) or service_role)
-        node_of(resource).add_dependency(*dependencies, *depends_on)
-        self._own_dependencies[resource] = len(dependencies) + len(depends_on)
-        return resource
-
     def own_permissions(self) -> list[IDependable]:
         """What a resource served by this provider is created after: the provider's self-permissions and its role's
         policy (the function already depends on the latter; a resource must say so too)."""
         provider_policy = default_policy(self.role)
         return [self.self_permissions] if provider_policy is None else [self.self_permissions, provider_policy]
 
-    def own_dependency_count(self, resource: CustomResource) -> int:
-        """How many of ``resource``'s construct dependencies :meth:`add_resource` added: they come first in its
-        ``node.dependencies`` (0 for a resource it did not create)."""
-        return self._own_dependencies.get(resource, 0)
+    def wait_start_dependencies(self) -> list[IDependable]:
+        """The long wait's rules and their Lambda permissions: the WaitStart's Create enables the poll rule."""
+        return [self.long_wait_triggers(), *self.long_wait_permissions]
 
-    def grant_pass_role(self, role_arn: str) -> None:
+    def grant_pass_role(self, role_arn: str, requester: IConstruct | None = None) -> None:
         """Let the provider hand ``role_arn`` to Bedrock (and to nothing else)."""
         if role_arn in self._passed_roles:
             return
@@ -447,14 +410,14 @@ class BedrockCustomizationProvider(Construct):
             ),
         )
 
-    def grant_key_use(self, key: ResolvedKey) -> None:
+    def grant_key_use(self, key: ResolvedKey, requester: IConstruct | None = None) -> None:
         """Bedrock checks the caller's access to a customer-managed key when a job or model names it."""
         if key.resource_arn in self._keys:
             return
         self._keys.add(key.resource_arn)
         grant_key_use(self.role, self, key)
 
-    def grant_model_package_read(self, model_package_arn: str) -> None:
+    def grant_model_package_read(self, model_package_arn: str, requester: IConstruct | None = None) -> None:
         """CreateCustomModel from a SageMaker AI model package: the caller needs ``sagemaker:DescribeModelPackage``
         and access to the package's data on the package. Bedrock's API reference (ModelPackageArnDataSource) names
         the latter ``sagemaker:AccessModelPackageData``; the Service Authorization Reference, which IAM and cfn-lint

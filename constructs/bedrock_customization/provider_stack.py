@@ -30,9 +30,9 @@ from .references import KeyInput, resolve_key
 #: What the served template imports: ``!ImportValue {"Fn::Sub": "${AWS::StackName}-BedrockCustomizationServiceToken"}``.
 EXPORT_SUFFIX = "-BedrockCustomizationServiceToken"
 #: CloudFormation's stack name rule (CreateStack: ``[a-zA-Z][-a-zA-Z0-9]*``, at most 128 characters).
-_STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 #: An IAM role name prefix: the name's characters (``[\w+=,.@-]``), at most 64 with the suffix CloudFormation adds.
-_ROLE_PREFIX = re.compile(r"[\w+=,.@-]{1,63}")
+ROLE_PREFIX = re.compile(r"[\w+=,.@-]{1,63}")
 
 
 class BedrockCustomizationProviderStack(Stack):
@@ -95,12 +95,12 @@ class BedrockCustomizationProviderStack(Stack):
 
     def _check(self, served_stack_name: str, role_prefix: str) -> None:
         problems = []
-        if not isinstance(served_stack_name, str) or not _STACK_NAME.fullmatch(served_stack_name):
+        if not isinstance(served_stack_name, str) or not STACK_NAME.fullmatch(served_stack_name):
             problems.append(
                 f"served_stack_name: a CloudFormation stack name is a letter, then letters, digits and hyphens, at "
                 f"most 128 characters; got {served_stack_name!r}"
             )
-        if not isinstance(role_prefix, str) or not _ROLE_PREFIX.fullmatch(role_prefix):
+        if not isinstance(role_prefix, str) or not ROLE_PREFIX.fullmatch(role_prefix):
             problems.append(
                 "service_role_name_prefix: the start of an IAM role name (letters, digits and +=,.@_-, 1 to 63 "
                 f"characters); got {role_prefix!r}"

@@ -24,8 +24,8 @@ from constructs import Construct
 from .errors import AttributeUnavailableError
 from .jsii_interfaces import BEDROCK_MODEL, implements
 from .long_wait import LongWait, add_waited_resource
-from .provider import BedrockCustomizationProvider
 from .references import ModelInput, model_identifier
+from .stack_provider import StackProvider
 from .tagging import attach_tag_manager
 from .validation import is_unresolved
 from .wait_mode import WaitMode
@@ -125,7 +125,7 @@ class ServedResource(Construct):
 
     def _add_resource(
         self,
-        provider: BedrockCustomizationProvider,
+        provider: StackProvider,
         properties: dict[str, Any],
         *,
         in_place: Collection[str],

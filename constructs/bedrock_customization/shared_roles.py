@@ -44,7 +44,7 @@ class JobRoles(Construct):
 
     @classmethod
     def of(cls, provider: Any) -> JobRoles:
-        """``provider``: the stack's :class:`~.provider.BedrockCustomizationProvider`."""
+        """``provider``: the stack's :class:`~.stack_provider.StackProvider`."""
         return provider.shared(cls, JOB_ROLES_ID)  # type: ignore[no-any-return]
 
     def role_for(self, access: Mapping[str, Any], *, grant: Callable[[iam.Role], None]) -> tuple[iam.Role, str]:

@@ -1,0 +1,159 @@
+"""A stack served by a provider deployed in a stack of its own, imported by its exported service token.
+
+The provider stack (:class:`~.provider_stack.BedrockCustomizationProviderStack`, deployed once, e.g. with ``cdk deploy
+--app "python -m bedrock_customization.provider_app" -c servedStackName=<name>``) holds the function, its roles,
+the long wait's rules and every grant; the served stack holds only its resources, their service roles and their
+long waits. Why a team would: the provider is deployed once and changes with this library's version only, while
+the jobs' stack changes with every sweep; the jobs' stack has fewer resources and synthesizes faster (no function,
+no asset, no provider roles to build or validate: ``bench/README.md``).
+
+What the provider stack may do is scoped to the served stack's name (``docs/cloudformation.md``), so the grants a
+resource asks for are checked here, not made: a role is passed only if its name starts with the provider stack's
+prefix (a role named in an ARN that does not is refused at synth); customer-managed keys and model packages must be
+listed in the provider stack (a warning on the construct names each).
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Annotations, Fn, Stack
+from constructs import IConstruct, IDependable
+
+from .errors import InvalidPropsError
+from .lookups import node_of
+from .provider_stack import EXPORT_SUFFIX, ROLE_PREFIX, STACK_NAME
+from .references import ResolvedKey
+from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
+from .validation import is_unresolved
+
+#: An export name: letters, digits, colons and hyphens, at most 255 characters (CloudFormation's Outputs Export).
+_EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]{1,255}")
+_KIND = "BedrockCustomizationProvider.from_provider_stack"
+
+
+class ImportedProvider(StackProvider):
+    """``<stack>/BedrockCustomizationProvider`` when the stack is served by a provider stack (use
+    :meth:`.provider.BedrockCustomizationProvider.from_provider_stack`)."""
+
+    def __init__(self, stack: Stack, *, export_name: str, service_role_name_prefix: str) -> None:
+        super().__init__(stack, PROVIDER_ID)
+        #: The provider stack's export this stack imports.
+        self.export_name = export_name
+        #: The role names the provider stack may pass to Bedrock.
+        self.service_role_name_prefix = service_role_name_prefix
+        self._service_token = Fn.import_value(export_name)
+        self._warned: set[str] = set()
+
+    @classmethod
+    def of_stack(
+        cls, stack: Stack, *, export_name: str | None = None, service_role_name_prefix: str | None = None
+    ) -> ImportedProvider:
+        """``stack``'s imported provider, created on the first call; the same one for a call with the same
+        arguments; an error if ``stack`` already has a provider of another kind or export (its resources already
+        name that one's token)."""
+        if not isinstance(stack, Stack):
+            path = node_of(stack).path if isinstance(stack, IConstruct) else repr(stack)
+            raise InvalidPropsError(
+                _KIND, path, [f"stack must be a Stack, the stack the provider stack serves; got {stack!r}"]
+            )
+        path = node_of(stack).path
+        stack_name = stack.stack_name
+        export = f"{stack_name}{EXPORT_SUFFIX}" if export_name is None else export_name
+        prefix = f"{stack_name}-" if service_role_name_prefix is None else service_role_name_prefix
+        problems = []
+        if not STACK_NAME.fullmatch(stack_name):
+            problems.append(
+                f"the stack's name must be a CloudFormation stack name (a letter, then letters, digits and hyphens): "
+                f"the provider stack serves it by name; got {stack_name!r}"
+            )
+        if not isinstance(export, str) or not _EXPORT_NAME.fullmatch(export):
+            problems.append(
+                f"export_name must be an export name (letters, digits, colons and hyphens, 1 to 255); got {export!r}"
+            )
+        if not isinstance(prefix, str) or not ROLE_PREFIX.fullmatch(prefix):
+            problems.append(
+                "service_role_name_prefix must be the start of an IAM role name (letters, digits and +=,.@_-, 1 to "
+                f"63 characters); got {prefix!r}"
+            )
+        existing = registered_provider(stack)
+        if isinstance(existing, ImportedProvider):
+            if (existing.export_name, existing.service_role_name_prefix) != (export, prefix):
+                problems.append(
+                    f"the stack already imports the provider exported as {existing.export_name!r} (role prefix "
+                    f"{existing.service_role_name_prefix!r}); one provider serves a stack"
+                )
+        elif existing is not None:
+            problems.append(
+                "the stack already has its own provider (built for a job, model or other resource declared in it "
+                "before): call from_provider_stack before declaring any"
+            )
+        if problems:
+            raise InvalidPropsError(_KIND, path, problems)
+        if isinstance(existing, ImportedProvider):
+            return existing
+        return cls(stack, export_name=export, service_role_name_prefix=prefix)
+
+    @property
+    def service_token(self) -> str:
+        return self._service_token
+
+    def own_permissions(self) -> list[IDependable]:
+        """Nothing in this stack: the provider stack, deployed before, holds the provider's permissions."""
+        return []
+
+    def wait_start_dependencies(self) -> list[IDependable]:
+        """Nothing in this stack: the provider stack creates the long wait's rules itself."""
+        return []
+
+    def grant_pass_role(self, role_arn: str, requester: IConstruct | None = None) -> None:
+        """The provider stack passes roles by name prefix: a role ARN whose name is known at synth and does not start
+        with it is refused now (Bedrock would refuse the job with AccessDenied after the deploy started). A role of
+        this stack without a ``role_name`` is named ``<stack name>-<logical id>-<suffix>`` by CloudFormation."""
+        if is_unresolved(role_arn):
+            return
+        name = role_arn.rsplit("/", 1)[-1]
+        if name.startswith(self.service_role_name_prefix):
+            return
+        kind, path = _describe(requester, self)
+        raise InvalidPropsError(
+            kind,
+            path,
+            [
+                f"role: the provider stack ({self.export_name}) may pass to Bedrock only roles whose names start with "
+                f"{self.service_role_name_prefix!r} (service_role_name_prefix); got {role_arn}"
+            ],
+        )
+
+    def grant_key_use(self, key: ResolvedKey, requester: IConstruct | None = None) -> None:
+        """The provider stack must list the key (``kms_keys``, or ``-c kmsKeyArns``): said once per key, as a warning
+        on the construct that names it."""
+        self._warn(
+            key.resource_arn,
+            requester,
+            "the provider stack must be granted the use of the KMS key {what} (BedrockCustomizationProviderStack "
+            "kms_keys, or -c kmsKeyArns=...): Bedrock checks the caller's access to it",
+        )
+
+    def grant_model_package_read(self, model_package_arn: str, requester: IConstruct | None = None) -> None:
+        """The provider stack must list the model package (``model_package_arns``, or ``-c modelPackageArns``)."""
+        self._warn(
+            model_package_arn,
+            requester,
+            "the provider stack must be granted the model package {what} (BedrockCustomizationProviderStack "
+            "model_package_arns, or -c modelPackageArns=...): CreateCustomModel reads it as the caller",
+        )
+
+    def _warn(self, arn: str, requester: IConstruct | None, message: str) -> None:
+        if arn in self._warned:
+            return
+        self._warned.add(arn)
+        what = "of this construct" if is_unresolved(arn) else arn
+        Annotations.of(requester if requester is not None else self).add_warning_v2(
+            "bedrock-customization:provider-stack-grant", message.format(what=what)
+        )
+
+
+def _describe(requester: IConstruct | None, fallback: IConstruct) -> tuple[str, str]:
+    construct = requester if requester is not None else fallback
+    return type(construct).__name__, node_of(construct).path
