@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ("floor", "peer", "ours")
+CASES = ("floor", "peer", "ours", "imported")
 
 
 class Counter:

@@ -7,8 +7,10 @@
   It waits an hour at most, has no service roles, and checks nothing at synth.
 - ``ours``: N ``CustomizationJob``s in the default long wait, one bucket, one output prefix (a learning-rate sweep), as
   a user writes them.
+- ``imported``: the same jobs in a stack served by a provider stack deployed on its own
+  (``BedrockCustomizationProvider.from_provider_stack``): the stack imports the service token, as the floor names one.
 
-Run one case: ``python bench/synth_apps.py <floor|peer|ours> <jobs> <outdir>``; it prints one JSON line with the time
+Run one case: ``python bench/synth_apps.py <floor|peer|ours|imported> <jobs> <outdir>``; it prints one JSON line with the time
 spent building and synthesizing (after imports), the template's size and resource count. ``bench/synth.py`` runs the
 cases in fresh processes and compares them.
 """
@@ -98,7 +100,14 @@ def ours(stack: cdk.Stack, bucket: s3.IBucket, jobs: int) -> None:
         )
 
 
-CASES = {"floor": floor, "peer": peer, "ours": ours}
+def imported(stack: cdk.Stack, bucket: s3.IBucket, jobs: int) -> None:
+    from bedrock_customization import BedrockCustomizationProvider
+
+    BedrockCustomizationProvider.from_provider_stack(stack)
+    ours(stack, bucket, jobs)
+
+
+CASES = {"floor": floor, "peer": peer, "ours": ours, "imported": imported}
 
 
 def run(case: str, jobs: int, outdir: Path) -> dict:

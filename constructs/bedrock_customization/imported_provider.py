@@ -44,6 +44,7 @@ class ImportedProvider(StackProvider):
         self.service_role_name_prefix = service_role_name_prefix
         self._service_token = Fn.import_value(export_name)
         self._warned: set[str] = set()
+        self._passed_roles: set[str] = set()  # checked already (a sweep's jobs share a role: no round trip each)
 
     @classmethod
     def of_stack(
@@ -110,10 +111,11 @@ class ImportedProvider(StackProvider):
         """The provider stack passes roles by name prefix: a role ARN whose name is known at synth and does not start
         with it is refused now (Bedrock would refuse the job with AccessDenied after the deploy started). A role of
         this stack without a ``role_name`` is named ``<stack name>-<logical id>-<suffix>`` by CloudFormation."""
-        if is_unresolved(role_arn):
+        if role_arn in self._passed_roles:
             return
         name = role_arn.rsplit("/", 1)[-1]
-        if name.startswith(self.service_role_name_prefix):
+        if is_unresolved(role_arn) or name.startswith(self.service_role_name_prefix):
+            self._passed_roles.add(role_arn)
             return
         kind, path = _describe(requester, self)
         raise InvalidPropsError(

@@ -343,7 +343,12 @@ class _FormGroups:
 def wait_dependencies(provider: StackProvider) -> list[IDependable]:
     """What a resource in ``WaitMode.LONG`` is created after (pass them to ``add_resource`` as ``ready``): the stack's
     WaitStart, which comes after the provider's own permissions, the rules and their Lambda permissions (the Create
-    that enables the poll rule needs them all), so each resource's DependsOn names one resource, not seven."""
+    that enables the poll rule needs them all), so each resource's DependsOn names one resource, not seven; nothing
+    when the provider has nothing in this stack (a provider stack's): the resource and WaitStart come in any order,
+    both before the conditions, as in a plain template (``docs/cloudformation.md``)."""
+    if not provider.own_permissions():
+        LongWaits.of(provider)  # the stack's WaitStart exists all the same
+        return []
     return [LongWaits.of(provider).start]
 
 
