@@ -27,6 +27,11 @@ Optional context:
     -c sweep=N           also N jobs sweeping the learning rate over the same data (0 to 400): they share one
                          service role and wait together on shared conditions, one resource each, since nothing
                          reads their results in the stack (their models are found by the ``sweep`` job tag)
+    -c providerStack=true  serve the stack's resources by a provider stack deployed on its own
+                         (``BedrockCustomizationProvider.from_provider_stack``): deploy it first with ``cdk deploy
+                         --app "python -m bedrock_customization.provider_app" -c
+                         servedStackName=BedrockCustomizationExample``; this stack then has no provider function,
+                         role or rule of its own (docs/provider-stack.md)
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from bedrock_customization import (
+    BedrockCustomizationProvider,
     CustomizationJob,
     CustomModel,
     CustomModelDeployment,
@@ -61,9 +67,12 @@ class CustomizationExampleStack(cdk.Stack):
         wait_mode: WaitMode = WaitMode.LONG,
         sweep: int = 0,
         serve: bool = False,
+        provider_stack: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        if provider_stack:  # before any resource: they all name the imported service token
+            BedrockCustomizationProvider.from_provider_stack(self)
         data: s3.IBucket
         if data_bucket_name:
             data = s3.Bucket.from_bucket_name(self, "Data", data_bucket_name)
@@ -177,6 +186,7 @@ def build(app: cdk.App) -> CustomizationExampleStack:
         wait_mode=WaitMode(app.node.try_get_context("waitMode") or WaitMode.LONG),
         sweep=int(app.node.try_get_context("sweep") or 0),
         serve=str(app.node.try_get_context("serve") or "").lower() == "true",
+        provider_stack=str(app.node.try_get_context("providerStack") or "").lower() == "true",
     )
 
 

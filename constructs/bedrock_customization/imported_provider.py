@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from aws_cdk import Annotations, Fn, Stack
-from constructs import IConstruct, IDependable
+from constructs import Construct, IConstruct, IDependable
 
 from .errors import InvalidPropsError
 from .lookups import node_of
@@ -54,7 +54,7 @@ class ImportedProvider(StackProvider):
         arguments; an error if ``stack`` already has a provider of another kind or export (its resources already
         name that one's token)."""
         if not isinstance(stack, Stack):
-            path = node_of(stack).path if isinstance(stack, IConstruct) else repr(stack)
+            path = node_of(stack).path if isinstance(stack, Construct) else repr(stack)
             raise InvalidPropsError(
                 _KIND, path, [f"stack must be a Stack, the stack the provider stack serves; got {stack!r}"]
             )

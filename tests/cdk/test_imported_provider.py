@@ -1,0 +1,176 @@
+"""A CDK stack served by a provider stack deployed on its own (``BedrockCustomizationProvider.from_provider_stack``):
+it imports the service token, builds no function, role or rule of the provider, keeps the logical ids of what its
+resources share, and refuses at synth what the provider stack could not do for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from bedrock_customization import (
+    BedrockCustomizationProvider,
+    CustomizationJob,
+    CustomModel,
+    InvalidPropsError,
+    S3Location,
+)
+from bedrock_customization_provider import contract
+
+from .conftest import synth
+
+TOKEN = {"Fn::ImportValue": "ml-jobs-BedrockCustomizationServiceToken"}
+
+
+def jobs_stack(imported: bool = True, count: int = 2, **provider: Any) -> cdk.Stack:
+    """A stack named ml-jobs with ``count`` long-waited jobs of a sweep, served by its provider stack or its own."""
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    if imported:
+        BedrockCustomizationProvider.from_provider_stack(stack, **provider)
+    bucket = s3.Bucket.from_bucket_name(stack, "Data", "training-data")
+    for index in range(count):
+        CustomizationJob(
+            stack,
+            f"Job{index}",
+            base_model="amazon.nova-micro-v1:0:128k",
+            training_data=S3Location(bucket, "train/data.jsonl"),
+            output_data=S3Location(bucket, "output/"),
+            hyper_parameters={"epochCount": 1, "learningRate": 0.00001 * (index + 1)},
+        )
+    return stack
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return synth(jobs_stack()).to_json()
+
+
+def _of_type(template: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"].startswith(prefix)}
+
+
+def test_every_custom_resource_names_the_provider_stacks_exported_token(template):
+    custom = _of_type(template, "Custom::")
+    types = sorted(r["Type"] for r in custom.values())
+    assert types == sorted(
+        [contract.JOB_RESOURCE_TYPE] * 2 + [contract.WAIT_START_RESOURCE_TYPE, "Custom::BedrockCustomizationResult"]
+    )
+    assert all(r["Properties"]["ServiceToken"] == TOKEN for r in custom.values())
+
+
+def test_nothing_of_the_provider_is_built_in_the_stack(template):
+    kinds = {r["Type"] for r in template["Resources"].values()}
+    assert not kinds & {"AWS::Lambda::Function", "AWS::Events::Rule", "AWS::Lambda::Permission", "AWS::KMS::Key",
+                        "AWS::Logs::LogGroup", "AWS::Lambda::EventInvokeConfig"}  # fmt: skip
+    # the only role is the sweep's shared job role, which Bedrock assumes
+    (role,) = resources_of(template, "AWS::IAM::Role").values()
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "bedrock.amazonaws.com"
+    }
+    assert "Parameters" not in template or not any("AssetParameters" in p for p in template["Parameters"])
+    assert len(template["Resources"]) == 2 + 2 + 3  # jobs, role and policy, WaitStart + condition + check
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_the_shared_resources_keep_their_logical_ids_when_the_stack_moves_to_a_provider_stack(template):
+    own = synth(jobs_stack(imported=False)).to_json()["Resources"]
+    # the stack's own provider adds its function, roles, key, logs and rules; everything else is the same resource
+    provider_own = {k for k in own if k.startswith("BedrockCustomizationProvider")}
+    provider_own -= {k for k in provider_own if "JobRoles" in k or "LongWaits" in k}
+    assert set(template["Resources"]) == set(own) - provider_own
+    assert len(provider_own) >= 10
+
+def test_jobs_wait_for_their_roles_policy_only_and_the_condition_for_waitstart_and_the_jobs(template):
+    jobs = resources_of(template, contract.JOB_RESOURCE_TYPE)
+    (policy_id,) = resources_of(template, "AWS::IAM::Policy")
+    assert all(job["DependsOn"] == [policy_id] for job in jobs.values())
+    (start_id,) = resources_of(template, contract.WAIT_START_RESOURCE_TYPE)
+    assert "DependsOn" not in template["Resources"][start_id]
+    (condition,) = resources_of(template, "AWS::CloudFormation::WaitCondition").values()
+    assert sorted(condition["DependsOn"]) == sorted([start_id, *jobs])
+    assert sorted(condition["Metadata"][contract.WAIT_MEMBERS_METADATA]) == sorted(jobs)
+
+
+def test_export_name_and_role_prefix_can_be_named():
+    stack = jobs_stack(count=1, export_name="shared-ml-provider", service_role_name_prefix="ml-")
+    (job,) = resources_of(synth(stack).to_json(), contract.JOB_RESOURCE_TYPE).values()
+    assert job["Properties"]["ServiceToken"] == {"Fn::ImportValue": "shared-ml-provider"}
+
+
+def test_calling_it_again_with_the_same_arguments_answers_the_same_provider():
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    first = BedrockCustomizationProvider.from_provider_stack(stack)
+    assert BedrockCustomizationProvider.from_provider_stack(stack) is first
+    assert BedrockCustomizationProvider.of(stack) is first
+    with pytest.raises(InvalidPropsError) as raised:
+        BedrockCustomizationProvider.from_provider_stack(stack, export_name="other")
+    assert raised.value.path == "MlJobs"
+    assert "already imports the provider exported as 'ml-jobs-BedrockCustomizationServiceToken'" in str(raised.value)
+
+
+def test_it_is_refused_once_the_stack_built_its_own_provider():
+    stack = jobs_stack(imported=False, count=1)
+    with pytest.raises(InvalidPropsError) as raised:
+        BedrockCustomizationProvider.from_provider_stack(stack)
+    assert "already has its own provider" in str(raised.value)
+    assert "call from_provider_stack before declaring any" in str(raised.value)
+
+
+def test_it_takes_a_stack_only():
+    stack = cdk.Stack(cdk.App(), "MlJobs")
+    scope = s3.Bucket(stack, "NotAStack")
+    with pytest.raises(InvalidPropsError) as raised:
+        BedrockCustomizationProvider.from_provider_stack(scope)  # type: ignore[arg-type]
+    assert raised.value.path == "MlJobs/NotAStack" and "stack must be a Stack" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("props", "words"),
+    [
+        ({"export_name": "no spaces allowed"}, "export_name must be an export name"),
+        ({"export_name": ""}, "export_name must be an export name"),
+        ({"service_role_name_prefix": "bad/prefix"}, "service_role_name_prefix must be the start of an IAM role name"),
+    ],
+)
+def test_bad_names_are_refused_with_the_argument_and_the_value(props, words):
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    with pytest.raises(InvalidPropsError) as raised:
+        BedrockCustomizationProvider.from_provider_stack(stack, **props)
+    assert words in str(raised.value) and repr(next(iter(props.values()))) in str(raised.value)
+
+
+def test_a_given_role_the_provider_stack_may_not_pass_is_refused_at_synth_naming_the_job():
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    BedrockCustomizationProvider.from_provider_stack(stack)
+    bucket = s3.Bucket.from_bucket_name(stack, "Data", "training-data")
+    arguments = {
+        "base_model": "amazon.nova-micro-v1:0:128k",
+        "training_data": S3Location(bucket, "train/"),
+        "output_data": S3Location(bucket, "output/"),
+    }
+    # a role named with the served stack's prefix is passed; any other is refused with the job's path and the ARN
+    CustomizationJob(stack, "Allowed", role="arn:aws:iam::111122223333:role/ml-jobs-trainer", **arguments)
+    other = "arn:aws:iam::111122223333:role/team/other-trainer"
+    with pytest.raises(InvalidPropsError) as raised:
+        CustomizationJob(stack, "Refused", role=other, **arguments)
+    assert raised.value.kind == "CustomizationJob" and raised.value.path == "MlJobs/Refused"
+    assert f"whose names start with 'ml-jobs-' (service_role_name_prefix); got {other}" in str(raised.value)
+
+
+def test_keys_and_model_packages_get_a_warning_naming_what_the_provider_stack_must_grant():
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    BedrockCustomizationProvider.from_provider_stack(stack)
+    key_arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    package = "arn:aws:sagemaker:us-east-1:111122223333:model-package/nova/1"
+    CustomModel(stack, "Imported", model_package_arn=package, kms_key=kms.Key.from_key_arn(stack, "K", key_arn))
+    warnings = cdk.assertions.Annotations.from_stack(stack).find_warning("*", cdk.assertions.Match.any_value())
+    messages = [str(w.entry.data) for w in warnings]
+    assert any(key_arn in m and "kms_keys" in m for m in messages), messages
+    assert any(package in m and "model_package_arns" in m for m in messages), messages
+    assert {w.id for w in warnings} == {"/MlJobs/Imported"}
+    assert not _of_type(synth(stack).to_json(), "AWS::Lambda::")
