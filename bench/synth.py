@@ -87,8 +87,9 @@ def synth_figures(sizes: list[int], repeat: int, workdir: Path) -> list[dict]:
             }
         rows.append(row)
         print(
-            f"  {jobs:>4} jobs: synth ours {row['ours']['synth_s']:.2f} s, imported {row['imported']['synth_s']:.2f} s, "
-            f"floor {row['floor']['synth_s']:.2f} s, peer {row['peer']['synth_s']:.2f} s",
+            f"  {jobs:>4} jobs: synth ours {row['ours']['synth_s']:.2f} s, "
+            f"imported {row['imported']['synth_s']:.2f} s, floor {row['floor']['synth_s']:.2f} s, "
+            f"peer {row['peer']['synth_s']:.2f} s",
             flush=True,
         )
     return rows

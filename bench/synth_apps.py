@@ -10,9 +10,9 @@
 - ``imported``: the same jobs in a stack served by a provider stack deployed on its own
   (``BedrockCustomizationProvider.from_provider_stack``): the stack imports the service token, as the floor names one.
 
-Run one case: ``python bench/synth_apps.py <floor|peer|ours|imported> <jobs> <outdir>``; it prints one JSON line with the time
-spent building and synthesizing (after imports), the template's size and resource count. ``bench/synth.py`` runs the
-cases in fresh processes and compares them.
+Run one case: ``python bench/synth_apps.py <floor|peer|ours|imported> <jobs> <outdir>``; it prints one JSON line with
+the time spent building and synthesizing (after imports), the template's size and resource count. ``bench/synth.py``
+runs the cases in fresh processes and compares them.
 """
 
 from __future__ import annotations

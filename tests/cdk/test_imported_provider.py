@@ -85,6 +85,7 @@ def test_the_shared_resources_keep_their_logical_ids_when_the_stack_moves_to_a_p
     assert set(template["Resources"]) == set(own) - provider_own
     assert len(provider_own) >= 10
 
+
 def test_jobs_wait_for_their_roles_policy_only_and_the_condition_for_waitstart_and_the_jobs(template):
     jobs = resources_of(template, contract.JOB_RESOURCE_TYPE)
     (policy_id,) = resources_of(template, "AWS::IAM::Policy")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bedrock_customization_provider import contract
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,43 @@ def test_the_example_served_by_its_provider_stack_trains_both_jobs_and_leaves_no
     assert ("SignalResource", SERVED, "") in cloud.cloudformation.calls
     # AND the provider stack cannot go while the example imports its token; once the example is deleted, it can
     assert provider.destroy().status == "DELETE_FAILED"
+    assert jobs.destroy().ok
+    assert provider.destroy().ok
+    assert find_leftovers(cloud, jobs.owned_model_arns() | jobs.retained_models) == []
+
+
+def test_a_stack_moves_from_its_own_provider_to_its_provider_stack_without_restarting_a_job(
+    cloud, example_assembly, assemblies
+):
+    from bedrock_customization_local.driver.leftovers import find_leftovers
+    from bedrock_customization_local.driver.stack import StackRunner
+
+    provider_artifact, jobs_artifact = assemblies
+    # GIVEN the example deployed with its own provider, its jobs trained
+    jobs = StackRunner(cloud, example_assembly.stack())
+    created = jobs.deploy()
+    assert created.ok, created.failures
+    bedrock = cloud.client("bedrock")
+    trained = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
+    own_rule = contract.wait_rule_name(jobs.env.stack_id)
+    assert own_rule in {r["Name"] for r in cloud.polls.rules()}
+    # AND its provider stack deployed next to it
+    provider = StackRunner(cloud, provider_artifact)
+    assert provider.deploy().ok
+    # WHEN the stack is updated to the template that imports the provider stack's token
+    moved = jobs.deploy(jobs_artifact.template())
+    # THEN every custom resource was updated in place by the provider stack's function: the same jobs and models,
+    # no job started again; the stack's own provider is gone, its rules with it
+    assert moved.ok, moved.failures
+    assert {k: moved.outputs[k] for k in ("JobArn", "CustomModelArn", "FollowUpModelArn")} == {
+        k: created.outputs[k] for k in ("JobArn", "CustomModelArn", "FollowUpModelArn")
+    }
+    assert bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] == trained
+    assert not [lid for lid in jobs.template.resources if lid.startswith("BedrockCustomizationProvider") and "JobRoles"
+                not in lid and "LongWaits" not in lid]  # fmt: skip
+    rules = {r["Name"] for r in cloud.polls.rules()}
+    assert own_rule not in rules and contract.wait_rule_name(provider.env.stack_id) in rules
+    # AND both stacks are deleted, the jobs' first, leaving nothing
     assert jobs.destroy().ok
     assert provider.destroy().ok
     assert find_leftovers(cloud, jobs.owned_model_arns() | jobs.retained_models) == []
