@@ -1,8 +1,9 @@
 """AWS CDK constructs for Amazon Bedrock model customization jobs and custom models.
 
 CloudFormation has no resource type for either, so each is a custom resource backed by one provider function per
-stack (:class:`BedrockCustomizationProvider`); its properties mirror the Bedrock API request, and every problem with
-them is reported at synth time, all at once (:class:`InvalidPropsError`).
+stack (:class:`BedrockCustomizationProvider`, built in the stack, or deployed once in a provider stack and imported
+with ``BedrockCustomizationProvider.from_provider_stack``); its properties mirror the Bedrock API request, and every
+problem with them is reported at synth time, all at once (:class:`InvalidPropsError`).
 
 Example::
 
