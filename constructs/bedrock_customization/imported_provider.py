@@ -22,7 +22,7 @@ from constructs import Construct, IConstruct, IDependable
 
 from .errors import InvalidPropsError
 from .lookups import node_of
-from .provider_stack import EXPORT_SUFFIX, ROLE_PREFIX, STACK_NAME
+from .provider_stack import EXPORT_SUFFIX, ROLE_PREFIX
 from .references import ResolvedKey
 from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
 from .validation import is_unresolved
@@ -62,12 +62,7 @@ class ImportedProvider(StackProvider):
         stack_name = stack.stack_name
         export = f"{stack_name}{EXPORT_SUFFIX}" if export_name is None else export_name
         prefix = f"{stack_name}-" if service_role_name_prefix is None else service_role_name_prefix
-        problems = []
-        if not STACK_NAME.fullmatch(stack_name):
-            problems.append(
-                f"the stack's name must be a CloudFormation stack name (a letter, then letters, digits and hyphens): "
-                f"the provider stack serves it by name; got {stack_name!r}"
-            )
+        problems = []  # the stack's name is CDK's to check (a stack name, at most 128 characters)
         if not isinstance(export, str) or not _EXPORT_NAME.fullmatch(export):
             problems.append(
                 f"export_name must be an export name (letters, digits, colons and hyphens, 1 to 255); got {export!r}"
@@ -108,13 +103,13 @@ class ImportedProvider(StackProvider):
         return []
 
     def grant_pass_role(self, role_arn: str, requester: IConstruct | None = None) -> None:
-        """The provider stack passes roles by name prefix: a role ARN whose name is known at synth and does not start
+        """The provider stack passes roles by name prefix: a role whose name is known at synth and does not start
         with it is refused now (Bedrock would refuse the job with AccessDenied after the deploy started). A role of
         this stack without a ``role_name`` is named ``<stack name>-<logical id>-<suffix>`` by CloudFormation."""
         if role_arn in self._passed_roles:
             return
-        name = role_arn.rsplit("/", 1)[-1]
-        if is_unresolved(role_arn) or name.startswith(self.service_role_name_prefix):
+        name = role_arn.rsplit("/", 1)[-1]  # a literal name in an ARN of tokens (partition, account) is checked too
+        if is_unresolved(name) or name.startswith(self.service_role_name_prefix):
             self._passed_roles.add(role_arn)
             return
         kind, path = _describe(requester, self)

@@ -8,6 +8,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from bedrock_customization import (
@@ -161,6 +162,13 @@ def test_a_given_role_the_provider_stack_may_not_pass_is_refused_at_synth_naming
         CustomizationJob(stack, "Refused", role=other, **arguments)
     assert raised.value.kind == "CustomizationJob" and raised.value.path == "MlJobs/Refused"
     assert f"whose names start with 'ml-jobs-' (service_role_name_prefix); got {other}" in str(raised.value)
+    # a role imported by name has an ARN of tokens (partition, account) but a literal name: checked the same way
+    imported = iam.Role.from_role_name(stack, "Imported", "other-trainer")
+    with pytest.raises(InvalidPropsError, match="whose names start with 'ml-jobs-'"):
+        CustomizationJob(stack, "RefusedToo", role=imported, **arguments)
+    # a role of the stack without a role_name: CloudFormation names it after the stack, so it is passed
+    own = iam.Role(stack, "Own", assumed_by=iam.ServicePrincipal("bedrock.amazonaws.com"))
+    CustomizationJob(stack, "OwnRole", role=own, **arguments)
 
 
 def test_keys_and_model_packages_get_a_warning_naming_what_the_provider_stack_must_grant():
