@@ -183,3 +183,26 @@ def test_keys_and_model_packages_get_a_warning_naming_what_the_provider_stack_mu
     assert any(package in m and "model_package_arns" in m for m in messages), messages
     assert {w.id for w in warnings} == {"/MlJobs/Imported"}
     assert not _of_type(synth(stack).to_json(), "AWS::Lambda::")
+
+
+def test_the_docs_example_synthesizes_a_stack_that_imports_the_token():
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "provider-stack.md"
+    (block,) = re.findall(r"```python\n(.*?)```", docs.read_text(), re.S)
+    arguments = (
+        'base_model="amazon.nova-micro-v1:0:128k", training_data=S3Location(bucket, "train/"), '
+        'output_data=S3Location(bucket, "output/")'
+    )
+    code = block.replace(
+        'CustomizationJob(stack, "FineTune", ...)', f'CustomizationJob(stack, "FineTune", {arguments})'
+    )
+    code = code.replace("BedrockCustomizationProvider.from_provider_stack(stack)", (
+        "BedrockCustomizationProvider.from_provider_stack(stack)\n"
+        "bucket = s3.Bucket.from_bucket_name(stack, 'Data', 'training-data')"))  # fmt: skip
+    namespace: dict[str, Any] = {"cdk": cdk, "s3": s3, "S3Location": S3Location, "CustomizationJob": CustomizationJob,
+                                 "BedrockCustomizationProvider": BedrockCustomizationProvider}  # fmt: skip
+    exec(code, namespace)  # the documentation's own example
+    (job,) = resources_of(synth(namespace["stack"]).to_json(), contract.JOB_RESOURCE_TYPE).values()
+    assert job["Properties"]["ServiceToken"] == TOKEN
