@@ -24,9 +24,12 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_lambda as lambda_
 from bedrock_customization_provider import contract, service_model
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
 
 PROVIDER_PACKAGE = "bedrock_customization_provider"
 THIRD_PARTY_PACKAGES = ("crhelper",)
@@ -100,6 +103,8 @@ def staged_asset_dir() -> Path:
 
 
 def provider_code() -> lambda_.Code:
+    from aws_cdk import aws_lambda as lambda_
+
     return lambda_.Code.from_asset(str(staged_asset_dir()))
 
 

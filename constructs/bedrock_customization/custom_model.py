@@ -20,7 +20,6 @@ from .jsii_interfaces import BEDROCK_MODEL, implements
 from .long_wait import LongWait, add_waited_resource, check_wait
 from .models import CustomModelReference
 from .options import prune
-from .provider import BedrockCustomizationProvider
 from .references import KeyInput, RoleInput, resolve_key, role_arn
 from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
@@ -30,6 +29,7 @@ from .resource_rules import (
 )
 from .s3_location import S3Input, resolve_s3
 from .service_role import create_service_role, grant_key_use, grant_s3_read
+from .stack_provider import provider_of
 from .tagging import attach_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
@@ -203,7 +203,7 @@ class CustomModel(Construct):
             self.role = created_role
         final_role_arn = created_role.role_arn if created_role is not None else given_role_arn
 
-        provider = BedrockCustomizationProvider.of(scope)
+        provider = provider_of(scope)
         if final_role_arn is not None:
             provider.grant_pass_role(final_role_arn, self)
         if key is not None:

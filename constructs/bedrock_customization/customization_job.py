@@ -5,10 +5,10 @@ resource, rendered as a ``Custom::BedrockModelCustomizationJob`` whose propertie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager
-from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from bedrock_customization_provider import contract
 from constructs import Construct
@@ -25,7 +25,6 @@ from .lookups import bucket_facts
 from .models import CustomModelReference
 from .options import CustomizationType, DistillationConfig, InvocationLogsConfig, RftConfig
 from .pattern_words import BASE_MODEL_FORMS
-from .provider import BedrockCustomizationProvider
 from .references import KeyInput, ModelInput, RoleInput, VpcConfig, model_identifier, resolve_key, role_arn
 from .resource_rules import (
     DEFAULT_SERVICE_TIMEOUT,
@@ -41,10 +40,13 @@ from .service_role import (
     grant_vpc,
 )
 from .shared_roles import JobRoles
-from .stack_provider import StackProvider
+from .stack_provider import StackProvider, provider_of
 from .tagging import attach_tag_manager
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
+
+if TYPE_CHECKING:  # imported when a rule is made (on_state_change): a job that makes none does not load it
+    from aws_cdk import aws_events as events
 
 OPERATION = "CreateModelCustomizationJob"
 #: API member -> the argument that sets it, so a shape problem names what the user actually typed.
@@ -245,7 +247,7 @@ class CustomizationJob(Construct):
 
         # The stack's provider, from the scope given: its stack is ours, and a stack passed as the scope is known
         # without asking the jsii kernel (the jobs of a sweep find the provider, roles and waits on the Python side).
-        provider = BedrockCustomizationProvider.of(scope)
+        provider = provider_of(scope)
         #: The service role: the one given (None when given as an ARN string) or the one created.
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
         created_role: iam.Role | None = None
@@ -441,6 +443,8 @@ class CustomizationJob(Construct):
             topic = sns.Topic(stack, "TrainingDone")
             job.on_state_change("Ended", target=targets.SnsTopic(topic), statuses=["Completed", "Failed", "Stopped"])
         """
+        from aws_cdk import aws_events as events
+
         extra = event_pattern
         detail: dict[str, object] = dict(extra.detail or {}) if extra is not None else {}
         detail["jobArn"] = [self.job_arn]

@@ -13,7 +13,6 @@ from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .long_wait import check_wait
-from .provider import BedrockCustomizationProvider
 from .references import ModelInput
 from .resource_rules import DEFAULT_SERVICE_TIMEOUT, check_removal_policy, check_service_timeout, render_tags
 from .serving import (
@@ -25,6 +24,7 @@ from .serving import (
     served_model_problems,
     without_none,
 )
+from .stack_provider import provider_of
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
 
@@ -128,7 +128,7 @@ class CustomModelDeployment(ServedResource):
         self._prepare_tags({"tags": ("tags", tags)})
         problems.raise_if_any()
 
-        provider = BedrockCustomizationProvider.of(scope)
+        provider = provider_of(scope)
         properties = request(model_arn)
         self._add_resource(
             provider,

@@ -13,12 +13,12 @@ from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .long_wait import check_wait
-from .provider import BedrockCustomizationProvider
 from .references import KeyInput, RoleInput, VpcConfig, bedrock_arn, resolve_key, role_arn
 from .resource_rules import DEFAULT_SERVICE_TIMEOUT, check_removal_policy, check_service_timeout, render_tags
 from .s3_location import S3Input, resolve_s3
 from .service_role import create_service_role, grant_key_use, grant_s3_read, grant_vpc
 from .serving import ImportedModelReference, ServedResource, grant_invoke, without_none
+from .stack_provider import provider_of
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
 
@@ -144,7 +144,7 @@ class ModelImport(ServedResource):
         )
         problems.raise_if_any()
 
-        provider = BedrockCustomizationProvider.of(scope)
+        provider = provider_of(scope)
         #: The service role: the one given (None when given as an ARN string) or the one created.
         self.role: iam.IRole | None = None if role is None or isinstance(role, str) else role
         created_role: iam.Role | None = None

@@ -12,24 +12,23 @@ source and checks each is allowed here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsii
 from aws_cdk import Duration, Fn, RemovalPolicy, Stack
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from bedrock_customization_provider import contract
 from constructs import Construct, IConstruct, IDependable
 
 from .asset import provider_code
+from .jsii_interfaces import implements
 from .lookups import add_statement, default_policy, stack_of
 from .nag import acknowledge_wildcard_resources, acknowledge_wildcards
 from .references import ResolvedKey, bedrock_arn
 from .service_role import grant_key_use
 from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
 
 __all__ = ["PROVIDER_ID", "BedrockCustomizationProvider"]
 #: Name of the provider role's inline policy: the permissions every provider needs, whatever its stack declares.
@@ -38,8 +37,10 @@ PROVIDER_POLICY_NAME = "Provider"
 LONG_WAIT_TRIGGERS_ID = "LongWaitTriggers"
 #: Each invocation only starts, polls once, or stops/deletes; none comes close to this.
 FUNCTION_TIMEOUT = Duration.minutes(5)
-#: The newest Python runtime Lambda offers (the provider needs 3.11 or later; cdk-nag's L1 asks for the newest).
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+#: The newest Python runtime Lambda offers (the provider needs 3.11 or later; cdk-nag's L1 asks for the newest): the
+#: name of a ``lambda.Runtime`` (aws-cdk's Lambda module, 0.2 s to import, is imported only to build a provider: a
+#: stack served by a provider stack never loads it).
+RUNTIME = "PYTHON_3_14"
 #: Lambda drops an event older than this unanswered: CloudFormation waits at most an hour (ServiceTimeout) anyway.
 MAX_EVENT_AGE = Duration.hours(1)
 
@@ -57,6 +58,9 @@ class BedrockCustomizationProvider(StackProvider):
     def __init__(self, scope: Construct, id: str, *, served_stack_name: str | None = None) -> None:
         """``served_stack_name``: serve the live stack of that name (a plain CloudFormation stack, which imports the
         service token) instead of this one; :class:`~.provider_stack.BedrockCustomizationProviderStack` sets it."""
+        from aws_cdk import aws_lambda as lambda_
+        from aws_cdk import aws_logs as logs
+
         super().__init__(scope, id)
         stack = stack_of(scope)
         #: What the function serves (``SERVED_STACK``), as an IAM resource too: this stack's id, or
@@ -191,7 +195,7 @@ class BedrockCustomizationProvider(StackProvider):
             self,
             "Function",
             description="CloudFormation provider for Amazon Bedrock customization jobs and custom models",
-            runtime=RUNTIME,
+            runtime=getattr(lambda_.Runtime, RUNTIME),
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.HANDLER,
             code=provider_code(),
@@ -242,6 +246,9 @@ class BedrockCustomizationProvider(StackProvider):
         rule has a target, and write its own log, nothing else; Lambda delivers the record with the provider's role,
         which may invoke this function only.
         """
+        from aws_cdk import aws_lambda as lambda_
+        from aws_cdk import aws_logs as logs
+
         stack = Stack.of(self)
         log_group = logs.LogGroup(
             self, "OnFailureLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
@@ -272,7 +279,7 @@ class BedrockCustomizationProvider(StackProvider):
             self,
             "OnFailure",
             description="Answers FAILED for a CloudFormation request the Bedrock customization provider dropped",
-            runtime=RUNTIME,
+            runtime=getattr(lambda_.Runtime, RUNTIME),
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.ON_FAILURE_HANDLER,
             code=provider_code(),
@@ -300,7 +307,7 @@ class BedrockCustomizationProvider(StackProvider):
         created on first use (then found on the Python side: no round trip)."""
         stack = stack_of(scope)
         provider = registered_provider(stack)
-        return provider if provider is not None else cls(stack, PROVIDER_ID)
+        return provider if provider is not None else cls(stack, PROVIDER_ID)  # as provider_of, for subclasses
 
     @staticmethod
     def from_provider_stack(
@@ -344,6 +351,10 @@ class BedrockCustomizationProvider(StackProvider):
         """
         if self._long_wait_triggers is not None:
             return self._long_wait_triggers
+        from aws_cdk import aws_events as events
+        from aws_cdk import aws_events_targets as targets
+        from aws_cdk import aws_lambda as lambda_
+
         stack = stack_of(self)
         triggers = Construct(self, LONG_WAIT_TRIGGERS_ID)
         self._long_wait_triggers = triggers
@@ -467,7 +478,7 @@ class _Statements:
         acknowledge_wildcards(role, self._wildcards, inline=True)
 
 
-@jsii.implements(lambda_.IDestination)
+@implements("aws_cdk.aws_lambda.IDestination")
 class _FunctionDestination:
     """An on-failure destination by function ARN, granting nothing itself: aws-cdk's ``LambdaDestination`` grants
     the role ``lambda:InvokeFunction`` on every version too (``arn:*``); the provider grants the function only."""
@@ -478,4 +489,6 @@ class _FunctionDestination:
     def bind(
         self, _scope: Construct, _fn: lambda_.IFunction, *, type: lambda_.DestinationType
     ) -> lambda_.DestinationConfig:
+        from aws_cdk import aws_lambda as lambda_
+
         return lambda_.DestinationConfig(destination=self._arn)

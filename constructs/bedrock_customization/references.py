@@ -12,7 +12,6 @@ from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from .lookups import arn_parts, stack_of
@@ -20,13 +19,14 @@ from .validation import is_unresolved
 
 if TYPE_CHECKING:  # imported only where a model is handed to aws-cdk (jsii_interfaces.py says why)
     from aws_cdk import aws_bedrock as bedrock
+    from aws_cdk import aws_lambda as lambda_  # a type only: a stack served by a provider stack never loads it
 
 _KEY_ID = re.compile(r"^[a-zA-Z0-9-]{36}$")
 _ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[0-9]{12}:(alias/.+)$")
 
 KeyInput = kms.IKey | str
 RoleInput = iam.IRole | str
-FunctionInput = lambda_.IFunction | str
+FunctionInput: TypeAlias = "lambda_.IFunction | str"
 ModelInput: TypeAlias = "bedrock.IModel | str"
 
 

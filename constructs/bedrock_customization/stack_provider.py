@@ -49,6 +49,19 @@ def registered_provider(stack: Stack) -> StackProvider | None:
     return provider
 
 
+def provider_of(scope: IConstruct) -> StackProvider:
+    """The provider of ``scope``'s stack: the one it has (imported, or built for an earlier resource), or its own,
+    built now. The module that builds one (and aws-cdk's Lambda, EventBridge and Logs modules with it) is imported
+    only then: a stack served by a provider stack never loads it."""
+    stack = stack_of(scope)
+    provider = registered_provider(stack)
+    if provider is None:
+        from .provider import BedrockCustomizationProvider
+
+        provider = BedrockCustomizationProvider(stack, PROVIDER_ID)
+    return provider
+
+
 class StackProvider(Construct):
     """The construct ``<stack>/BedrockCustomizationProvider``: what a stack's custom resources are served by.
 

@@ -14,10 +14,10 @@ from bedrock_customization_provider import contract, rules
 from constructs import Construct
 
 from .long_wait import check_wait
-from .provider import BedrockCustomizationProvider
 from .references import ModelInput
 from .resource_rules import DEFAULT_SERVICE_TIMEOUT, check_removal_policy, check_service_timeout, render_tags
 from .serving import ServedResource, grant_invoke, is_imported, model_id_of, served_model_problems, without_none
+from .stack_provider import provider_of
 from .validation import ProblemCollector
 from .wait_mode import WaitMode
 
@@ -147,7 +147,7 @@ class ProvisionedThroughput(ServedResource):
         if commitment is not Commitment.NONE:
             self._warn_commitment(commitment, removal_policy)
 
-        provider = BedrockCustomizationProvider.of(scope)
+        provider = provider_of(scope)
         properties = request()
         self._add_resource(
             provider,

@@ -206,3 +206,42 @@ def test_the_docs_example_synthesizes_a_stack_that_imports_the_token():
     exec(code, namespace)  # the documentation's own example
     (job,) = resources_of(synth(namespace["stack"]).to_json(), contract.JOB_RESOURCE_TYPE).values()
     assert job["Properties"]["ServiceToken"] == TOKEN
+
+
+#: A fresh interpreter synthesizes a job in a stack served by a provider stack (or its own), and says what it loaded.
+SYNTH_IN_A_FRESH_PROCESS = """
+import json, sys
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from bedrock_customization import BedrockCustomizationProvider, CustomizationJob, S3Location
+
+app = cdk.App(outdir=sys.argv[1])
+stack = cdk.Stack(app, "MlJobs", stack_name="ml-jobs")
+if sys.argv[2] == "imported":
+    BedrockCustomizationProvider.from_provider_stack(stack)
+bucket = s3.Bucket.from_bucket_name(stack, "Data", "training-data")
+CustomizationJob(stack, "Job", base_model="amazon.nova-micro-v1:0:128k",
+                 training_data=S3Location(bucket, "train/"), output_data=S3Location(bucket, "output/"))
+template = app.synth().get_stack_by_name("ml-jobs").template
+print(json.dumps({"lambda_loaded": "aws_cdk.aws_lambda" in sys.modules,
+                  "types": sorted({r["Type"] for r in template["Resources"].values()})}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["imported", "own"])
+def test_a_stack_served_by_a_provider_stack_never_imports_aws_cdks_lambda_module(mode, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    out = subprocess.run(
+        [sys.executable, "-c", SYNTH_IN_A_FRESH_PROCESS, str(tmp_path / "cdk.out"), mode],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    # aws-cdk's Lambda module takes 0.2 s to import: only a stack that builds its own provider needs it
+    assert report["lambda_loaded"] is (mode == "own")
+    assert ("AWS::Lambda::Function" in report["types"]) is (mode == "own")
+    assert contract.JOB_RESOURCE_TYPE in report["types"]
