@@ -1,4 +1,6 @@
-"""A stack that holds only the provider, serving one plain CloudFormation stack (no CDK app of the user's own).
+"""A stack that holds only the provider, serving one other stack by name: a plain CloudFormation stack (no CDK app of
+the user's own), or a CDK stack that imports it (``BedrockCustomizationProvider.from_provider_stack``,
+``docs/provider-stack.md``).
 
 Why a stack per served stack, not one provider for the account: everything the function may do stays scoped to
 one stack, as with the constructs. Its CloudFormation permissions name that stack (``stack/<name>/*``: by name,
@@ -36,7 +38,8 @@ ROLE_PREFIX = re.compile(r"[\w+=,.@-]{1,63}")
 
 
 class BedrockCustomizationProviderStack(Stack):
-    """The provider for one plain CloudFormation stack, exporting its service token.
+    """The provider for one stack (plain CloudFormation, or CDK with ``from_provider_stack``), exporting its service
+    token.
 
     Example::
 
