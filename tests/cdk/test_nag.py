@@ -121,8 +121,13 @@ def full_options_stack(app: cdk.App) -> cdk.Stack:
 
 @pytest.mark.parametrize(
     "context",
-    [{}, {"waitMode": "Short", "modelPackageArn": PACKAGE}, {"waitMode": "None", "dataBucket": "my-training-data"}],
-    ids=["default", "short-with-model-package", "none-with-own-bucket"],
+    [
+        {},
+        {"waitMode": "Short", "modelPackageArn": PACKAGE},
+        {"waitMode": "None", "dataBucket": "my-training-data"},
+        {"providerStack": "true", "modelPackageArn": PACKAGE, "sweep": "3"},
+    ],
+    ids=["default", "short-with-model-package", "none-with-own-bucket", "served-by-a-provider-stack"],
 )
 def test_example_app_has_no_unacknowledged_awssolutions_finding(context, tmp_path):
     # GIVEN the example app, as `cdk synth -c ...` builds it
