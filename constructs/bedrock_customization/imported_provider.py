@@ -16,6 +16,7 @@ listed in the provider stack (a warning on the construct names each).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from aws_cdk import Annotations, Fn, Stack
 from constructs import Construct, IConstruct, IDependable
@@ -27,6 +28,9 @@ from .references import ResolvedKey
 from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
 from .validation import is_unresolved
 
+if TYPE_CHECKING:
+    from .provider_stack import BedrockCustomizationProviderStack
+
 #: An export name: letters, digits, colons and hyphens, at most 255 characters (CloudFormation's Outputs Export).
 _EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]{1,255}")
 _KIND = "BedrockCustomizationProvider.from_provider_stack"
@@ -36,23 +40,36 @@ class ImportedProvider(StackProvider):
     """``<stack>/BedrockCustomizationProvider`` when the stack is served by a provider stack (use
     :meth:`.provider.BedrockCustomizationProvider.from_provider_stack`)."""
 
-    def __init__(self, stack: Stack, *, export_name: str, service_role_name_prefix: str) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        *,
+        export_name: str,
+        service_role_name_prefix: str,
+        granted_arns: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(stack, PROVIDER_ID)
         #: The provider stack's export this stack imports.
         self.export_name = export_name
         #: The role names the provider stack may pass to Bedrock.
         self.service_role_name_prefix = service_role_name_prefix
         self._service_token = Fn.import_value(export_name)
-        self._warned: set[str] = set()
+        self._warned: set[str] = set(granted_arns)  # what the provider stack is known to grant needs no warning
         self._passed_roles: set[str] = set()  # checked already (a sweep's jobs share a role: no round trip each)
 
     @classmethod
     def of_stack(
-        cls, stack: Stack, *, export_name: str | None = None, service_role_name_prefix: str | None = None
+        cls,
+        stack: Stack,
+        *,
+        export_name: str | None = None,
+        service_role_name_prefix: str | None = None,
+        provider_stack: BedrockCustomizationProviderStack | None = None,
     ) -> ImportedProvider:
         """``stack``'s imported provider, created on the first call; the same one for a call with the same
         arguments; an error if ``stack`` already has a provider of another kind or export (its resources already
-        name that one's token)."""
+        name that one's token). ``provider_stack``: the provider stack of the same app, whose export, role prefix and
+        grants are then used, and which ``stack`` then depends on (``cdk deploy --all`` deploys it first)."""
         if not isinstance(stack, Stack):
             path = node_of(stack).path if isinstance(stack, Construct) else repr(stack)
             raise InvalidPropsError(
@@ -60,9 +77,19 @@ class ImportedProvider(StackProvider):
             )
         path = node_of(stack).path
         stack_name = stack.stack_name
+        problems = []  # the stack's name is CDK's to check (a stack name, at most 128 characters)
+        granted: frozenset[str] = frozenset()
+        if provider_stack is not None:
+            problems += _provider_stack_problems(
+                stack, stack_name, provider_stack, export_name, service_role_name_prefix
+            )
+            if problems:
+                raise InvalidPropsError(_KIND, path, problems)
+            export_name = provider_stack.export_name
+            service_role_name_prefix = provider_stack.service_role_name_prefix
+            granted = frozenset(provider_stack.granted_arns)
         export = f"{stack_name}{EXPORT_SUFFIX}" if export_name is None else export_name
         prefix = f"{stack_name}-" if service_role_name_prefix is None else service_role_name_prefix
-        problems = []  # the stack's name is CDK's to check (a stack name, at most 128 characters)
         if not isinstance(export, str) or not _EXPORT_NAME.fullmatch(export):
             problems.append(
                 f"export_name must be an export name (letters, digits, colons and hyphens, 1 to 255); got {export!r}"
@@ -88,7 +115,9 @@ class ImportedProvider(StackProvider):
             raise InvalidPropsError(_KIND, path, problems)
         if isinstance(existing, ImportedProvider):
             return existing
-        return cls(stack, export_name=export, service_role_name_prefix=prefix)
+        if provider_stack is not None:
+            stack.add_stack_dependency(provider_stack, "its provider stack exports the service token it imports")
+        return cls(stack, export_name=export, service_role_name_prefix=prefix, granted_arns=granted)
 
     @property
     def service_token(self) -> str:
@@ -149,6 +178,32 @@ class ImportedProvider(StackProvider):
         Annotations.of(requester if requester is not None else self).add_warning_v2(
             "bedrock-customization:provider-stack-grant", message.format(what=what)
         )
+
+
+def _provider_stack_problems(
+    stack: Stack,
+    stack_name: str,
+    provider_stack: object,
+    export_name: str | None,
+    service_role_name_prefix: str | None,
+) -> list[str]:
+    """What is wrong with serving ``stack`` by ``provider_stack`` of the same app."""
+    from .provider_stack import BedrockCustomizationProviderStack
+
+    if not isinstance(provider_stack, BedrockCustomizationProviderStack):
+        return [f"provider_stack must be a BedrockCustomizationProviderStack; got {provider_stack!r}"]
+    problems = []
+    if export_name is not None or service_role_name_prefix is not None:
+        problems.append("export_name and service_role_name_prefix come from provider_stack: give provider_stack alone")
+    if provider_stack.served_stack_name != stack_name:
+        problems.append(
+            f"provider_stack ({node_of(provider_stack).path}) serves the stack named "
+            f"{provider_stack.served_stack_name!r}, not this one ({stack_name!r}): its provider would drop every "
+            "request of this stack"
+        )
+    if node_of(provider_stack).root is not node_of(stack).root:
+        problems.append(f"provider_stack ({node_of(provider_stack).path}) must be in the same app as the stack")
+    return problems
 
 
 def _describe(requester: IConstruct | None, fallback: IConstruct) -> tuple[str, str]:

@@ -30,6 +30,8 @@ from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
+    from .provider_stack import BedrockCustomizationProviderStack
+
 __all__ = ["PROVIDER_ID", "BedrockCustomizationProvider"]
 #: Name of the provider role's inline policy: the permissions every provider needs, whatever its stack declares.
 PROVIDER_POLICY_NAME = "Provider"
@@ -311,7 +313,11 @@ class BedrockCustomizationProvider(StackProvider):
 
     @staticmethod
     def from_provider_stack(
-        stack: Stack, *, export_name: str | None = None, service_role_name_prefix: str | None = None
+        stack: Stack,
+        *,
+        export_name: str | None = None,
+        service_role_name_prefix: str | None = None,
+        provider_stack: BedrockCustomizationProviderStack | None = None,
     ) -> StackProvider:
         """Serve ``stack``'s resources with the provider of a stack deployed on its own (a
         :class:`~.provider_stack.BedrockCustomizationProviderStack` serving ``stack``'s name), imported by its
@@ -322,6 +328,8 @@ class BedrockCustomizationProvider(StackProvider):
         ``export_name``: the provider stack's export (default ``<stack name>-BedrockCustomizationServiceToken``, the
         provider stack's default). ``service_role_name_prefix``: the role names the provider stack may pass to
         Bedrock (default ``<stack name>-``, its default: the roles CloudFormation names in ``stack``).
+        ``provider_stack``: the provider stack, when it is in the same app: both come from it, ``stack`` depends on it
+        (deployed after it), and the keys and model packages it lists need no warning.
 
         Example::
 
@@ -332,7 +340,10 @@ class BedrockCustomizationProvider(StackProvider):
         from .imported_provider import ImportedProvider
 
         return ImportedProvider.of_stack(
-            stack, export_name=export_name, service_role_name_prefix=service_role_name_prefix
+            stack,
+            export_name=export_name,
+            service_role_name_prefix=service_role_name_prefix,
+            provider_stack=provider_stack,
         )
 
     @property

@@ -70,6 +70,8 @@ class BedrockCustomizationProviderStack(Stack):
         role_prefix = f"{served_stack_name}-" if service_role_name_prefix is None else service_role_name_prefix
         self._check(served_stack_name, role_prefix)
         self.served_stack_name = served_stack_name
+        #: The role names the provider may pass to Bedrock.
+        self.service_role_name_prefix = role_prefix
         self.provider = BedrockCustomizationProvider(self, PROVIDER_ID, served_stack_name=served_stack_name)
         self.provider.long_wait_triggers()  # the served stack's long waits need the rules before it exists
 
@@ -81,8 +83,12 @@ class BedrockCustomizationProviderStack(Stack):
             "The served stack's roles by name prefix (CloudFormation names a role declared without RoleName "
             "'<stack name>-<logical id>-<suffix>'); passed to Bedrock only (iam:PassedToService).",
         )
+        #: The keys' and model packages' ARNs the provider is granted (what the served stack's resources may name).
+        self.granted_arns: set[str] = set(model_package_arns)
         for key in kms_keys:
-            self.provider.grant_key_use(resolve_key(self, key))
+            resolved = resolve_key(self, key)
+            self.granted_arns.add(resolved.resource_arn)
+            self.provider.grant_key_use(resolved)
         for package in model_package_arns:
             self.provider.grant_model_package_read(package)
 

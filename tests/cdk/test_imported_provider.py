@@ -190,7 +190,7 @@ def test_the_docs_example_synthesizes_a_stack_that_imports_the_token():
     from pathlib import Path
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "provider-stack.md"
-    (block,) = re.findall(r"```python\n(.*?)```", docs.read_text(), re.S)
+    block, same_app = re.findall(r"```python\n(.*?)```", docs.read_text(), re.S)
     arguments = (
         'base_model="amazon.nova-micro-v1:0:128k", training_data=S3Location(bucket, "train/"), '
         'output_data=S3Location(bucket, "output/")'
@@ -206,6 +206,20 @@ def test_the_docs_example_synthesizes_a_stack_that_imports_the_token():
     exec(code, namespace)  # the documentation's own example
     (job,) = resources_of(synth(namespace["stack"]).to_json(), contract.JOB_RESOURCE_TYPE).values()
     assert job["Properties"]["ServiceToken"] == TOKEN
+    # the second: both stacks in one app
+    from bedrock_customization import BedrockCustomizationProviderStack
+
+    both: dict[str, Any] = {
+        **namespace,
+        "app": cdk.App(),
+        "BedrockCustomizationProviderStack": BedrockCustomizationProviderStack,
+    }
+    exec(same_app, both)  # the documentation's own example
+    bucket = s3.Bucket.from_bucket_name(both["stack"], "Data", "training-data")
+    CustomizationJob(both["stack"], "FineTune", base_model="amazon.nova-micro-v1:0:128k",
+                     training_data=S3Location(bucket, "train/"), output_data=S3Location(bucket, "output/"))  # fmt: skip
+    (job,) = resources_of(synth(both["stack"]).to_json(), contract.JOB_RESOURCE_TYPE).values()
+    assert job["Properties"]["ServiceToken"] == TOKEN and both["provider"] in both["stack"].dependencies
 
 
 #: A fresh interpreter synthesizes a job in a stack served by a provider stack (or its own), and says what it loaded.
@@ -245,3 +259,65 @@ def test_a_stack_served_by_a_provider_stack_never_imports_aws_cdks_lambda_module
     assert report["lambda_loaded"] is (mode == "own")
     assert ("AWS::Lambda::Function" in report["types"]) is (mode == "own")
     assert contract.JOB_RESOURCE_TYPE in report["types"]
+
+
+def _app_with_provider_stack(served: str = "ml-jobs", **props: Any) -> tuple[cdk.Stack, Any]:
+    from bedrock_customization import BedrockCustomizationProviderStack
+
+    app = cdk.App()
+    provider = BedrockCustomizationProviderStack(app, "Provider", served_stack_name=served, **props)
+    return cdk.Stack(app, "MlJobs", stack_name="ml-jobs"), provider
+
+
+def test_a_provider_stack_of_the_same_app_gives_its_export_prefix_and_grants_and_is_deployed_first():
+    key_arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack, provider = _app_with_provider_stack(
+        export_name="ml-provider-token", service_role_name_prefix="ml-", kms_keys=[key_arn]
+    )
+    BedrockCustomizationProvider.from_provider_stack(stack, provider_stack=provider)
+    bucket = s3.Bucket.from_bucket_name(stack, "Data", "training-data")
+    arguments = {"base_model": "amazon.nova-micro-v1:0:128k", "output_data": S3Location(bucket, "output/")}
+    CustomizationJob(
+        stack, "Granted", training_data=S3Location(bucket, "a/"), custom_model_kms_key=key_arn, **arguments
+    )  # fmt: skip
+    other_key = key_arn.replace("1234abcd", "9999abcd")
+    CustomizationJob(stack, "NotGranted", training_data=S3Location(bucket, "b/"), custom_model_kms_key=other_key,
+                     **arguments)  # fmt: skip
+    # the provider stack's export and role prefix are the stack's
+    jobs = resources_of(synth(stack).to_json(), contract.JOB_RESOURCE_TYPE).values()
+    assert all(job["Properties"]["ServiceToken"] == {"Fn::ImportValue": "ml-provider-token"} for job in jobs)
+    with pytest.raises(InvalidPropsError, match="whose names start with 'ml-'"):
+        CustomizationJob(
+            stack,
+            "Refused",
+            training_data=S3Location(bucket, "c/"),
+            role="arn:aws:iam::111122223333:role/x",
+            **arguments,
+        )
+    # a key the provider stack lists needs no warning; one it does not list gets one
+    warnings = cdk.assertions.Annotations.from_stack(stack).find_warning("*", cdk.assertions.Match.any_value())
+    assert [(w.id, other_key in str(w.entry.data)) for w in warnings] == [("/MlJobs/NotGranted", True)]
+    # cdk deploy --all deploys the provider stack first
+    assert provider in stack.dependencies
+    synth(provider)
+
+
+@pytest.mark.parametrize(
+    ("served", "props", "words"),
+    [
+        ("other-jobs", {}, "serves the stack named 'other-jobs', not this one ('ml-jobs')"),
+        ("ml-jobs", {"export_name": "x"}, "come from provider_stack: give provider_stack alone"),
+    ],
+)
+def test_a_provider_stack_of_the_same_app_that_cannot_serve_the_stack_is_refused(served, props, words):
+    stack, provider = _app_with_provider_stack(served)
+    with pytest.raises(InvalidPropsError) as raised:
+        BedrockCustomizationProvider.from_provider_stack(stack, provider_stack=provider, **props)
+    assert raised.value.path == "MlJobs" and words in str(raised.value)
+
+
+def test_a_provider_stack_of_another_app_is_refused():
+    _, provider = _app_with_provider_stack()
+    stack = cdk.Stack(cdk.App(), "MlJobs", stack_name="ml-jobs")
+    with pytest.raises(InvalidPropsError, match="must be in the same app as the stack"):
+        BedrockCustomizationProvider.from_provider_stack(stack, provider_stack=provider)
