@@ -346,10 +346,8 @@ def wait_dependencies(provider: StackProvider) -> list[IDependable]:
     that enables the poll rule needs them all), so each resource's DependsOn names one resource, not seven; nothing
     when the provider has nothing in this stack (a provider stack's): the resource and WaitStart come in any order,
     both before the conditions, as in a plain template (``docs/cloudformation.md``)."""
-    if not provider.own_permissions():
-        LongWaits.of(provider)  # the stack's WaitStart exists all the same
-        return []
-    return [LongWaits.of(provider).start]
+    start = LongWaits.of(provider).start  # the stack's WaitStart, whichever the provider
+    return [start] if provider.own_permissions() else []
 
 
 def long_wait_for(

@@ -25,7 +25,7 @@ from .lookups import add_statement, default_policy, stack_of
 from .nag import acknowledge_wildcard_resources, acknowledge_wildcards
 from .references import ResolvedKey, bedrock_arn
 from .service_role import grant_key_use
-from .stack_provider import PROVIDER_ID, StackProvider, registered_provider
+from .stack_provider import PROVIDER_ID, StackProvider, provider_of
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -307,9 +307,7 @@ class BedrockCustomizationProvider(StackProvider):
     def of(cls, scope: IConstruct) -> StackProvider:
         """The provider of ``scope``'s stack: the one :meth:`from_provider_stack` imported, or the stack's own,
         created on first use (then found on the Python side: no round trip)."""
-        stack = stack_of(scope)
-        provider = registered_provider(stack)
-        return provider if provider is not None else cls(stack, PROVIDER_ID)  # as provider_of, for subclasses
+        return provider_of(scope)
 
     @staticmethod
     def from_provider_stack(

@@ -32,7 +32,7 @@ from .references import KeyInput, resolve_key
 #: What the served template imports: ``!ImportValue {"Fn::Sub": "${AWS::StackName}-BedrockCustomizationServiceToken"}``.
 EXPORT_SUFFIX = "-BedrockCustomizationServiceToken"
 #: CloudFormation's stack name rule (CreateStack: ``[a-zA-Z][-a-zA-Z0-9]*``, at most 128 characters).
-STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+_STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 #: An IAM role name prefix: the name's characters (``[\w+=,.@-]``), at most 64 with the suffix CloudFormation adds.
 ROLE_PREFIX = re.compile(r"[\w+=,.@-]{1,63}")
 
@@ -104,7 +104,7 @@ class BedrockCustomizationProviderStack(Stack):
 
     def _check(self, served_stack_name: str, role_prefix: str) -> None:
         problems = []
-        if not isinstance(served_stack_name, str) or not STACK_NAME.fullmatch(served_stack_name):
+        if not isinstance(served_stack_name, str) or not _STACK_NAME.fullmatch(served_stack_name):
             problems.append(
                 f"served_stack_name: a CloudFormation stack name is a letter, then letters, digits and hyphens, at "
                 f"most 128 characters; got {served_stack_name!r}"
